@@ -1,0 +1,33 @@
+# Aftercare: API + Temporal worker, run from TypeScript sources with tsx (a runtime dependency).
+# Build: docker build -t aftercare .    Run: see docker-compose.yml and docs/deployment.md.
+FROM node:20-bookworm-slim
+
+ENV NODE_ENV=production \
+    AFTERCARE_HOST=0.0.0.0 \
+    AFTERCARE_PORT=3000 \
+    AFTERCARE_DATA_DIR=/data
+
+WORKDIR /app
+
+# Dependencies first, so source edits reuse this layer. The lockfile pins the Linux builds of the
+# native packages (@temporalio/core-bridge, @swc/core, esbuild).
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+    && npm cache clean --force
+
+COPY tsconfig.json ./
+COPY src ./src
+COPY templates ./templates
+COPY playbooks ./playbooks
+
+# /data belongs to `node`, so a fresh named volume mounted there is writable too.
+RUN mkdir -p /data && chown node:node /data
+
+USER node
+
+EXPOSE 3000
+
+# `--import tsx` registers tsx's ESM and CommonJS hooks in this very process (Node >= 20.6): no
+# npx and no child process, so SIGTERM reaches the app directly for a graceful worker shutdown.
+# Same image, other roles: `node --import tsx src/worker.ts` or `node --import tsx src/server.ts`.
+CMD ["node", "--import", "tsx", "src/main.ts"]

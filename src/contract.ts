@@ -1,0 +1,292 @@
+/**
+ * The contract shared by the client, the HTTP API and the workflows: task queue, workflow ids,
+ * signal/query/update definitions, search attribute keys and input schemas. Workflows import this
+ * module, so it must stay deterministic: no I/O, no Node builtins, no clocks.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { z } from 'zod';
+import { ISSUE_KINDS, type Channel, type IssueKind, type Playbook } from './playbook/schema';
+
+export const DEFAULT_TASK_QUEUE = 'aftercare';
+
+// ---------------------------------------------------------------------------------------------
+// Workflow ids: derived from business keys, so one order is one journey and one customer is one
+// lifecycle, however often (or concurrently) the business repeats a request.
+// ---------------------------------------------------------------------------------------------
+export const orderJourneyId = (orderId: string) => `order-${orderId}`;
+export const customerLifecycleId = (customerId: string) => `customer-${customerId}`;
+
+// ---------------------------------------------------------------------------------------------
+// Search attributes: what an operator filters on in the Temporal UI.
+// ---------------------------------------------------------------------------------------------
+export const SA = {
+  customerId: defineSearchAttributeKey('AftercareCustomerId', SearchAttributeType.KEYWORD),
+  orderId: defineSearchAttributeKey('AftercareOrderId', SearchAttributeType.KEYWORD),
+  stage: defineSearchAttributeKey('AftercareStage', SearchAttributeType.KEYWORD),
+  waitingFor: defineSearchAttributeKey('AftercareWaitingFor', SearchAttributeType.KEYWORD),
+  nextActionAt: defineSearchAttributeKey('AftercareNextActionAt', SearchAttributeType.DATETIME),
+  deliveryFailures: defineSearchAttributeKey('AftercareDeliveryFailures', SearchAttributeType.INT),
+} as const;
+export const SEARCH_ATTRIBUTE_KEYS = Object.values(SA);
+
+// ---------------------------------------------------------------------------------------------
+// Input schemas (validated at the edge; workflows receive the normalized output).
+// ---------------------------------------------------------------------------------------------
+const businessKey = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'use 1-100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+
+const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +447700900123');
+
+const timeZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as "Europe/London" or "Asia/Dhaka"' },
+);
+
+const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "bn"');
+
+export const customerInputSchema = z
+  .object({
+    id: businessKey,
+    name: z.string().trim().min(1).max(200),
+    email: z.email('must be a valid email address').max(254).optional(),
+    phone: e164.optional(),
+    telegramChatId: z
+      .union([z.string().regex(/^-?\d{1,20}$/, 'must be a numeric Telegram chat id'), z.number().int()])
+      .transform(String)
+      .optional(),
+    locale: localeTag.optional(),
+    timeZone: timeZone.optional(),
+  })
+  .refine((c) => c.email !== undefined || c.phone !== undefined || c.telegramChatId !== undefined, {
+    message: 'give at least one contact: email, phone or telegramChatId',
+  });
+
+const currencyCode = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "EUR"')
+  .refine((c) => {
+    try {
+      new Intl.NumberFormat('en', { style: 'currency', currency: c });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'is not a currency this server knows');
+
+/** Number of minor-unit digits of a currency (2 for EUR, 0 for JPY, 3 for KWD). */
+export function currencyDigits(currency: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** Converts a decimal amount to integer minor units, or undefined if it has too many decimals. */
+export function toMinorUnits(amount: number, currency: string): number | undefined {
+  const digits = currencyDigits(currency);
+  const scaled = Math.round(amount * 10 ** digits);
+  // Reject 9.999 EUR: the amount must be representable exactly in the currency's minor units.
+  if (Math.abs(scaled / 10 ** digits - amount) > 1e-9) return undefined;
+  return scaled;
+}
+
+const money = z.number().nonnegative().max(1e12);
+
+export const orderItemSchema = z.object({
+  sku: z.string().trim().min(1).max(100),
+  name: z.string().trim().min(1).max(300),
+  quantity: z.number().int().min(1).max(1_000_000),
+  unitPrice: money,
+  warrantyMonths: z.number().int().min(1).max(600).optional(),
+});
+
+export const orderInputSchema = z
+  .object({
+    orderId: businessKey,
+    customer: customerInputSchema,
+    items: z.array(orderItemSchema).min(1, 'an order needs at least one item').max(500),
+    currency: currencyCode,
+    total: money,
+    placedAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .transform((o, ctx) => {
+    const totalMinor = toMinorUnits(o.total, o.currency);
+    if (totalMinor === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['total'], message: `has more decimals than ${o.currency} allows` });
+    }
+    const items = o.items.map((item, i) => {
+      const unitPriceMinor = toMinorUnits(item.unitPrice, o.currency);
+      if (unitPriceMinor === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['items', i, 'unitPrice'], message: `has more decimals than ${o.currency} allows` });
+      }
+      return { ...item, unitPriceMinor: unitPriceMinor ?? 0 };
+    });
+    const { total: _total, ...rest } = o;
+    return { ...rest, items, totalMinor: totalMinor ?? 0 };
+  });
+
+export type OrderInput = z.input<typeof orderInputSchema>;
+export type Order = z.output<typeof orderInputSchema>;
+export type Customer = Order['customer'];
+
+export const stageUpdateSchema = z
+  .object({
+    stage: z.string().min(1).max(40),
+    note: z.string().trim().min(1).max(1000).optional(),
+    reason: z.string().trim().min(1).max(1000).optional(),
+    eta: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((u) => !(ISSUE_KINDS as readonly string[]).includes(u.stage) || u.reason !== undefined || u.note !== undefined, {
+    path: ['reason'],
+    message: 'a "delayed" or "problem" notice needs a reason the customer can read',
+  });
+export type StageUpdateInput = z.input<typeof stageUpdateSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Order journey: input, state, updates and queries.
+// ---------------------------------------------------------------------------------------------
+export interface OrderJourneyInput {
+  order: Order;
+  /** The playbook the journey runs by, frozen at start so edits never rewrite running journeys. */
+  playbook: Playbook;
+  /** When Aftercare received the order (ISO); placedAt defaults to it. */
+  receivedAt: string;
+}
+
+export type JourneyEvent =
+  | { type: 'stage'; stage: string; note?: string; eta?: string; at: string }
+  | { type: IssueKind; reason: string; eta?: string; at: string };
+
+export type MessageKind = 'order_status' | 'order_delayed' | 'order_problem' | 'thank_you';
+
+export interface DeliveryAttempt {
+  channel: Channel;
+  outcome: 'sent' | 'failed';
+  providerMessageId?: string;
+  provider?: string;
+  error?: string;
+  at: string;
+}
+
+export interface MessageRecord {
+  /** Unique within the journey; with the workflow id it forms the idempotency key. */
+  key: string;
+  kind: MessageKind;
+  status: 'pending' | 'sent' | 'failed';
+  channel?: Channel;
+  attempts: DeliveryAttempt[];
+  queuedAt: string;
+}
+
+export interface OrderJourneyState {
+  orderId: string;
+  customerId: string;
+  status: 'active' | 'completed';
+  stage: string;
+  stages: string[];
+  events: JourneyEvent[];
+  messages: MessageRecord[];
+  /** What the journey waits for next and, when it is a timer, until when. */
+  next: { what: string; until?: string } | null;
+  completedAt?: string;
+}
+
+export interface StageUpdateResult {
+  stage: string;
+  status: OrderJourneyState['status'];
+  /** Key of the message this update queued, if any. */
+  messageKey?: string;
+}
+
+/** Error types the update validator uses; the API maps them to HTTP statuses. */
+export const JourneyErrorType = {
+  unknownStage: 'UnknownStage',
+  stageOutOfOrder: 'StageOutOfOrder',
+  journeyCompleted: 'JourneyCompleted',
+} as const;
+
+export const advanceStageUpdate = defineUpdate<StageUpdateResult, [z.output<typeof stageUpdateSchema>]>('advanceStage');
+export const getJourneyQuery = defineQuery<OrderJourneyState>('getJourney');
+
+// ---------------------------------------------------------------------------------------------
+// Customer lifecycle: one per customer, signalled with every order.
+// ---------------------------------------------------------------------------------------------
+export interface CustomerProfile {
+  id: string;
+  name: string;
+  email?: string;
+  phone?: string;
+  telegramChatId?: string;
+  locale?: string;
+  timeZone?: string;
+}
+
+export interface CustomerOrderSummary {
+  orderId: string;
+  placedAt: string;
+  currency: string;
+  totalMinor: number;
+  status: 'active' | 'completed';
+  completedAt?: string;
+}
+
+export interface OrderPlacedSignal {
+  profile: CustomerProfile;
+  order: Omit<CustomerOrderSummary, 'status' | 'completedAt'>;
+}
+
+export interface CustomerLifecycleInput {
+  customerId: string;
+  /** State carried across continue-as-new; absent on the first run. */
+  carried?: CustomerLifecycleState;
+  /** Continue-as-new after this many history events (tests set it tiny). */
+  historyLimit?: number;
+}
+
+export interface CustomerLifecycleState {
+  customerId: string;
+  profile: CustomerProfile | null;
+  orders: CustomerOrderSummary[];
+  firstSeenAt?: string;
+  lastOrderAt?: string;
+  /** How many times this lifecycle continued as new: proof that state survived it. */
+  generation: number;
+}
+
+export const orderPlacedSignal = defineSignal<[OrderPlacedSignal]>('orderPlaced');
+export const orderCompletedSignal = defineSignal<[{ orderId: string; completedAt: string }]>('orderCompleted');
+export const getCustomerQuery = defineQuery<CustomerLifecycleState>('getCustomer');
+
+// ---------------------------------------------------------------------------------------------
+// Message delivery: what the journey hands the send activity.
+// ---------------------------------------------------------------------------------------------
+/** The customer's address on a channel, or undefined when they cannot be reached there. */
+export function contactFor(channel: Channel, customer: Pick<Customer, 'email' | 'phone' | 'telegramChatId'>): string | undefined {
+  switch (channel) {
+    case 'email':
+      return customer.email;
+    case 'sms':
+    case 'whatsapp':
+      return customer.phone;
+    case 'telegram':
+      return customer.telegramChatId;
+  }
+}
+
+/** Stable per workflow, message and channel: a retried send can never become a second message. */
+export const idempotencyKeyFor = (workflowId: string, messageKey: string, channel: Channel) =>
+  `${workflowId}/${messageKey}/${channel}`;
+
+/** Failure types the send activity raises; the journey reads them to decide on the next channel. */
+export const DeliveryFailureType = {
+  permanent: 'PermanentDeliveryFailure',
+  throttled: 'ProviderThrottled',
+  transient: 'TransientDeliveryFailure',
+  notConfigured: 'ChannelNotConfigured',
+} as const;

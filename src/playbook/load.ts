@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import YAML from 'yaml';
+import { formatZodIssues, playbookSchema, type Playbook } from './schema';
+
+export class PlaybookError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`Playbook ${file} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'PlaybookError';
+  }
+}
+
+/** Reads a YAML or JSON playbook and validates it; errors name the bad field. */
+export function loadPlaybook(file: string): Playbook {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new PlaybookError(file, [(err as Error).message]);
+  }
+  return parsePlaybook(raw, file);
+}
+
+export function parsePlaybook(raw: unknown, file = '(inline)'): Playbook {
+  const parsed = playbookSchema.safeParse(raw);
+  if (!parsed.success) throw new PlaybookError(file, formatZodIssues(parsed.error));
+  return parsed.data;
+}

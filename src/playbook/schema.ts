@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/**
+ * The playbook: what a business tunes without touching code. Pure (no I/O) so workflows can
+ * import its types; the journey keeps the playbook it started with in its input, so editing the
+ * file changes new journeys and never rewrites the history of running ones.
+ */
+
+export const CHANNELS = ['email', 'sms', 'telegram', 'whatsapp'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Stage events that report trouble without moving the order forward. */
+export const ISSUE_KINDS = ['delayed', 'problem'] as const;
+export type IssueKind = (typeof ISSUE_KINDS)[number];
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a duration; write e.g. "30s", "15m", "2h", "3 days", "2 weeks"`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "bn"');
+
+/** Either one text for every language, or one per language tag. */
+const localizedText = z.union([z.string().min(1), z.record(localeTag, z.string().min(1))]);
+export type LocalizedText = z.infer<typeof localizedText>;
+
+const stageId = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be lower_snake_case, starting with a letter (e.g. "out_for_delivery")');
+
+const stageSchema = z.object({
+  id: stageId.refine((id) => !(ISSUE_KINDS as readonly string[]).includes(id), {
+    message: `"delayed" and "problem" are reserved for issue notices`,
+  }),
+  label: localizedText,
+  /** Whether reaching this stage sends the customer a status message. */
+  notify: z.boolean().default(true),
+  /** Optional line added to the status message, e.g. what happens next. */
+  description: localizedText.optional(),
+});
+
+export const playbookSchema = z
+  .object({
+    version: z.literal(1),
+    brand: z.object({
+      name: z.string().min(1),
+      /** Sender for email, e.g. "Dana's Shop <orders@shop.example>". EMAIL_FROM overrides it. */
+      sender: z.string().min(3),
+      supportEmail: z.email().optional(),
+      supportPhone: z.string().min(3).optional(),
+      website: z.url().optional(),
+    }),
+    defaultLocale: localeTag.default('en'),
+    /** Channels in order of preference; a message goes to the first one the customer can be reached on. */
+    channels: z.array(z.enum(CHANNELS)).min(1).default(['email']),
+    /** Stages in order; the last one completes the order. */
+    stages: z.array(stageSchema).min(2, 'needs at least two stages: where orders start and where they complete'),
+    delays: z.object({
+      /** After the final stage, how long to wait before the thank-you. */
+      thankYou: duration,
+    }),
+    delivery: z
+      .object({
+        /** How long a message keeps retrying transient provider errors before it counts as failed. */
+        giveUpAfter: duration.default(parseDuration('24h')!),
+      })
+      .prefault({}),
+  })
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.stages.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `duplicate stage "${s.id}"` });
+      seen.add(s.id);
+    });
+  });
+
+export type Playbook = z.output<typeof playbookSchema>;
+export type PlaybookInput = z.input<typeof playbookSchema>;
+export type Stage = Playbook['stages'][number];
+
+/** Picks the text for a locale, falling back to the default locale, then to any text. */
+export function localize(text: LocalizedText | undefined, locale: string, fallback: string): string | undefined {
+  if (text === undefined || typeof text === 'string') return text;
+  return text[locale] ?? text[locale.split('-')[0] ?? locale] ?? text[fallback] ?? Object.values(text)[0];
+}
+
+export function formatZodIssues(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? formatPath(i.path) : '(root)'}: ${i.message}`);
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === 'number') return `${acc}[${part}]`;
+    return acc ? `${acc}.${String(part)}` : String(part);
+  }, '');
+}

@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import type { Config } from './config';
+import { ResendEmailAdapter } from './channels/email/resend';
+import { FileOutbox, OutboxChannelAdapter } from './channels/outbox';
+import type { ChannelAdapter } from './channels/types';
+import type { Logger } from './logger';
+import { createRenderer } from './messages/renderer';
+import type { MessageRenderer } from './messages/types';
+import { loadPlaybook } from './playbook/load';
+import { CHANNELS, type Channel, type Playbook } from './playbook/schema';
+
+/** Routes the Temporal SDK's own logs (worker, workflow and activity loggers, core) into pino. */
+export function installTemporalRuntime(logger: Logger): void {
+  const temporalLogger = logger.child({ component: 'temporal' });
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
+        const fields: LogMetadata = { ...(meta ?? {}) };
+        temporalLogger[level.toLowerCase() as Lowercase<LogLevel>](fields, message);
+      }),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    });
+  } catch {
+    // Already installed in this process (tests create several workers): keep the first.
+  }
+}
+
+export interface ServiceDeps {
+  playbook: Playbook;
+  renderer: MessageRenderer;
+  channels: Partial<Record<Channel, ChannelAdapter>>;
+  /** Present when at least one channel delivers into the dev outbox. */
+  outbox: FileOutbox | undefined;
+  /** Which provider serves each channel, for the start-up banner. */
+  providers: Record<Channel, string>;
+}
+
+/** Wires the playbook, the renderer and one adapter per channel from the configuration. */
+export async function createServiceDeps(config: Config): Promise<ServiceDeps> {
+  const playbook = loadPlaybook(config.playbookPath);
+  const renderer = await createRenderer();
+  const outbox = config.outbox === 'auto' ? new FileOutbox(path.join(config.dataDir, 'outbox')) : undefined;
+  const channels: Partial<Record<Channel, ChannelAdapter>> = {};
+  if (config.email.resendApiKey) {
+    channels.email = new ResendEmailAdapter({
+      apiKey: config.email.resendApiKey,
+      baseUrl: config.email.resendBaseUrl,
+      from: config.email.from,
+    }) as ChannelAdapter;
+  }
+  for (const channel of CHANNELS) {
+    if (!channels[channel] && outbox) channels[channel] = new OutboxChannelAdapter(outbox, channel) as ChannelAdapter;
+  }
+  const providers = Object.fromEntries(CHANNELS.map((c) => [c, channels[c]?.provider ?? 'not configured'])) as Record<
+    Channel,
+    string
+  >;
+  const usesOutbox = Object.values(providers).includes('outbox');
+  return { playbook, renderer, channels, outbox: usesOutbox ? outbox : undefined, providers };
+}

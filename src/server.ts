@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './api/app';
+import { AftercareClient } from './client';
+import { loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './logger';
+import { createServiceDeps, type ServiceDeps } from './runtime';
+import { ensureSearchAttributes } from './temporal/search-attributes';
+import { runMain } from './worker';
+
+/**
+ * The API key: AFTERCARE_API_KEY, or in development one generated once and kept in the data
+ * directory, so curl examples keep working across restarts.
+ */
+export function resolveApiKey(config: Config): { key: string; generated: boolean } {
+  if (config.api.apiKey) return { key: config.api.apiKey, generated: false };
+  const file = path.join(config.dataDir, 'dev-api-key');
+  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), generated: true };
+  const key = `dev_${randomBytes(18).toString('base64url')}`;
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return { key, generated: true };
+}
+
+export interface StartApiOptions {
+  config: Config;
+  log: Logger;
+  connection: Connection;
+  deps: Pick<ServiceDeps, 'playbook' | 'outbox'>;
+  apiKey: string;
+  temporalUiUrl: string | undefined;
+}
+
+export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const { config } = opts;
+  const client = new Client({ connection: opts.connection, namespace: config.temporal.namespace });
+  const app = await buildApp({
+    aftercare: new AftercareClient({ client, playbook: opts.deps.playbook, taskQueue: config.temporal.taskQueue }),
+    apiKey: opts.apiKey,
+    logger: opts.log,
+    temporalHealth: async () => {
+      await opts.connection.workflowService.getSystemInfo({});
+    },
+    outbox: opts.deps.outbox,
+    ...(opts.temporalUiUrl ? { temporalUi: { baseUrl: opts.temporalUiUrl, namespace: config.temporal.namespace } } : {}),
+  });
+  await app.listen({ host: config.api.host, port: config.api.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.api.port;
+  return { app, url: `http://${config.api.host === '0.0.0.0' ? 'localhost' : config.api.host}:${port}` };
+}
+
+/** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS (default 127.0.0.1:TEMPORAL_PORT). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel, { pretty: config.env === 'development' });
+  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  const connection = await Connection.connect({ address });
+  await ensureSearchAttributes(connection, config.temporal.namespace, log);
+  const deps = await createServiceDeps(config);
+  const apiKey = resolveApiKey(config);
+  const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.key, temporalUiUrl: config.temporal.uiUrl });
+  log.info({ url, docs: `${url}/docs` }, 'API listening');
+  if (apiKey.generated) log.info(`development API key: ${apiKey.key}`);
+  const stop = async () => {
+    await app.close();
+    await connection.close();
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+if (require.main === module) runMain(main);

@@ -1,0 +1,181 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Logger } from '../logger';
+import { locateTemporalCli, type LocatedCli } from './cli';
+
+export interface DevServerOptions {
+  /** gRPC port; 0 picks a free one (tests). */
+  port: number;
+  /** Web UI port; 0 picks a free one; null runs headless. */
+  uiPort: number | null;
+  namespace: string;
+  /** SQLite file that keeps journeys across restarts; undefined keeps state in memory. */
+  dbFile: string | undefined;
+  cliPath?: string;
+  cacheDir: string;
+  env: Record<string, string | undefined>;
+  allowBuild: boolean;
+  log: Logger;
+}
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  uiUrl: string | undefined;
+  /** Which binary runs it: where it came from. */
+  source: LocatedCli['source'] | 'sdk download';
+  binary: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function assertPortFree(port: number, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', () =>
+      reject(new Error(`${what} port ${port} is already in use: stop what uses it, or choose another port (see README, Configuration)`)),
+    );
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+/**
+ * Starts the official Temporal dev server (`temporal server start-dev`, Web UI included) as a child
+ * process, and waits until it answers gRPC. Falls back to the SDK's own download when no binary is
+ * available (ordinary machines with internet access).
+ */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  const cli = await locateTemporalCli({
+    configuredPath: opts.cliPath,
+    cacheDir: opts.cacheDir,
+    env: opts.env,
+    allowBuild: opts.allowBuild,
+    log: opts.log,
+  });
+  const port = opts.port === 0 ? await freePort() : opts.port;
+  const uiPort = opts.uiPort === null ? null : opts.uiPort === 0 ? await freePort() : opts.uiPort;
+  if (opts.dbFile) mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+
+  if (!cli) return startWithSdkDownload(opts, port, uiPort);
+
+  await assertPortFree(port, 'Temporal gRPC (TEMPORAL_PORT)');
+  if (uiPort !== null) await assertPortFree(uiPort, 'Temporal UI (TEMPORAL_UI_PORT)');
+
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    opts.namespace,
+    '--log-level',
+    'error',
+    // WAL: the SDK's own CI runs the dev server this way; the default journal mode is far slower.
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
+    ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
+  ];
+  const child = spawn(cli.path, args, { env: opts.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  // Never leave an orphaned server behind, whatever way this process ends.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitUntilServing(address, child, () => stderr);
+  } catch (err) {
+    child.kill('SIGKILL');
+    process.removeListener('exit', killOnExit);
+    throw err;
+  }
+  return {
+    address,
+    namespace: opts.namespace,
+    uiUrl: uiPort === null ? undefined : `http://localhost:${uiPort}`,
+    source: cli.source,
+    binary: cli.path,
+    stop: async () => {
+      process.removeListener('exit', killOnExit);
+      await stopChild(child);
+    },
+  };
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? code}`;
+  });
+  for (;;) {
+    if (exited) throw new Error(`Temporal dev server ${exited}:\n${stderr()}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`Temporal dev server did not answer on ${address} within 60s: ${(err as Error).message}\n${stderr()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function startWithSdkDownload(opts: DevServerOptions, port: number, uiPort: number | null): Promise<DevServer> {
+  opts.log.info('no Temporal CLI found: letting the Temporal SDK download its dev server');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      ip: '127.0.0.1',
+      port,
+      namespace: opts.namespace,
+      ...(uiPort === null ? {} : { ui: true, uiPort }),
+      ...(opts.dbFile ? { dbFilename: opts.dbFile } : {}),
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  return {
+    address: env.address,
+    namespace: opts.namespace,
+    uiUrl: uiPort === null ? undefined : `http://localhost:${uiPort}`,
+    source: 'sdk download',
+    binary: undefined,
+    stop: () => env.teardown(),
+  };
+}

@@ -1,0 +1,2 @@
+export { orderJourney } from './order-journey';
+export { customerLifecycle } from './customer-lifecycle';

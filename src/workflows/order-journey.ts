@@ -1,0 +1,266 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  advanceStageUpdate,
+  contactFor,
+  getJourneyQuery,
+  idempotencyKeyFor,
+  JourneyErrorType,
+  SA,
+  type MessageKind,
+  type MessageRecord,
+  type OrderJourneyInput,
+  type OrderJourneyState,
+  type StageUpdateResult,
+} from '../contract';
+import type { MessageData } from '../messages/types';
+import { formatDuration } from '../playbook/duration';
+import { ISSUE_KINDS, type IssueKind } from '../playbook/schema';
+
+interface QueuedMessage {
+  key: string;
+  kind: MessageKind;
+  data: MessageData;
+}
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * One journey per order: a status message at every notifying stage, honest notices for delays and
+ * problems, and a thank-you after the final stage. The business drives it with the advanceStage
+ * update; the journey only decides *what* to say and hands delivery to the sendMessage activity.
+ */
+export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourneyState> {
+  const { order, playbook } = input;
+  const { workflowId } = workflowInfo();
+  const stageIds = playbook.stages.map((s) => s.id);
+  const firstStage = playbook.stages[0]!;
+
+  const state: OrderJourneyState = {
+    orderId: order.orderId,
+    customerId: order.customer.id,
+    status: 'active',
+    stage: firstStage.id,
+    stages: stageIds,
+    events: [{ type: 'stage', stage: firstStage.id, at: order.placedAt ?? input.receivedAt }],
+    messages: [],
+    next: null,
+  };
+  const queue: QueuedMessage[] = [];
+  let issueCount = 0;
+  let deliveryFailures = 0;
+
+  const sendOptions = {
+    startToCloseTimeout: '30s',
+    // Transient provider trouble is retried (same idempotency key) until the playbook gives up.
+    scheduleToCloseTimeout: playbook.delivery.giveUpAfter,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+  } as const;
+  const { sendMessage } = proxyActivities<Activities>(sendOptions);
+  const { recordOrderWithCustomer, recordOrderCompleted } = proxyActivities<Activities>({
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', maximumInterval: '1m' },
+  });
+
+  const stageMessage = (stageIndex: number, note?: string, eta?: string): QueuedMessage => {
+    const stage = playbook.stages[stageIndex]!;
+    return {
+      key: `status-${stage.id}`,
+      kind: 'order_status',
+      data: {
+        orderId: order.orderId,
+        stageLabel: stage.label,
+        stageDescription: stage.description,
+        note,
+        eta,
+        isFinal: stageIndex === stageIds.length - 1,
+      },
+    };
+  };
+
+  // --- what the operator sees ------------------------------------------------------------------
+  let shownStage = '';
+  let shownWaiting = '';
+  let shownUntil: string | undefined;
+  const show = (waitingFor: string, what: string, until?: Date) => {
+    state.next = { what, ...(until ? { until: until.toISOString() } : {}) };
+    const sent = state.messages.filter((m) => m.status === 'sent').length;
+    const failed = state.messages.filter((m) => m.status === 'failed').length;
+    setCurrentDetails(
+      [
+        `**Order** ${order.orderId} · **customer** ${order.customer.id}`,
+        `**Stage** ${state.stage} (${stageIds.indexOf(state.stage) + 1}/${stageIds.length})${state.status === 'completed' ? ' · completed' : ''}`,
+        `**Waiting for** ${what}${until ? ` until ${until.toISOString()}` : ''}`,
+        `**Messages** ${sent} sent, ${failed} failed${queue.length ? `, ${queue.length} queued` : ''}`,
+      ].join('\n\n'),
+    );
+    const untilIso = until?.toISOString();
+    if (shownStage !== state.stage || shownWaiting !== waitingFor || shownUntil !== untilIso) {
+      upsertSearchAttributes([
+        { key: SA.stage, value: state.stage },
+        { key: SA.waitingFor, value: waitingFor },
+        { key: SA.nextActionAt, value: until ?? null },
+      ]);
+      shownStage = state.stage;
+      shownWaiting = waitingFor;
+      shownUntil = untilIso;
+    }
+  };
+
+  // --- the business moves the order -------------------------------------------------------------
+  setHandler(getJourneyQuery, () => state);
+  setHandler(
+    advanceStageUpdate,
+    (update): StageUpdateResult => {
+      const at = nowIso();
+      if ((ISSUE_KINDS as readonly string[]).includes(update.stage)) {
+        const kind = update.stage as IssueKind;
+        const reason = (update.reason ?? update.note)!;
+        issueCount += 1;
+        state.events.push({ type: kind, reason, ...(update.eta ? { eta: update.eta } : {}), at });
+        const message: QueuedMessage = {
+          key: `${kind}-${issueCount}`,
+          kind: kind === 'delayed' ? 'order_delayed' : 'order_problem',
+          data: {
+            orderId: order.orderId,
+            stageLabel: playbook.stages[stageIds.indexOf(state.stage)]!.label,
+            reason,
+            eta: update.eta,
+          },
+        };
+        queue.push(message);
+        return { stage: state.stage, status: state.status, messageKey: message.key };
+      }
+      const index = stageIds.indexOf(update.stage);
+      const stage = playbook.stages[index]!;
+      state.stage = stage.id;
+      state.events.push({
+        type: 'stage',
+        stage: stage.id,
+        ...(update.note ? { note: update.note } : {}),
+        ...(update.eta ? { eta: update.eta } : {}),
+        at,
+      });
+      let messageKey: string | undefined;
+      if (stage.notify) {
+        const message = stageMessage(index, update.note, update.eta);
+        queue.push(message);
+        messageKey = message.key;
+      }
+      if (index === stageIds.length - 1) {
+        state.status = 'completed';
+        state.completedAt = at;
+      }
+      return { stage: state.stage, status: state.status, ...(messageKey ? { messageKey } : {}) };
+    },
+    {
+      description: 'Move the order to a later stage, or report a delay or problem without moving it.',
+      // Rejected updates never reach history: a bad request changes nothing.
+      validator: (update) => {
+        if (state.status === 'completed') {
+          throw ApplicationFailure.nonRetryable(
+            `order ${order.orderId} is already completed (stage "${state.stage}"); it accepts no more stage events`,
+            JourneyErrorType.journeyCompleted,
+          );
+        }
+        if ((ISSUE_KINDS as readonly string[]).includes(update.stage)) return;
+        const index = stageIds.indexOf(update.stage);
+        if (index < 0) {
+          throw ApplicationFailure.nonRetryable(
+            `unknown stage "${update.stage}"; this order's stages are: ${stageIds.join(', ')} (or "delayed" / "problem" for a notice)`,
+            JourneyErrorType.unknownStage,
+          );
+        }
+        const current = stageIds.indexOf(state.stage);
+        if (index <= current) {
+          throw ApplicationFailure.nonRetryable(
+            `order ${order.orderId} is already at stage "${state.stage}"; stages only move forward (next: ${stageIds.slice(current + 1).join(', ')})`,
+            JourneyErrorType.stageOutOfOrder,
+          );
+        }
+      },
+    },
+  );
+
+  // --- delivery: the workflow picks the channel, the activity renders and sends -----------------
+  const deliver = async (message: QueuedMessage): Promise<void> => {
+    const record: MessageRecord = { key: message.key, kind: message.kind, status: 'pending', attempts: [], queuedAt: nowIso() };
+    state.messages.push(record);
+    const channels = playbook.channels.filter((c) => contactFor(c, order.customer) !== undefined);
+    for (const channel of channels) {
+      show('delivery', `delivery of ${message.kind} (${message.key}) via ${channel}`);
+      try {
+        const result = await sendMessage.executeWithOptions(
+          { ...sendOptions, summary: `${message.kind} via ${channel} (${message.key})` },
+          [
+            {
+              idempotencyKey: idempotencyKeyFor(workflowId, message.key, channel),
+              workflowId,
+              messageKey: message.key,
+              kind: message.kind,
+              channel,
+              to: contactFor(channel, order.customer)!,
+              recipientName: order.customer.name,
+              locale: order.customer.locale,
+              timeZone: order.customer.timeZone,
+              fallbackLocale: playbook.defaultLocale,
+              brand: playbook.brand,
+              data: message.data,
+            },
+          ],
+        );
+        record.attempts.push({ channel, outcome: 'sent', provider: result.provider, providerMessageId: result.providerMessageId, at: nowIso() });
+        record.status = 'sent';
+        record.channel = channel;
+        return;
+      } catch (err) {
+        // Permanent failure, or transient trouble that outlasted giveUpAfter: try the next channel.
+        const cause = err instanceof ActivityFailure ? err.cause : err;
+        const error = cause instanceof ApplicationFailure ? `${cause.type ?? 'Error'}: ${cause.message}` : String(cause);
+        record.attempts.push({ channel, outcome: 'failed', error, at: nowIso() });
+        log.warn('delivery attempt failed', { messageKey: message.key, channel, error });
+      }
+    }
+    record.status = 'failed';
+    deliveryFailures += 1;
+    upsertSearchAttributes([{ key: SA.deliveryFailures, value: deliveryFailures }]);
+    log.error('message could not be delivered on any channel', { messageKey: message.key, tried: channels });
+  };
+
+  // --- the journey ------------------------------------------------------------------------------
+  await recordOrderWithCustomer({
+    profile: order.customer,
+    order: { orderId: order.orderId, placedAt: order.placedAt ?? input.receivedAt, currency: order.currency, totalMinor: order.totalMinor },
+  });
+  if (firstStage.notify) queue.push(stageMessage(0));
+
+  for (;;) {
+    while (queue.length > 0) await deliver(queue.shift()!);
+    if (state.status === 'completed') break;
+    show('stage-update', `the next stage update from the business (${stageIds[stageIds.indexOf(state.stage) + 1]})`);
+    await condition(() => queue.length > 0 || state.status === 'completed');
+  }
+  await recordOrderCompleted({ customerId: order.customer.id, orderId: order.orderId, completedAt: state.completedAt! });
+
+  const thankYouAt = new Date(Date.now() + playbook.delays.thankYou);
+  show('thank-you', `the thank-you (${formatDuration(playbook.delays.thankYou)} after completion)`, thankYouAt);
+  await sleep(playbook.delays.thankYou, { summary: 'wait before the thank-you' });
+  await deliver({ key: 'thank-you', kind: 'thank_you', data: { orderId: order.orderId, totalMinor: order.totalMinor, currency: order.currency } });
+
+  show('nothing', 'nothing: the journey is done');
+  state.next = null;
+  await condition(allHandlersFinished);
+  return state;
+}

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customerLifecycleId, getCustomerQuery, orderPlacedSignal } from '../src/contract';
+import type { customerLifecycle } from '../src/workflows';
+import { eventually, sampleOrder, startHarness, uniqueId, type Harness } from './support/harness';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('customer lifecycle', () => {
+  it('is started by the first order, remembers every order and its completion', async () => {
+    const customer = { id: uniqueId('cus'), email: 'grace@example.com' };
+    const first = sampleOrder({ placedAt: '2026-01-01T10:00:00Z' }, customer);
+    const second = sampleOrder({ placedAt: '2026-02-01T10:00:00Z', total: 40, items: [{ sku: 'A', name: 'Lamp', quantity: 1, unitPrice: 40 }] }, { ...customer, phone: '+8801711000000', locale: 'bn' });
+    await h.aftercare.startOrderJourney(first);
+    await h.aftercare.startOrderJourney(second);
+    await h.aftercare.advanceStage(first.orderId, { stage: 'delivered' });
+
+    const state = await eventually(async () => {
+      const s = await h.aftercare.getCustomer(customer.id);
+      expect(s.orders).toHaveLength(2);
+      expect(s.orders.find((o) => o.orderId === first.orderId)?.status).toBe('completed');
+      return s;
+    });
+    expect(state.profile).toMatchObject({ id: customer.id, email: 'grace@example.com', phone: '+8801711000000', locale: 'bn' });
+    expect(state.orders.find((o) => o.orderId === second.orderId)).toMatchObject({ totalMinor: 4000, currency: 'EUR', status: 'active' });
+    let lifecycles = 0;
+    for await (const wf of h.client.workflow.list({ query: `AftercareCustomerId = "${customer.id}" AND WorkflowType = "customerLifecycle"` })) {
+      lifecycles += wf.workflowId === customerLifecycleId(customer.id) ? 1 : 0;
+    }
+    expect(lifecycles).toBeLessThanOrEqual(1); // visibility may lag; never two
+  });
+
+  it('continues as new before its history grows, carrying every order across', async () => {
+    const customerId = uniqueId('cus');
+    const workflowId = customerLifecycleId(customerId);
+    const orders = Array.from({ length: 12 }, (_, i) => ({
+      orderId: `${customerId}-o${i}`,
+      placedAt: new Date(Date.UTC(2026, 0, i + 1)).toISOString(),
+      currency: 'EUR',
+      totalMinor: 1000 + i,
+    }));
+    for (const order of orders) {
+      await h.client.workflow.signalWithStart<typeof customerLifecycle, [unknown]>('customerLifecycle', {
+        workflowId,
+        taskQueue: h.taskQueue,
+        args: [{ customerId, historyLimit: 12 }],
+        signal: orderPlacedSignal,
+        signalArgs: [{ profile: { id: customerId, name: 'Lin' }, order }],
+      });
+    }
+    // A duplicated signal (an activity retry) must not duplicate the order.
+    await h.client.workflow.getHandle(workflowId).signal(orderPlacedSignal, { profile: { id: customerId, name: 'Lin' }, order: orders[0]! });
+
+    const state = await eventually(async () => {
+      const s = await h.client.workflow.getHandle(workflowId).query(getCustomerQuery);
+      expect(s.orders).toHaveLength(12);
+      expect(s.generation).toBeGreaterThan(0);
+      return s;
+    });
+    expect(state.orders.map((o) => o.totalMinor)).toEqual(orders.map((o) => o.totalMinor));
+    expect(state.lastOrderAt).toBe(orders[11]!.placedAt);
+    expect(state.firstSeenAt).toBe(orders[0]!.placedAt);
+    // The earlier runs really ended in continue-as-new.
+    await eventually(async () => {
+      let continued = 0;
+      for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${workflowId}" AND ExecutionStatus = "ContinuedAsNew"` })) {
+        continued += wf.workflowId === workflowId ? 1 : 0;
+      }
+      expect(continued).toBeGreaterThan(0);
+    });
+  });
+});

@@ -1,0 +1,99 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { FileOutbox, OutboxChannelAdapter } from '../../src/channels/outbox';
+import type { ChannelAdapter } from '../../src/channels/types';
+import { AftercareClient } from '../../src/client';
+import { createLogger } from '../../src/logger';
+import { createRenderer } from '../../src/messages/renderer';
+import { loadPlaybook } from '../../src/playbook/load';
+import { CHANNELS, type Channel, type Playbook } from '../../src/playbook/schema';
+import { installTemporalRuntime } from '../../src/runtime';
+import { createWorker } from '../../src/worker';
+
+export const FAST_PLAYBOOK = path.resolve(__dirname, '..', 'playbook.fast.yaml');
+export const testLogger = createLogger('silent');
+// SDK logs at warn and above only, so test output stays readable.
+installTemporalRuntime(createLogger('warn'));
+
+let counter = 0;
+export const uniqueId = (prefix: string) => `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+
+export interface Harness {
+  client: Client;
+  aftercare: AftercareClient;
+  playbook: Playbook;
+  outbox: FileOutbox;
+  taskQueue: string;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/**
+ * A worker on its own task queue against the run's shared dev server, with the real activities:
+ * channels default to a fresh file outbox; pass adapters (e.g. Resend against a fake server) to override.
+ */
+export async function startHarness(opts: { channels?: Partial<Record<Channel, ChannelAdapter>>; playbook?: Playbook } = {}): Promise<Harness> {
+  const address = inject('temporalAddress');
+  const namespace = inject('temporalNamespace');
+  const taskQueue = uniqueId('tq');
+  const playbook = opts.playbook ?? loadPlaybook(FAST_PLAYBOOK);
+  const outbox = new FileOutbox(mkdtempSync(path.join(os.tmpdir(), 'aftercare-outbox-')));
+  const channels: Partial<Record<Channel, ChannelAdapter>> = {};
+  for (const c of CHANNELS) channels[c] = (opts.channels?.[c] ?? new OutboxChannelAdapter(outbox, c)) as ChannelAdapter;
+
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: { renderer: await createRenderer(), channels, client },
+  });
+  const running = worker.run();
+  return {
+    client,
+    aftercare: new AftercareClient({ client, playbook, taskQueue }),
+    playbook,
+    outbox,
+    taskQueue,
+    worker,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** Polls until the check passes or the time runs out (journeys run on real timers). */
+export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 20_000, intervalMs = 200 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw lastError;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export function sampleOrder(overrides: Record<string, unknown> = {}, customer: Record<string, unknown> = {}) {
+  return {
+    orderId: uniqueId('ord'),
+    customer: { id: uniqueId('cus'), name: 'Ada Lovelace', email: 'ada@example.com', locale: 'en', timeZone: 'Europe/London', ...customer },
+    items: [{ sku: 'MUG-1', name: 'Blue mug', quantity: 2, unitPrice: 12.5 }],
+    currency: 'EUR',
+    total: 25,
+    ...overrides,
+  };
+}
