@@ -1,0 +1,95 @@
+/**
+ * Records the histories the replay test checks new workflow code against
+ * (`npm run record-histories`). Run it when a workflow change is *meant* to be incompatible and
+ * has been guarded with patched(); keep the old files too, so both paths stay proven.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { NativeConnection } from '@temporalio/worker';
+import { FileOutbox, OutboxChannelAdapter } from '../src/channels/outbox';
+import { AftercareClient } from '../src/client';
+import { loadConfig } from '../src/config';
+import { customerLifecycleId, orderJourneyId } from '../src/contract';
+import { createLogger } from '../src/logger';
+import { createRenderer } from '../src/messages/renderer';
+import { loadPlaybook } from '../src/playbook/load';
+import { CHANNELS } from '../src/playbook/schema';
+import { installTemporalRuntime } from '../src/runtime';
+import { startDevServer } from '../src/temporal/dev-server';
+import { ensureSearchAttributes } from '../src/temporal/search-attributes';
+import { createWorker } from '../src/worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger('info');
+  installTemporalRuntime(createLogger('warn'));
+  const server = await startDevServer({
+    port: 0,
+    uiPort: null,
+    namespace: 'default',
+    dbFile: undefined,
+    cliPath: config.temporal.cliPath,
+    cacheDir: config.system.cacheDir,
+    env: config.system.childEnv,
+    allowBuild: true,
+    log,
+  });
+  try {
+    const connection = await Connection.connect({ address: server.address });
+    await ensureSearchAttributes(connection, 'default', log);
+    const client = new Client({ connection });
+    const outbox = new FileOutbox(mkdtempSync(path.join(os.tmpdir(), 'aftercare-record-')));
+    const channels = Object.fromEntries(CHANNELS.map((c) => [c, new OutboxChannelAdapter(outbox, c)]));
+    const taskQueue = 'record-histories';
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      activities: { renderer: await createRenderer(), channels, client },
+    });
+    const playbook = loadPlaybook(path.resolve(__dirname, '..', 'test', 'playbook.fast.yaml'));
+    const aftercare = new AftercareClient({ client, playbook, taskQueue });
+
+    await worker.runUntil(async () => {
+      const order = {
+        orderId: 'replay-1',
+        customer: { id: 'replay-customer', name: 'Replay', email: 'replay@example.com', locale: 'bn' },
+        items: [{ sku: 'S', name: 'Sofa', quantity: 1, unitPrice: 499, warrantyMonths: 24 }],
+        currency: 'EUR',
+        total: 499,
+      };
+      await aftercare.startOrderJourney(order);
+      await aftercare.advanceStage(order.orderId, { stage: 'confirmed' });
+      await aftercare.advanceStage(order.orderId, { stage: 'shipped', note: 'Tracking 42', eta: '2030-01-01T10:00:00Z' });
+      await aftercare.advanceStage(order.orderId, { stage: 'delayed', reason: 'Weather', eta: '2030-01-03T10:00:00Z' });
+      await aftercare.advanceStage(order.orderId, { stage: 'problem', reason: 'Box damaged; replacement sent' });
+      await aftercare.advanceStage(order.orderId, { stage: 'delivered' });
+      await client.workflow.getHandle(orderJourneyId(order.orderId)).result();
+
+      const dir = path.resolve(__dirname, '..', 'test', 'histories');
+      mkdirSync(dir, { recursive: true });
+      for (const [name, workflowId] of [
+        ['order-journey', orderJourneyId(order.orderId)],
+        ['customer-lifecycle', customerLifecycleId(order.customer.id)],
+      ] as const) {
+        const history = await client.workflow.getHandle(workflowId).fetchHistory();
+        const file = path.join(dir, `${name}.v1.json`);
+        writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+        log.info({ file, events: history.events?.length }, 'recorded');
+      }
+    });
+    await nativeConnection.close();
+    await connection.close();
+  } finally {
+    await server.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
