@@ -1,7 +1,26 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['fs', 'path', 'http', 'https', 'crypto', 'child_process', 'os', 'net', 'process', 'timers', 'worker_threads', 'stream', 'url', 'util', 'zlib', 'dns', 'events', 'buffer'];
+const nodeBuiltins = [
+  'fs',
+  'path',
+  'http',
+  'https',
+  'crypto',
+  'child_process',
+  'os',
+  'net',
+  'process',
+  'timers',
+  'worker_threads',
+  'stream',
+  'url',
+  'util',
+  'zlib',
+  'dns',
+  'events',
+  'buffer',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', 'test/.tmp/', '.data/'] },
@@ -24,13 +43,29 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.flatMap((m) => [m, `node:${m}`]).map((name) => ({ name, message: 'no Node builtins in workflow code' })),
-          patterns: [{ group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'import activities as types only' }],
+          paths: nodeBuiltins
+            .flatMap((m) => [m, `node:${m}`])
+            .map((name) => ({ name, message: 'no Node builtins in workflow code' })),
+          patterns: [
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'import activities as types only',
+            },
+          ],
         },
       ],
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'import activities as types only' }] },
+        {
+          patterns: [
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'import activities as types only',
+            },
+          ],
+        },
       ],
     },
   },

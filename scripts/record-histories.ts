@@ -64,7 +64,11 @@ async function main(): Promise<void> {
       };
       await aftercare.startOrderJourney(order);
       await aftercare.advanceStage(order.orderId, { stage: 'confirmed' });
-      await aftercare.advanceStage(order.orderId, { stage: 'shipped', note: 'Tracking 42', eta: '2030-01-01T10:00:00Z' });
+      await aftercare.advanceStage(order.orderId, {
+        stage: 'shipped',
+        note: 'Tracking 42',
+        eta: '2030-01-01T10:00:00Z',
+      });
       await aftercare.advanceStage(order.orderId, { stage: 'delayed', reason: 'Weather', eta: '2030-01-03T10:00:00Z' });
       await aftercare.advanceStage(order.orderId, { stage: 'problem', reason: 'Box damaged; replacement sent' });
       await aftercare.advanceStage(order.orderId, { stage: 'delivered' });

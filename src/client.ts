@@ -111,9 +111,12 @@ export class AftercareClient {
       return await handle.executeUpdate(advanceStageUpdate, { args: [parsed] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        if (err.cause.type === JourneyErrorType.unknownStage) throw new UnprocessableError(err.cause.message, 'unknown_stage');
-        if (err.cause.type === JourneyErrorType.stageOutOfOrder) throw new ConflictError(err.cause.message, 'stage_out_of_order');
-        if (err.cause.type === JourneyErrorType.journeyCompleted) throw new ConflictError(err.cause.message, 'journey_completed');
+        if (err.cause.type === JourneyErrorType.unknownStage)
+          throw new UnprocessableError(err.cause.message, 'unknown_stage');
+        if (err.cause.type === JourneyErrorType.stageOutOfOrder)
+          throw new ConflictError(err.cause.message, 'stage_out_of_order');
+        if (err.cause.type === JourneyErrorType.journeyCompleted)
+          throw new ConflictError(err.cause.message, 'journey_completed');
       }
       if (err instanceof WorkflowNotFoundError) throw await this.notFoundOrClosed(orderId);
       throw err;
@@ -142,7 +145,10 @@ export class AftercareClient {
   private async notFoundOrClosed(orderId: string): Promise<Error> {
     try {
       const d = await this.client.workflow.getHandle(orderJourneyId(orderId)).describe();
-      return new ConflictError(`order ${orderId}'s journey has ended (${d.status.name}); it accepts no more stage events`, 'journey_completed');
+      return new ConflictError(
+        `order ${orderId}'s journey has ended (${d.status.name}); it accepts no more stage events`,
+        'journey_completed',
+      );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return new NotFoundError(`no order "${orderId}"`);
       throw err;
@@ -174,5 +180,7 @@ export function hashOrder(order: Order): string {
               .map(([k, x]) => [k, canonical(x)]),
           )
         : v;
-  return createHash('sha256').update(JSON.stringify(canonical(order))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(order)))
+    .digest('hex');
 }

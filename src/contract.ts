@@ -35,7 +35,10 @@ export const SEARCH_ATTRIBUTE_KEYS = Object.values(SA);
 // ---------------------------------------------------------------------------------------------
 const businessKey = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/, 'use 1-100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/,
+    'use 1-100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
+  );
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +447700900123');
 
@@ -123,7 +126,11 @@ export const orderInputSchema = z
     const items = o.items.map((item, i) => {
       const unitPriceMinor = toMinorUnits(item.unitPrice, o.currency);
       if (unitPriceMinor === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['items', i, 'unitPrice'], message: `has more decimals than ${o.currency} allows` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'unitPrice'],
+          message: `has more decimals than ${o.currency} allows`,
+        });
       }
       return { ...item, unitPriceMinor: unitPriceMinor ?? 0 };
     });
@@ -142,10 +149,13 @@ export const stageUpdateSchema = z
     reason: z.string().trim().min(1).max(1000).optional(),
     eta: z.iso.datetime({ offset: true }).optional(),
   })
-  .refine((u) => !(ISSUE_KINDS as readonly string[]).includes(u.stage) || u.reason !== undefined || u.note !== undefined, {
-    path: ['reason'],
-    message: 'a "delayed" or "problem" notice needs a reason the customer can read',
-  });
+  .refine(
+    (u) => !(ISSUE_KINDS as readonly string[]).includes(u.stage) || u.reason !== undefined || u.note !== undefined,
+    {
+      path: ['reason'],
+      message: 'a "delayed" or "problem" notice needs a reason the customer can read',
+    },
+  );
 export type StageUpdateInput = z.input<typeof stageUpdateSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -267,7 +277,10 @@ export const getCustomerQuery = defineQuery<CustomerLifecycleState>('getCustomer
 // Message delivery: what the journey hands the send activity.
 // ---------------------------------------------------------------------------------------------
 /** The customer's address on a channel, or undefined when they cannot be reached there. */
-export function contactFor(channel: Channel, customer: Pick<Customer, 'email' | 'phone' | 'telegramChatId'>): string | undefined {
+export function contactFor(
+  channel: Channel,
+  customer: Pick<Customer, 'email' | 'phone' | 'telegramChatId'>,
+): string | undefined {
   switch (channel) {
     case 'email':
       return customer.email;

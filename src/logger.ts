@@ -6,7 +6,7 @@ export type { Logger };
  * Customer contacts are PII: whatever object reaches a log line, these keys are censored.
  * Code should not log contacts in the first place; this is the net under that rule.
  */
-const PII_KEYS = ['email', 'phone', 'telegramChatId', 'to', 'recipient', 'address', 'name'];
+const PII_KEYS = ['email', 'phone', 'telegramChatId', 'to', 'recipient', 'name'];
 export const REDACT_PATHS = [
   ...PII_KEYS,
   ...PII_KEYS.map((k) => `*.${k}`),
@@ -20,7 +20,12 @@ export function createLogger(level: string, opts: { pretty?: boolean } = {}): Lo
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(opts.pretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' },
+          },
+        }
       : {}),
   });
 }

@@ -66,7 +66,9 @@ async function main(): Promise<void> {
     `  Temporal UI    ${temporalUiUrl ?? '(see your Temporal deployment)'}`,
     `  Dev outbox     ${deps.outbox ? `${url}/outbox` : '(off: providers configured)'}`,
     `  API key        ${apiKey.generated ? `${apiKey.key}  (development key, kept in ${path.join(config.dataDir, 'dev-api-key')})` : 'from AFTERCARE_API_KEY'}`,
-    `  Channels       ${Object.entries(deps.providers).map(([c, p]) => `${c}: ${p}`).join(', ')}`,
+    `  Channels       ${Object.entries(deps.providers)
+      .map(([c, p]) => `${c}: ${p}`)
+      .join(', ')}`,
     `  Playbook       ${config.playbookPath}`,
     '',
   ];

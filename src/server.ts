@@ -45,7 +45,9 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
       await opts.connection.workflowService.getSystemInfo({});
     },
     outbox: opts.deps.outbox,
-    ...(opts.temporalUiUrl ? { temporalUi: { baseUrl: opts.temporalUiUrl, namespace: config.temporal.namespace } } : {}),
+    ...(opts.temporalUiUrl
+      ? { temporalUi: { baseUrl: opts.temporalUiUrl, namespace: config.temporal.namespace } }
+      : {}),
   });
   await app.listen({ host: config.api.host, port: config.api.port });
   const address = app.server.address();
@@ -62,7 +64,14 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const deps = await createServiceDeps(config);
   const apiKey = resolveApiKey(config);
-  const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.key, temporalUiUrl: config.temporal.uiUrl });
+  const { app, url } = await startApi({
+    config,
+    log,
+    connection,
+    deps,
+    apiKey: apiKey.key,
+    temporalUiUrl: config.temporal.uiUrl,
+  });
   log.info({ url, docs: `${url}/docs` }, 'API listening');
   if (apiKey.generated) log.info(`development API key: ${apiKey.key}`);
   const stop = async () => {

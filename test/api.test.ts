@@ -67,7 +67,11 @@ describe('HTTP API', () => {
     const shipped = await post(`/v1/orders/${order.orderId}/stage`, { stage: 'shipped', note: 'Tracking ZX-1' });
     expect(shipped.statusCode).toBe(200);
     expect(shipped.json()).toEqual({ stage: 'shipped', status: 'active', messageKey: 'status-shipped' });
-    const delayed = await post(`/v1/orders/${order.orderId}/stage`, { stage: 'delayed', reason: 'Courier strike', eta: '2031-01-02T09:00:00Z' });
+    const delayed = await post(`/v1/orders/${order.orderId}/stage`, {
+      stage: 'delayed',
+      reason: 'Courier strike',
+      eta: '2031-01-02T09:00:00Z',
+    });
     expect(delayed.statusCode).toBe(200);
     expect(delayed.json().stage).toBe('shipped');
 
@@ -78,7 +82,12 @@ describe('HTTP API', () => {
       expect(body.messages.filter((m: { status: string }) => m.status === 'sent')).toHaveLength(3);
       return body;
     });
-    expect(state).toMatchObject({ orderId: order.orderId, stage: 'shipped', status: 'active', workflowId: orderJourneyId(order.orderId) });
+    expect(state).toMatchObject({
+      orderId: order.orderId,
+      stage: 'shipped',
+      status: 'active',
+      workflowId: orderJourneyId(order.orderId),
+    });
     expect(state.events.map((e: { type: string }) => e.type)).toEqual(['stage', 'stage', 'delayed']);
     expect(state.next.what).toContain('out_for_delivery');
   });
@@ -90,7 +99,10 @@ describe('HTTP API', () => {
 
     const unknown = await post(`/v1/orders/${order.orderId}/stage`, { stage: 'beamed' });
     expect(unknown.statusCode).toBe(422);
-    expect(unknown.json().error).toMatchObject({ code: 'unknown_stage', message: expect.stringContaining('placed, confirmed, shipped') });
+    expect(unknown.json().error).toMatchObject({
+      code: 'unknown_stage',
+      message: expect.stringContaining('placed, confirmed, shipped'),
+    });
 
     const backwards = await post(`/v1/orders/${order.orderId}/stage`, { stage: 'placed' });
     expect(backwards.statusCode).toBe(409);
@@ -98,7 +110,9 @@ describe('HTTP API', () => {
 
     const noReason = await post(`/v1/orders/${order.orderId}/stage`, { stage: 'problem' });
     expect(noReason.statusCode).toBe(422);
-    expect(noReason.json().error.details).toEqual([{ path: 'reason', message: expect.stringContaining('needs a reason') }]);
+    expect(noReason.json().error.details).toEqual([
+      { path: 'reason', message: expect.stringContaining('needs a reason') },
+    ]);
 
     const missing = await post('/v1/orders/ghost-order/stage', { stage: 'shipped' });
     expect(missing.statusCode).toBe(404);
@@ -120,13 +134,20 @@ describe('HTTP API', () => {
       ]),
     );
     expect(res.body).not.toMatch(/at .*\.ts:\d+/);
-    await expect(h.client.workflow.getHandle(orderJourneyId(order.orderId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(h.client.workflow.getHandle(orderJourneyId(order.orderId)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
 
     const noContact = await post('/v1/orders', sampleOrder({}, { email: undefined }));
     expect(noContact.statusCode).toBe(422);
     expect(noContact.json().error.details[0].message).toContain('at least one contact');
 
-    const malformed = await app.inject({ method: 'POST', url: '/v1/orders', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"orderId": ' });
+    const malformed = await app.inject({
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"orderId": ',
+    });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error.message).toBeTruthy();
     expect(malformed.body).not.toContain('node_modules');

@@ -15,7 +15,10 @@ describe('customer lifecycle', () => {
   it('is started by the first order, remembers every order and its completion', async () => {
     const customer = { id: uniqueId('cus'), email: 'grace@example.com' };
     const first = sampleOrder({ placedAt: '2026-01-01T10:00:00Z' }, customer);
-    const second = sampleOrder({ placedAt: '2026-02-01T10:00:00Z', total: 40, items: [{ sku: 'A', name: 'Lamp', quantity: 1, unitPrice: 40 }] }, { ...customer, phone: '+8801711000000', locale: 'bn' });
+    const second = sampleOrder(
+      { placedAt: '2026-02-01T10:00:00Z', total: 40, items: [{ sku: 'A', name: 'Lamp', quantity: 1, unitPrice: 40 }] },
+      { ...customer, phone: '+8801711000000', locale: 'bn' },
+    );
     await h.aftercare.startOrderJourney(first);
     await h.aftercare.startOrderJourney(second);
     await h.aftercare.advanceStage(first.orderId, { stage: 'delivered' });
@@ -26,10 +29,21 @@ describe('customer lifecycle', () => {
       expect(s.orders.find((o) => o.orderId === first.orderId)?.status).toBe('completed');
       return s;
     });
-    expect(state.profile).toMatchObject({ id: customer.id, email: 'grace@example.com', phone: '+8801711000000', locale: 'bn' });
-    expect(state.orders.find((o) => o.orderId === second.orderId)).toMatchObject({ totalMinor: 4000, currency: 'EUR', status: 'active' });
+    expect(state.profile).toMatchObject({
+      id: customer.id,
+      email: 'grace@example.com',
+      phone: '+8801711000000',
+      locale: 'bn',
+    });
+    expect(state.orders.find((o) => o.orderId === second.orderId)).toMatchObject({
+      totalMinor: 4000,
+      currency: 'EUR',
+      status: 'active',
+    });
     let lifecycles = 0;
-    for await (const wf of h.client.workflow.list({ query: `AftercareCustomerId = "${customer.id}" AND WorkflowType = "customerLifecycle"` })) {
+    for await (const wf of h.client.workflow.list({
+      query: `AftercareCustomerId = "${customer.id}" AND WorkflowType = "customerLifecycle"`,
+    })) {
       lifecycles += wf.workflowId === customerLifecycleId(customer.id) ? 1 : 0;
     }
     expect(lifecycles).toBeLessThanOrEqual(1); // visibility may lag; never two
@@ -54,7 +68,9 @@ describe('customer lifecycle', () => {
       });
     }
     // A duplicated signal (an activity retry) must not duplicate the order.
-    await h.client.workflow.getHandle(workflowId).signal(orderPlacedSignal, { profile: { id: customerId, name: 'Lin' }, order: orders[0]! });
+    await h.client.workflow
+      .getHandle(workflowId)
+      .signal(orderPlacedSignal, { profile: { id: customerId, name: 'Lin' }, order: orders[0]! });
 
     const state = await eventually(async () => {
       const s = await h.client.workflow.getHandle(workflowId).query(getCustomerQuery);
@@ -68,7 +84,9 @@ describe('customer lifecycle', () => {
     // The earlier runs really ended in continue-as-new.
     await eventually(async () => {
       let continued = 0;
-      for await (const wf of h.client.workflow.list({ query: `WorkflowId = "${workflowId}" AND ExecutionStatus = "ContinuedAsNew"` })) {
+      for await (const wf of h.client.workflow.list({
+        query: `WorkflowId = "${workflowId}" AND ExecutionStatus = "ContinuedAsNew"`,
+      })) {
         continued += wf.workflowId === workflowId ? 1 : 0;
       }
       expect(continued).toBeGreaterThan(0);

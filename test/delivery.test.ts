@@ -9,7 +9,9 @@ let h: Harness;
 
 beforeAll(async () => {
   resend = await startFakeResend();
-  h = await startHarness({ channels: { email: new ResendEmailAdapter({ apiKey: resend.apiKey, baseUrl: resend.url }) } });
+  h = await startHarness({
+    channels: { email: new ResendEmailAdapter({ apiKey: resend.apiKey, baseUrl: resend.url }) },
+  });
 });
 afterAll(async () => {
   await h?.stop();
@@ -18,13 +20,17 @@ afterAll(async () => {
 beforeEach(() => resend.reset());
 
 const emailPosts = (orderId: string) =>
-  resend.requests.filter((r) => r.method === 'POST' && String(r.headers['idempotency-key'] ?? '').startsWith(orderJourneyId(orderId)));
+  resend.requests.filter(
+    (r) => r.method === 'POST' && String(r.headers['idempotency-key'] ?? '').startsWith(orderJourneyId(orderId)),
+  );
 
 describe('delivery through Resend', () => {
   it('sends each message once, with an idempotency key from the workflow and message', async () => {
     const order = sampleOrder();
     await h.aftercare.startOrderJourney(order);
-    await eventually(async () => expect(resend.sent.filter((e) => e.to.includes(order.customer.email))).toHaveLength(1));
+    await eventually(async () =>
+      expect(resend.sent.filter((e) => e.to.includes(order.customer.email))).toHaveLength(1),
+    );
     const [post] = emailPosts(order.orderId);
     expect(post!.headers['idempotency-key']).toBe(`${orderJourneyId(order.orderId)}/status-placed/email`);
     expect(post!.headers.authorization).toBe(`Bearer ${resend.apiKey}`);
@@ -46,7 +52,9 @@ describe('delivery through Resend', () => {
     resend.failNext(1, resendFailures.rateLimited(2));
     const order = sampleOrder();
     await h.aftercare.startOrderJourney(order);
-    await eventually(async () => expect(resend.sent.filter((e) => e.to.includes(order.customer.email))).toHaveLength(1));
+    await eventually(async () =>
+      expect(resend.sent.filter((e) => e.to.includes(order.customer.email))).toHaveLength(1),
+    );
     const posts = emailPosts(order.orderId);
     expect(posts).toHaveLength(2);
     expect(posts[0]!.headers['idempotency-key']).toBe(posts[1]!.headers['idempotency-key']);
@@ -59,7 +67,9 @@ describe('delivery through Resend', () => {
     resend.failNext(2, resendFailures.serverError());
     const order = sampleOrder();
     await h.aftercare.startOrderJourney(order);
-    await eventually(async () => expect(resend.sent.filter((e) => e.to.includes(order.customer.email))).toHaveLength(1));
+    await eventually(async () =>
+      expect(resend.sent.filter((e) => e.to.includes(order.customer.email))).toHaveLength(1),
+    );
     expect(emailPosts(order.orderId)).toHaveLength(3);
   });
 
@@ -99,6 +109,8 @@ describe('delivery through Resend', () => {
     });
     // The journey is not stuck: the next stage still sends.
     await h.aftercare.advanceStage(order.orderId, { stage: 'shipped' });
-    await eventually(async () => expect(resend.sent.filter((e) => e.to.includes(order.customer.email))).toHaveLength(1));
+    await eventually(async () =>
+      expect(resend.sent.filter((e) => e.to.includes(order.customer.email))).toHaveLength(1),
+    );
   });
 });

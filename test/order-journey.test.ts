@@ -22,17 +22,28 @@ describe('order journey', () => {
     const started = await h.aftercare.startOrderJourney(order);
     expect(started).toEqual({ orderId: order.orderId, workflowId: orderJourneyId(order.orderId), created: true });
 
-    await eventually(async () => expect((await messagesFor(order.orderId)).map((m) => m.messageKey)).toEqual(['status-placed']));
+    await eventually(async () =>
+      expect((await messagesFor(order.orderId)).map((m) => m.messageKey)).toEqual(['status-placed']),
+    );
 
     // "confirmed" does not notify in the test playbook.
-    expect(await h.aftercare.advanceStage(order.orderId, { stage: 'confirmed' })).toEqual({ stage: 'confirmed', status: 'active' });
+    expect(await h.aftercare.advanceStage(order.orderId, { stage: 'confirmed' })).toEqual({
+      stage: 'confirmed',
+      status: 'active',
+    });
     const eta = '2030-05-01T10:00:00Z';
-    expect(await h.aftercare.advanceStage(order.orderId, { stage: 'shipped', note: 'Tracking: ZX-1', eta })).toMatchObject({
+    expect(
+      await h.aftercare.advanceStage(order.orderId, { stage: 'shipped', note: 'Tracking: ZX-1', eta }),
+    ).toMatchObject({
       stage: 'shipped',
       messageKey: 'status-shipped',
     });
     expect(
-      await h.aftercare.advanceStage(order.orderId, { stage: 'delayed', reason: 'Storm at the depot', eta: '2030-05-03T10:00:00Z' }),
+      await h.aftercare.advanceStage(order.orderId, {
+        stage: 'delayed',
+        reason: 'Storm at the depot',
+        eta: '2030-05-03T10:00:00Z',
+      }),
     ).toMatchObject({ stage: 'shipped', messageKey: 'delayed-1' });
     await h.aftercare.advanceStage(order.orderId, { stage: 'out_for_delivery' });
     const completed = await h.aftercare.advanceStage(order.orderId, { stage: 'delivered' });
@@ -60,7 +71,7 @@ describe('order journey', () => {
 
     expect(result.status).toBe('completed');
     expect(result.stage).toBe('delivered');
-    expect(result.events.map((e) => e.type === 'stage' ? e.stage : e.type)).toEqual([
+    expect(result.events.map((e) => (e.type === 'stage' ? e.stage : e.type))).toEqual([
       'placed',
       'confirmed',
       'shipped',
@@ -120,9 +131,13 @@ describe('order journey', () => {
     const before = await h.aftercare.getOrderJourney(order.orderId);
 
     await expect(h.aftercare.advanceStage(order.orderId, { stage: 'teleported' })).rejects.toThrow(UnprocessableError);
-    await expect(h.aftercare.advanceStage(order.orderId, { stage: 'teleported' })).rejects.toThrow(/unknown stage "teleported".*placed, confirmed/);
+    await expect(h.aftercare.advanceStage(order.orderId, { stage: 'teleported' })).rejects.toThrow(
+      /unknown stage "teleported".*placed, confirmed/,
+    );
     await expect(h.aftercare.advanceStage(order.orderId, { stage: 'confirmed' })).rejects.toThrow(ConflictError);
-    await expect(h.aftercare.advanceStage(order.orderId, { stage: 'shipped' })).rejects.toThrow(/already at stage "shipped"/);
+    await expect(h.aftercare.advanceStage(order.orderId, { stage: 'shipped' })).rejects.toThrow(
+      /already at stage "shipped"/,
+    );
     await expect(h.aftercare.advanceStage(order.orderId, { stage: 'delayed' })).rejects.toThrow(ValidationError);
     await expect(h.aftercare.advanceStage('no-such-order', { stage: 'shipped' })).rejects.toThrow(NotFoundError);
     await expect(h.aftercare.getOrderJourney('no-such-order')).rejects.toThrow(NotFoundError);
@@ -141,10 +156,14 @@ describe('order journey', () => {
     const order = sampleOrder();
     await h.aftercare.startOrderJourney(order);
     await h.aftercare.advanceStage(order.orderId, { stage: 'delivered' });
-    await expect(h.aftercare.advanceStage(order.orderId, { stage: 'problem', reason: 'late' })).rejects.toThrow(/already completed/);
+    await expect(h.aftercare.advanceStage(order.orderId, { stage: 'problem', reason: 'late' })).rejects.toThrow(
+      /already completed/,
+    );
     await h.client.workflow.getHandle(orderJourneyId(order.orderId)).result();
     // Closed journey: still a 409 (not a 404), and the order cannot be started again.
-    await expect(h.aftercare.advanceStage(order.orderId, { stage: 'problem', reason: 'late' })).rejects.toThrow(ConflictError);
+    await expect(h.aftercare.advanceStage(order.orderId, { stage: 'problem', reason: 'late' })).rejects.toThrow(
+      ConflictError,
+    );
     expect((await h.aftercare.startOrderJourney(order)).created).toBe(false);
   });
 
@@ -156,7 +175,9 @@ describe('order journey', () => {
         expect.objectContaining({ path: 'customer.phone' }),
       ]),
     });
-    await expect(h.client.workflow.getHandle(orderJourneyId(order.orderId)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(h.client.workflow.getHandle(orderJourneyId(order.orderId)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
     await expect(h.aftercare.startOrderJourney(sampleOrder({ total: 10.005 }))).rejects.toThrow(ValidationError);
   });
 
@@ -180,4 +201,3 @@ describe('order journey', () => {
     expect(frMsg!.locale).toBe('en');
   });
 });
-

@@ -128,7 +128,12 @@ function toActivityFailure(err: unknown): Error {
   if (!(err instanceof DeliveryError)) return err instanceof Error ? err : new Error(String(err));
   const details = [{ provider: err.provider, status: err.status, code: err.code }];
   if (err instanceof PermanentDeliveryError) {
-    return ApplicationFailure.create({ type: DeliveryFailureType.permanent, message: err.message, nonRetryable: true, details });
+    return ApplicationFailure.create({
+      type: DeliveryFailureType.permanent,
+      message: err.message,
+      nonRetryable: true,
+      details,
+    });
   }
   if (err instanceof ThrottledDeliveryError) {
     return ApplicationFailure.create({

@@ -80,10 +80,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return reply.status(err.statusCode).send({ error: { code: err.code ?? 'bad_request', message: err.message } });
     }
     request.log.error({ err }, 'request failed');
-    return reply.status(500).send({ error: { code: 'internal', message: 'internal error; see the server log for request ' + request.id } });
+    return reply
+      .status(500)
+      .send({ error: { code: 'internal', message: 'internal error; see the server log for request ' + request.id } });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+    reply
+      .status(404)
+      .send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
 
   await app.register(swagger, {
@@ -114,7 +118,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const expected = Buffer.from(deps.apiKey);
   const links = (workflowId: string) => ({
     ...(deps.temporalUi
-      ? { temporalUi: `${deps.temporalUi.baseUrl}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${encodeURIComponent(workflowId)}` }
+      ? {
+          temporalUi: `${deps.temporalUi.baseUrl}/namespaces/${encodeURIComponent(deps.temporalUi.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+        }
       : {}),
   });
 
@@ -140,8 +146,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             summary: 'Start the journey of a new order (idempotent per orderId)',
             body: orderInputSchema,
             response: {
-              200: z.object({ orderId: z.string(), workflowId: z.string(), created: z.literal(false), links: z.record(z.string(), z.string()) }),
-              201: z.object({ orderId: z.string(), workflowId: z.string(), created: z.literal(true), links: z.record(z.string(), z.string()) }),
+              200: z.object({
+                orderId: z.string(),
+                workflowId: z.string(),
+                created: z.literal(false),
+                links: z.record(z.string(), z.string()),
+              }),
+              201: z.object({
+                orderId: z.string(),
+                workflowId: z.string(),
+                created: z.literal(true),
+                links: z.record(z.string(), z.string()),
+              }),
               401: errorBody,
               409: errorBody,
               422: errorBody,
@@ -151,7 +167,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         async (request, reply) => {
           const result = await deps.aftercare.startValidatedOrder(request.body);
           const body = { ...result, links: links(result.workflowId) };
-          return result.created ? reply.status(201).send({ ...body, created: true }) : reply.status(200).send({ ...body, created: false });
+          return result.created
+            ? reply.status(201).send({ ...body, created: true })
+            : reply.status(200).send({ ...body, created: false });
         },
       );
 
@@ -164,7 +182,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             params: orderIdParams,
             body: stageUpdateSchema,
             response: {
-              200: z.object({ stage: z.string(), status: z.enum(['active', 'completed']), messageKey: z.string().optional() }),
+              200: z.object({
+                stage: z.string(),
+                status: z.enum(['active', 'completed']),
+                messageKey: z.string().optional(),
+              }),
               401: errorBody,
               404: errorBody,
               409: errorBody,
@@ -189,7 +211,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { schema: { tags: ['customers'], summary: "The customer's profile and orders", params: customerIdParams } },
         async (request) => {
           const state = await deps.aftercare.getCustomer(request.params.customerId);
-          return { ...state, workflowId: customerLifecycleId(state.customerId), links: links(customerLifecycleId(state.customerId)) };
+          return {
+            ...state,
+            workflowId: customerLifecycleId(state.customerId),
+            links: links(customerLifecycleId(state.customerId)),
+          };
         },
       );
     },

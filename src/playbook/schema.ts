@@ -77,7 +77,8 @@ export const playbookSchema = z
   .superRefine((p, ctx) => {
     const seen = new Set<string>();
     p.stages.forEach((s, i) => {
-      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `duplicate stage "${s.id}"` });
+      if (seen.has(s.id))
+        ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `duplicate stage "${s.id}"` });
       seen.add(s.id);
     });
   });

@@ -70,12 +70,20 @@ export async function locateTemporalCli(opts: LocateOptions): Promise<LocatedCli
 
 async function buildWithGo(go: string, binDir: string, opts: LocateOptions): Promise<void> {
   mkdirSync(binDir, { recursive: true });
-  opts.log.info({ module: MODULE, into: binDir }, 'building the Temporal CLI with Go (once per machine; takes a few minutes)');
+  opts.log.info(
+    { module: MODULE, into: binDir },
+    'building the Temporal CLI with Go (once per machine; takes a few minutes)',
+  );
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(
       go,
-      ['install', '-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION.slice(1)}`, MODULE],
+      [
+        'install',
+        '-ldflags',
+        `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION.slice(1)}`,
+        MODULE,
+      ],
       {
         env: { ...opts.env, GOBIN: binDir, CGO_ENABLED: '0', GOTOOLCHAIN: opts.env.GOTOOLCHAIN ?? 'auto' },
         stdio: ['ignore', 'ignore', 'pipe'],

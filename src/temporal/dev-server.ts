@@ -48,7 +48,11 @@ async function assertPortFree(port: number, what: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = net.createServer();
     server.once('error', () =>
-      reject(new Error(`${what} port ${port} is already in use: stop what uses it, or choose another port (see README, Configuration)`)),
+      reject(
+        new Error(
+          `${what} port ${port} is already in use: stop what uses it, or choose another port (see README, Configuration)`,
+        ),
+      ),
     );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
@@ -142,7 +146,10 @@ async function waitUntilServing(address: string, child: ChildProcess, stderr: ()
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Temporal dev server did not answer on ${address} within 60s: ${(err as Error).message}\n${stderr()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `Temporal dev server did not answer on ${address} within 60s: ${(err as Error).message}\n${stderr()}`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   }

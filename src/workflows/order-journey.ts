@@ -196,7 +196,13 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
 
   // --- delivery: the workflow picks the channel, the activity renders and sends -----------------
   const deliver = async (message: QueuedMessage): Promise<void> => {
-    const record: MessageRecord = { key: message.key, kind: message.kind, status: 'pending', attempts: [], queuedAt: nowIso() };
+    const record: MessageRecord = {
+      key: message.key,
+      kind: message.kind,
+      status: 'pending',
+      attempts: [],
+      queuedAt: nowIso(),
+    };
     state.messages.push(record);
     const channels = playbook.channels.filter((c) => contactFor(c, order.customer) !== undefined);
     for (const channel of channels) {
@@ -221,14 +227,21 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
             },
           ],
         );
-        record.attempts.push({ channel, outcome: 'sent', provider: result.provider, providerMessageId: result.providerMessageId, at: nowIso() });
+        record.attempts.push({
+          channel,
+          outcome: 'sent',
+          provider: result.provider,
+          providerMessageId: result.providerMessageId,
+          at: nowIso(),
+        });
         record.status = 'sent';
         record.channel = channel;
         return;
       } catch (err) {
         // Permanent failure, or transient trouble that outlasted giveUpAfter: try the next channel.
         const cause = err instanceof ActivityFailure ? err.cause : err;
-        const error = cause instanceof ApplicationFailure ? `${cause.type ?? 'Error'}: ${cause.message}` : String(cause);
+        const error =
+          cause instanceof ApplicationFailure ? `${cause.type ?? 'Error'}: ${cause.message}` : String(cause);
         record.attempts.push({ channel, outcome: 'failed', error, at: nowIso() });
         log.warn('delivery attempt failed', { messageKey: message.key, channel, error });
       }
@@ -242,7 +255,12 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   // --- the journey ------------------------------------------------------------------------------
   await recordOrderWithCustomer({
     profile: order.customer,
-    order: { orderId: order.orderId, placedAt: order.placedAt ?? input.receivedAt, currency: order.currency, totalMinor: order.totalMinor },
+    order: {
+      orderId: order.orderId,
+      placedAt: order.placedAt ?? input.receivedAt,
+      currency: order.currency,
+      totalMinor: order.totalMinor,
+    },
   });
   if (firstStage.notify) queue.push(stageMessage(0));
 
@@ -252,12 +270,20 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     show('stage-update', `the next stage update from the business (${stageIds[stageIds.indexOf(state.stage) + 1]})`);
     await condition(() => queue.length > 0 || state.status === 'completed');
   }
-  await recordOrderCompleted({ customerId: order.customer.id, orderId: order.orderId, completedAt: state.completedAt! });
+  await recordOrderCompleted({
+    customerId: order.customer.id,
+    orderId: order.orderId,
+    completedAt: state.completedAt!,
+  });
 
   const thankYouAt = new Date(Date.now() + playbook.delays.thankYou);
   show('thank-you', `the thank-you (${formatDuration(playbook.delays.thankYou)} after completion)`, thankYouAt);
   await sleep(playbook.delays.thankYou, { summary: 'wait before the thank-you' });
-  await deliver({ key: 'thank-you', kind: 'thank_you', data: { orderId: order.orderId, totalMinor: order.totalMinor, currency: order.currency } });
+  await deliver({
+    key: 'thank-you',
+    kind: 'thank_you',
+    data: { orderId: order.orderId, totalMinor: order.totalMinor, currency: order.currency },
+  });
 
   show('nothing', 'nothing: the journey is done');
   state.next = null;

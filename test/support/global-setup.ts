@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -47,7 +47,7 @@ export async function setup(project: TestProject): Promise<void> {
   await ensureSearchAttributes(connection, config.temporal.namespace, createLogger('warn'));
   await connection.close();
 
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: undefined });
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const dir = path.resolve(__dirname, '..', '.tmp');
   mkdirSync(dir, { recursive: true });
   const workflowBundlePath = path.join(dir, 'workflow-bundle.js');

@@ -36,7 +36,9 @@ export interface Harness {
  * A worker on its own task queue against the run's shared dev server, with the real activities:
  * channels default to a fresh file outbox; pass adapters (e.g. Resend against a fake server) to override.
  */
-export async function startHarness(opts: { channels?: Partial<Record<Channel, ChannelAdapter>>; playbook?: Playbook } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { channels?: Partial<Record<Channel, ChannelAdapter>>; playbook?: Playbook } = {},
+): Promise<Harness> {
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
   const taskQueue = uniqueId('tq');
@@ -73,7 +75,10 @@ export async function startHarness(opts: { channels?: Partial<Record<Channel, Ch
 }
 
 /** Polls until the check passes or the time runs out (journeys run on real timers). */
-export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 20_000, intervalMs = 200 } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  { timeoutMs = 20_000, intervalMs = 200 } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -90,7 +95,14 @@ export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 20_00
 export function sampleOrder(overrides: Record<string, unknown> = {}, customer: Record<string, unknown> = {}) {
   return {
     orderId: uniqueId('ord'),
-    customer: { id: uniqueId('cus'), name: 'Ada Lovelace', email: 'ada@example.com', locale: 'en', timeZone: 'Europe/London', ...customer },
+    customer: {
+      id: uniqueId('cus'),
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      locale: 'en',
+      timeZone: 'Europe/London',
+      ...customer,
+    },
     items: [{ sku: 'MUG-1', name: 'Blue mug', quantity: 2, unitPrice: 12.5 }],
     currency: 'EUR',
     total: 25,
