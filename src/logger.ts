@@ -15,8 +15,11 @@ export const REDACT_PATHS = [
   'headers.authorization',
 ];
 
-export function createLogger(level: string, opts: { pretty?: boolean } = {}): Logger {
-  return pino({
+export function createLogger(
+  level: string,
+  opts: { pretty?: boolean; destination?: pino.DestinationStream } = {},
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(opts.pretty
@@ -27,5 +30,6 @@ export function createLogger(level: string, opts: { pretty?: boolean } = {}): Lo
           },
         }
       : {}),
-  });
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }

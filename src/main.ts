@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     `  API            ${url}`,
     `  API docs       ${url}/docs`,
     `  Temporal UI    ${temporalUiUrl ?? '(see your Temporal deployment)'}`,
+    `  Temporal       ${devServer ? `dev server at ${address}, binary from ${devServer.source}${devServer.binary ? ` (${devServer.binary})` : ''}` : `external server at ${address}`}`,
     `  Dev outbox     ${deps.outbox ? `${url}/outbox` : '(off: providers configured)'}`,
     `  API key        ${apiKey.generated ? `${apiKey.key}  (development key, kept in ${path.join(config.dataDir, 'dev-api-key')})` : 'from AFTERCARE_API_KEY'}`,
     `  Channels       ${Object.entries(deps.providers)

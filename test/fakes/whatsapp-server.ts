@@ -1,0 +1,419 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A fake of the WhatsApp Cloud API send endpoint (POST /<version>/<phone-number-id>/messages) on 127.0.0.1.
+ * Error bodies follow Graph's `{ error: { message, type, code, error_data, fbtrace_id } }`, with the HTTP
+ * statuses Meta documents per code. Also builds signed webhook payloads for driving inbound handlers.
+ */
+
+export const FAKE_WHATSAPP_TOKEN = 'EAAG-test-aftercare';
+export const FAKE_PHONE_NUMBER_ID = '106540352242922';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** Parsed JSON body; the raw text when it isn't JSON; undefined when empty. */
+  body: unknown;
+}
+
+export interface SentWhatsApp {
+  id: string;
+  phoneNumberId: string;
+  graphVersion: string;
+  to: string;
+  type: 'text' | 'template';
+  text?: { body: string; preview_url?: boolean };
+  template?: {
+    name: string;
+    language: { code: string };
+    components?: { type: string; parameters: { type: string; text?: string }[] }[];
+  };
+  bizOpaqueCallbackData?: string;
+}
+
+export interface FakeResponse {
+  status: number;
+  /** Objects are sent as JSON; strings as-is (e.g. an HTML error page from a proxy). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface FakeWhatsApp {
+  /** Base URL without a trailing slash, for the adapter's `baseUrl`. */
+  url: string;
+  token: string;
+  phoneNumberId: string;
+  /** Every request received, in order, including rejected ones. */
+  requests: RecordedRequest[];
+  /** Messages accepted. Graph has no idempotency: a resend is a second entry. */
+  sent: SentWhatsApp[];
+  /** The next `n` requests to the messages endpoint get `response` instead of being processed. */
+  failNext(n: number, response: FakeResponse): void;
+  /** Delays processing, for timeout tests. */
+  setLatency(ms: number): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Ready-made failures, shaped like Graph's (v16+ responses no longer carry error_subcode). */
+export const whatsappFailures = {
+  outsideWindow: (): FakeResponse => ({
+    status: 400,
+    body: graphError(
+      131047,
+      'Re-engagement message',
+      'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+    ),
+  }),
+  undeliverable: (): FakeResponse => ({
+    status: 400,
+    body: graphError(131026, 'Message Undeliverable', 'Message Undeliverable.'),
+  }),
+  throttled: (retryAfterSeconds?: number): FakeResponse => ({
+    status: 429,
+    ...(retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(retryAfterSeconds) } } : {}),
+    body: graphError(
+      130429,
+      'Rate limit hit',
+      'Message failed to send because there were too many messages sent from this phone number in a short period of time',
+    ),
+  }),
+  serverError: (): FakeResponse => ({
+    status: 500,
+    body: graphError(131000, 'Something went wrong', 'Message failed to send due to an unknown error.'),
+  }),
+};
+
+export interface FakeWhatsAppOptions {
+  token?: string;
+  phoneNumberId?: string;
+}
+
+export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise<FakeWhatsApp> {
+  const token = opts.token ?? FAKE_WHATSAPP_TOKEN;
+  const phoneNumberId = opts.phoneNumberId ?? FAKE_PHONE_NUMBER_ID;
+  const requests: RecordedRequest[] = [];
+  const sent: SentWhatsApp[] = [];
+  const failures: FakeResponse[] = [];
+  let latencyMs = 0;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const method = req.method ?? 'GET';
+    const parsed = parseJson(raw);
+    requests.push({
+      method,
+      path,
+      headers: req.headers,
+      body: raw === '' ? undefined : parsed.ok ? parsed.value : raw,
+    });
+
+    const route = /^\/(v\d+\.\d+)\/([^/]+)\/messages$/.exec(path);
+    if (!route) {
+      return reply(res, 400, rawGraphError(2500, `Unknown path components: ${path}`, 'OAuthException'));
+    }
+    const [, graphVersion = '', idInPath = ''] = route;
+    if (method !== 'POST') {
+      return reply(res, 400, rawGraphError(100, 'Unsupported get request.', 'GraphMethodException'));
+    }
+
+    const failure = failures.shift();
+    if (failure) return reply(res, failure.status, failure.body, failure.headers);
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+
+    const auth = req.headers.authorization;
+    if (!auth) {
+      return reply(
+        res,
+        401,
+        rawGraphError(190, 'An access token is required to request this resource.', 'OAuthException'),
+        {
+          'www-authenticate': 'OAuth "Facebook Platform" "invalid_request" "An access token is required"',
+        },
+      );
+    }
+    if (auth !== `Bearer ${token}`) {
+      return reply(
+        res,
+        401,
+        rawGraphError(190, 'Invalid OAuth access token - Cannot parse access token', 'OAuthException'),
+        {
+          'www-authenticate': 'OAuth "Facebook Platform" "invalid_token" "Invalid OAuth access token"',
+        },
+      );
+    }
+    if (decodeURIComponent(idInPath) !== phoneNumberId) {
+      return reply(
+        res,
+        400,
+        rawGraphError(
+          100,
+          `Unsupported post request. Object with ID '${idInPath}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+          'GraphMethodException',
+          undefined,
+          33,
+        ),
+      );
+    }
+
+    if (!parsed.ok || !isRecord(parsed.value)) return reply(res, 400, invalidParameter('Invalid JSON body.'));
+    const body = parsed.value;
+    const invalid = validateMessage(body);
+    if (invalid) return reply(res, 400, invalid);
+
+    const to = body.to as string;
+    const message: SentWhatsApp = {
+      id: `wamid.${randomBytes(24).toString('base64url')}`,
+      phoneNumberId,
+      graphVersion,
+      to,
+      type: body.type as 'text' | 'template',
+      ...(body.type === 'text' ? { text: body.text as SentWhatsApp['text'] } : {}),
+      ...(body.type === 'template' ? { template: body.template as SentWhatsApp['template'] } : {}),
+      ...(typeof body.biz_opaque_callback_data === 'string'
+        ? { bizOpaqueCallbackData: body.biz_opaque_callback_data }
+        : {}),
+    };
+    sent.push(message);
+    return reply(res, 200, {
+      messaging_product: 'whatsapp',
+      contacts: [{ input: to, wa_id: to }],
+      // Templates also report message_status ("accepted", or "held_for_quality_assessment"/"paused").
+      messages: [{ id: message.id, ...(message.type === 'template' ? { message_status: 'accepted' } : {}) }],
+    });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) reply(res, 500, graphError(1, String(err)));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    phoneNumberId,
+    requests,
+    sent,
+    failNext(n, response) {
+      for (let i = 0; i < n; i++) failures.push(response);
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
+    reset() {
+      requests.length = 0;
+      sent.length = 0;
+      failures.length = 0;
+      latencyMs = 0;
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // fetch keeps connections alive; without this close() waits for them to idle out.
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** The checks Graph makes before accepting a text or template message (subset that matters here). */
+function validateMessage(body: Record<string, unknown>): unknown {
+  if (body.messaging_product !== 'whatsapp') {
+    return invalidParameter('The parameter messaging_product is required.');
+  }
+  if (body.recipient_type !== undefined && body.recipient_type !== 'individual' && body.recipient_type !== 'group') {
+    return invalidParameter('Param recipient_type must be one of {individual, group}.');
+  }
+  // Graph tolerates a '+', but the adapter promises digits only, so the fake is stricter.
+  if (typeof body.to !== 'string' || !/^\d{7,15}$/.test(body.to)) {
+    return invalidParameter('Invalid parameter: to must be a phone number in digits.');
+  }
+  if (body.biz_opaque_callback_data !== undefined) {
+    if (typeof body.biz_opaque_callback_data !== 'string' || body.biz_opaque_callback_data.length > 512) {
+      return invalidParameter('biz_opaque_callback_data must be a string of at most 512 characters.');
+    }
+  }
+  if (body.type === 'text') {
+    const text = body.text;
+    if (!isRecord(text) || typeof text.body !== 'string' || text.body === '') {
+      return graphError(131008, 'Required parameter is missing', 'The parameter text[body] is required.');
+    }
+    if (text.body.length > 4096) return invalidParameter('Param text[body] must be at most 4096 characters long.');
+    return undefined;
+  }
+  if (body.type === 'template') {
+    const template = body.template;
+    if (!isRecord(template) || typeof template.name !== 'string' || template.name === '') {
+      return graphError(131008, 'Required parameter is missing', 'The parameter template[name] is required.');
+    }
+    if (!isRecord(template.language) || typeof template.language.code !== 'string') {
+      return graphError(131008, 'Required parameter is missing', 'The parameter template[language][code] is required.');
+    }
+    if (template.components !== undefined) {
+      const ok =
+        Array.isArray(template.components) &&
+        template.components.every(
+          (c) =>
+            isRecord(c) &&
+            typeof c.type === 'string' &&
+            Array.isArray(c.parameters) &&
+            c.parameters.length > 0 &&
+            c.parameters.every((p) => isRecord(p) && p.type === 'text' && typeof p.text === 'string' && p.text !== ''),
+        );
+      if (!ok) return graphError(132000, 'Number of parameters does not match the expected number of params');
+    }
+    return undefined;
+  }
+  return invalidParameter('Param type must be one of {text, template, image, …}.');
+}
+
+/** Graph's error envelope for WhatsApp errors; `message` is "(#code) title" as Meta formats those. */
+export function graphError(code: number, title: string, details?: string, type = 'OAuthException') {
+  return rawGraphError(code, `(#${code}) ${title}`, type, details);
+}
+
+/** Generic Graph errors (tokens, unknown objects) carry a plain message, sometimes an error_subcode. */
+function rawGraphError(code: number, message: string, type: string, details?: string, subcode?: number) {
+  return {
+    error: {
+      message,
+      type,
+      code,
+      ...(subcode !== undefined ? { error_subcode: subcode } : {}),
+      ...(details ? { error_data: { messaging_product: 'whatsapp', details } } : {}),
+      fbtrace_id: `A${randomBytes(16).toString('base64url')}`,
+    },
+  };
+}
+
+function invalidParameter(details: string) {
+  return graphError(100, 'Invalid parameter', details);
+}
+
+/** The X-Hub-Signature-256 value Meta sends with a webhook POST. */
+export function signWebhook(body: string, appSecret: string): string {
+  return `sha256=${createHmac('sha256', appSecret).update(body, 'utf8').digest('hex')}`;
+}
+
+/** Webhook payloads shaped like Meta's `messages` field notifications. */
+export const webhookPayloads = {
+  inboundText(opts: { from: string; text: string; id?: string; timestamp?: string; name?: string }) {
+    return envelope({
+      contacts: [{ profile: { name: opts.name ?? 'Ana Customer' }, wa_id: opts.from }],
+      messages: [
+        {
+          from: opts.from,
+          id: opts.id ?? `wamid.${randomBytes(24).toString('base64url')}`,
+          timestamp: opts.timestamp ?? String(Math.floor(Date.now() / 1000)),
+          type: 'text',
+          text: { body: opts.text },
+        },
+      ],
+    });
+  },
+  status(opts: {
+    id: string;
+    recipientId: string;
+    status: 'sent' | 'delivered' | 'read' | 'failed';
+    timestamp?: string;
+    bizOpaqueCallbackData?: string;
+    error?: { code: number; title: string; details?: string };
+  }) {
+    const timestamp = opts.timestamp ?? String(Math.floor(Date.now() / 1000));
+    return envelope({
+      statuses: [
+        {
+          id: opts.id,
+          status: opts.status,
+          timestamp,
+          recipient_id: opts.recipientId,
+          ...(opts.bizOpaqueCallbackData !== undefined ? { biz_opaque_callback_data: opts.bizOpaqueCallbackData } : {}),
+          ...(opts.status === 'failed'
+            ? {
+                errors: [
+                  {
+                    code: opts.error?.code ?? 131026,
+                    title: opts.error?.title ?? 'Message Undeliverable',
+                    message: opts.error?.title ?? 'Message Undeliverable',
+                    error_data: { details: opts.error?.details ?? opts.error?.title ?? 'Message Undeliverable' },
+                    href: 'https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/',
+                  },
+                ],
+              }
+            : {
+                conversation: {
+                  id: randomBytes(16).toString('hex'),
+                  expiration_timestamp: String(Number(timestamp) + 24 * 60 * 60),
+                  origin: { type: 'utility' },
+                },
+                pricing: { billable: true, pricing_model: 'PMP', category: 'utility', type: 'regular' },
+              }),
+        },
+      ],
+    });
+  },
+};
+
+function envelope(value: Record<string, unknown>) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: FAKE_PHONE_NUMBER_ID },
+              ...value,
+            },
+            field: 'messages',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  const isJson = body !== undefined && typeof body !== 'string';
+  res.writeHead(status, {
+    ...(isJson ? { 'content-type': 'application/json; charset=UTF-8' } : {}),
+    'x-fb-trace-id': randomBytes(8).toString('base64url'),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
