@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageKind } from '../src/contract';
 import { createRenderer, MESSAGE_KINDS } from '../src/messages/renderer';
-import type { MessageRenderer, RenderRequest } from '../src/messages/types';
+import type { MessageData, MessageRenderer, RenderRequest } from '../src/messages/types';
 
 const TEMPLATES = path.resolve(__dirname, '../templates');
 
@@ -32,10 +32,25 @@ function request(overrides: Partial<RenderRequest> = {}): RenderRequest {
       note: 'Left with the neighbour',
       reason: 'The courier is on strike',
       eta: '2025-03-10T18:30:00Z',
+      // Only the offer kind reads it; there so every kind can be rendered from one request.
+      offer,
     },
     ...overrides,
   };
 }
+
+const offer: NonNullable<MessageData['offer']> = {
+  code: 'THANKS-7Q2X',
+  discountPercent: 15,
+  // 23:59 in Dhaka (UTC+6) is 17:59 UTC.
+  expiresAt: '2025-04-09T17:59:00Z',
+  conditions: { en: 'One use per customer.', bn: 'প্রতি গ্রাহক একবার ব্যবহার করতে পারবেন।' },
+  services: [
+    { name: { en: 'Gift wrapping', bn: 'উপহার মোড়ক' }, price: '£5' },
+    { name: 'Engraving', price: 'from £12' },
+    { name: { en: 'Repairs' } },
+  ],
+};
 
 let renderer: MessageRenderer;
 beforeAll(async () => {
@@ -69,7 +84,8 @@ describe('createRenderer', () => {
     } else {
       expect(m.html).toBe('');
       expect(m.text.startsWith("Dana's Shop: ")).toBe(true);
-      expect(m.text).toContain('A-1001');
+      // An offer SMS spends its characters on the code, not on the order it thanks for.
+      expect(m.text).toContain(kind === 'offer' ? 'THANKS-7Q2X' : 'A-1001');
       expect(Array.from(m.text).length).toBeLessThan(300);
     }
     if (locale === 'bn') expect(m.text).toMatch(/[\u0980-\u09FF]/);
@@ -181,6 +197,207 @@ describe('createRenderer', () => {
   });
 });
 
+describe('offers', () => {
+  function offerRequest(overrides: Partial<RenderRequest> = {}, data: Partial<MessageData> = {}): RenderRequest {
+    return request({
+      kind: 'offer',
+      ...overrides,
+      data: { orderId: 'A-1001', offer, unsubscribeUrl: 'https://shop.example/u/tok-1', ...data },
+    });
+  }
+
+  it('renders the English email: services with prices, the code, the expiry in the customer zone, conditions', () => {
+    const m = renderer.render(offerRequest());
+    expect(m.subject).toBe("A thank-you from Dana's Shop: 15% off your next order");
+    for (const part of [m.html, m.text]) {
+      expect(part).toContain('THANKS-7Q2X');
+      expect(part).toContain('15% off');
+      expect(part).toMatch(/Valid until Apr 9, 2025, 11:59\sPM/u);
+      expect(part).toContain('One use per customer.');
+      expect(part).toContain('Engraving');
+    }
+    expect(m.text).toContain('- Gift wrapping — £5\n- Engraving — from £12\n- Repairs\n');
+    expect(m.text).toContain('Your personal code: THANKS-7Q2X');
+    expect(m.text).toContain('Conditions: One use per customer.');
+    expect(m.html).toMatch(/<li[^>]*>Gift wrapping &mdash; <span[^>]*>£5<\/span><\/li>/);
+    expect(m.html).toMatch(/<li[^>]*>Repairs<\/li>/);
+    expect(m.html).not.toContain('>Order<'); // the code replaces the order details table
+    expect(m.text).toContain('A-1001');
+  });
+
+  it('renders the Bengali email in Bengali, services falling back to the text they have', () => {
+    const m = renderer.render(offerRequest({ locale: 'bn' }));
+    expect(m.locale).toBe('bn');
+    expect(m.subject).toContain('১৫% ছাড়');
+    expect(m.html).toContain('lang="bn"');
+    for (const part of [m.html, m.text]) {
+      expect(part).toContain('THANKS-7Q2X');
+      expect(part).toContain('৯ এপ্রি'); // in Dhaka, the expiry is still April 9th
+      expect(part).toContain('প্রতি গ্রাহক একবার ব্যবহার করতে পারবেন।');
+      expect(part).toContain('উপহার মোড়ক');
+      expect(part).toContain('Repairs'); // no Bengali name: falls back rather than vanishing
+    }
+    expect(m.text).toContain('আপনার ব্যক্তিগত কোড: THANKS-7Q2X');
+    expect(m.text).toContain('অফার পাওয়া বন্ধ করুন: https://shop.example/u/tok-1');
+  });
+
+  it('shows the expiry in the customer time zone', () => {
+    const la = renderer.render(offerRequest({ channel: 'sms', timeZone: 'America/Los_Angeles' }));
+    expect(la.text).toMatch(/valid until Apr 9, 2025, 10:59\sAM/u);
+    const utc = renderer.render(offerRequest({ channel: 'sms', timeZone: undefined }));
+    expect(utc.text).toMatch(/valid until Apr 9, 2025, 5:59\sPM/u);
+  });
+
+  it.each(['en', 'bn'])('keeps the %s SMS to code, percent and expiry: no service list, no conditions', (locale) => {
+    const m = renderer.render(offerRequest({ locale, channel: 'sms' }));
+    expect(m.html).toBe('');
+    expect(m.text.startsWith("Dana's Shop: ")).toBe(true);
+    expect(m.text).toContain('THANKS-7Q2X');
+    expect(m.text).toContain(locale === 'bn' ? '১৫%' : '15%');
+    expect(m.text).toContain(locale === 'bn' ? '৯ এপ্রি, ২০২৫' : 'Apr 9, 2025, 11:59');
+    expect(m.text).not.toMatch(/Gift wrapping|উপহার মোড়ক|Engraving|£/);
+    expect(m.text).not.toMatch(/One use|প্রতি গ্রাহক/); // conditions live in the email and on the website
+    // Fits three SMS segments (UCS-2: 67 characters each) with the opt-out hint intact.
+    expect(m.text.length).toBeLessThanOrEqual(locale === 'bn' ? 201 : 459);
+    if (locale === 'bn') expect(m.text).toMatch(/[\u0980-\u09FF]/);
+  });
+
+  it('gives messengers the conditions, clipped, and the same code', () => {
+    const m = renderer.render(offerRequest({ channel: 'telegram' }));
+    expect(m.text).toContain('Conditions: One use per customer.');
+    const long = renderer.render(
+      offerRequest({ channel: 'whatsapp' }, { offer: { ...offer, conditions: 'c'.repeat(1000) } }),
+    );
+    expect(Array.from(long.text).length).toBeLessThan(500);
+    expect(long.text).toContain('THANKS-7Q2X');
+  });
+
+  it('escapes the playbook and customer text in services and conditions', () => {
+    const evil = '<img src=x onerror=alert(1)>';
+    const m = renderer.render(
+      offerRequest(
+        { recipientName: `Ana ${evil}` },
+        {
+          offer: {
+            ...offer,
+            code: `C<1>`,
+            conditions: `cond ${evil}`,
+            services: [{ name: `svc ${evil}`, price: `<b>5</b>` }],
+          },
+        },
+      ),
+    );
+    expect(m.html).not.toContain('<img');
+    expect(m.html).not.toContain('<b>5</b>');
+    expect(m.html).not.toContain('C<1>');
+    expect(m.html).toContain('svc &lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;');
+    expect(m.html).toContain('cond &lt;img');
+    expect(m.html).toContain('&lt;b&gt;5&lt;/b&gt;');
+    expect(m.text).toContain(`- svc ${evil} — <b>5</b>`); // the text part is plain text: nothing to escape
+  });
+
+  it('refuses an offer without offer data', () => {
+    expect(() => renderer.render(request({ kind: 'offer', data: { orderId: 'A-1' } }))).toThrow(/data\.offer/);
+  });
+});
+
+describe('unsubscribe and opt-out', () => {
+  const unsubscribeUrl = 'https://shop.example/u/tok-1';
+
+  it('puts a visible unsubscribe link in the email footer and ends the text part with it', () => {
+    const m = renderer.render(request({ kind: 'offer', data: { ...request().data, unsubscribeUrl } }));
+    expect(m.html).toMatch(/<a href="https:\/\/shop\.example\/u\/tok-1"[^>]*>Unsubscribe from offers<\/a>/);
+    // In the footer: after the "why you get this" line.
+    expect(m.html.indexOf('Unsubscribe from offers')).toBeGreaterThan(m.html.indexOf('You are receiving this'));
+    expect(m.text.endsWith(`\n\nUnsubscribe from offers: ${unsubscribeUrl}`)).toBe(true);
+
+    const bn = renderer.render(request({ kind: 'offer', locale: 'bn', data: { ...request().data, unsubscribeUrl } }));
+    expect(bn.html).toContain('>অফার পাওয়া বন্ধ করুন</a>');
+    expect(bn.text.endsWith(`অফার পাওয়া বন্ধ করুন: ${unsubscribeUrl}`)).toBe(true);
+  });
+
+  it('ends text messages with the opt-out words the channel understands', () => {
+    const data = { ...request().data, unsubscribeUrl };
+    const sms = renderer.render(request({ kind: 'offer', channel: 'sms', data }));
+    expect(sms.text.endsWith('\nReply STOP to opt out')).toBe(true);
+    expect(sms.text).not.toContain(unsubscribeUrl); // SMS stays short: the keyword is the way out
+    expect(renderer.render(request({ kind: 'offer', channel: 'whatsapp', data })).text).toMatch(
+      /\nReply STOP to opt out$/,
+    );
+    const telegram = renderer.render(request({ kind: 'offer', channel: 'telegram', data }));
+    expect(telegram.text.endsWith('\nSend /stop to opt out')).toBe(true);
+    expect(telegram.text).not.toContain('STOP');
+
+    const bnSms = renderer.render(request({ kind: 'offer', channel: 'sms', locale: 'bn', data }));
+    expect(bnSms.text).toMatch(/\n[^\n]*STOP[^\n]*$/u);
+    expect(bnSms.text.split('\n').at(-1)).toMatch(/[\u0980-\u09FF]/);
+    const bnTelegram = renderer.render(request({ kind: 'offer', channel: 'telegram', locale: 'bn', data }));
+    expect(bnTelegram.text).toMatch(/\n[^\n]*\/stop[^\n]*$/u);
+  });
+
+  it('says nothing about unsubscribing when no unsubscribe URL is given', () => {
+    for (const kind of MESSAGE_KINDS) {
+      for (const channel of ['email', 'sms', 'telegram', 'whatsapp'] as const) {
+        const m = renderer.render(request({ kind, channel }));
+        expect(m.html).not.toMatch(/unsubscribe/i);
+        expect(m.text).not.toMatch(/unsubscribe|STOP|\/stop/i);
+      }
+    }
+  });
+
+  it('refuses an unsubscribe URL that would not work, rather than send without one', () => {
+    const data = { ...request().data, unsubscribeUrl: 'javascript:alert(1)' };
+    expect(() => renderer.render(request({ kind: 'offer', data }))).toThrow(/unsubscribeUrl/);
+    const mailto = renderer.render(
+      request({ kind: 'offer', data: { ...request().data, unsubscribeUrl: 'mailto:stop@shop.example' } }),
+    );
+    expect(mailto.html).toContain('href="mailto:stop@shop.example"');
+  });
+});
+
+describe('Telegram link', () => {
+  const telegramLinkUrl = 'https://t.me/danas_shop_bot?start=abc123';
+  const data = { ...request().data, telegramLinkUrl };
+
+  it('adds a small footer link and a text line to emails of any kind', () => {
+    for (const kind of MESSAGE_KINDS) {
+      const m = renderer.render(request({ kind, data }));
+      expect(m.html).toMatch(
+        /<a href="https:\/\/t\.me\/danas_shop_bot\?start&#x3D;abc123"[^>]*>Get order updates on Telegram<\/a>/,
+      );
+      expect(m.text).toContain(`\nGet order updates on Telegram: ${telegramLinkUrl}`);
+    }
+    const bn = renderer.render(request({ locale: 'bn', data }));
+    expect(bn.text).toContain(`টেলিগ্রামে অর্ডারের আপডেট পান: ${telegramLinkUrl}`);
+  });
+
+  it('puts it in SMS only on status updates, as the last line', () => {
+    const status = renderer.render(request({ channel: 'sms', data }));
+    expect(status.text.endsWith(`\nGet order updates on Telegram: ${telegramLinkUrl}`)).toBe(true);
+    for (const kind of MESSAGE_KINDS.filter((k) => k !== 'order_status')) {
+      expect(renderer.render(request({ kind, channel: 'sms', data })).text).not.toContain('t.me');
+    }
+  });
+
+  it('leaves it out on Telegram and WhatsApp, and when it is not an http(s) link', () => {
+    for (const channel of ['telegram', 'whatsapp'] as const) {
+      expect(renderer.render(request({ channel, data })).text).not.toContain('t.me');
+    }
+    const bad = renderer.render(request({ data: { ...data, telegramLinkUrl: 'javascript:alert(1)' } }));
+    expect(bad.html).not.toContain('javascript:');
+    expect(bad.text).not.toContain('Telegram');
+  });
+
+  it('keeps the email text part ending with the unsubscribe line when both are given', () => {
+    const m = renderer.render(
+      request({ kind: 'offer', data: { ...data, unsubscribeUrl: 'https://shop.example/u/1' } }),
+    );
+    const lines = m.text.split('\n');
+    expect(lines.at(-1)).toBe('Unsubscribe from offers: https://shop.example/u/1');
+    expect(lines.at(-3)).toBe(`Get order updates on Telegram: ${telegramLinkUrl}`);
+  });
+});
+
 describe('template validation at startup', () => {
   let dir: string;
   beforeAll(async () => {
@@ -190,11 +407,12 @@ describe('template validation at startup', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function copyWith(edit: (bn: { kinds: Record<string, Record<string, unknown>> }) => void): Promise<string> {
+  type LocaleJson = { common: Record<string, unknown>; kinds: Record<string, Record<string, unknown>> };
+  async function copyWith(edit: (bn: LocaleJson) => void): Promise<string> {
     const target = await mkdtemp(path.join(dir, 'case-'));
     await cp(TEMPLATES, target, { recursive: true });
     const file = path.join(target, 'locales', 'bn.json');
-    const bn = JSON.parse(await readFile(file, 'utf8')) as { kinds: Record<string, Record<string, unknown>> };
+    const bn = JSON.parse(await readFile(file, 'utf8')) as LocaleJson;
     edit(bn);
     await writeFile(file, JSON.stringify(bn));
     return target;
@@ -220,6 +438,56 @@ describe('template validation at startup', () => {
       bn.kinds.thank_you!.heading = '{{#if name}}unclosed';
     });
     await expect(createRenderer({ templatesDir: broken })).rejects.toThrow(/kinds\.thank_you\.heading/);
+  });
+
+  it('knows the offer variables and labels, and insists on them', async () => {
+    // The real files pass (beforeAll); a typo in a new variable does not.
+    const typo = await copyWith((bn) => {
+      bn.kinds.offer!.preheader = 'কোড {{promoCode}}';
+    });
+    await expect(createRenderer({ templatesDir: typo })).rejects.toThrow(
+      /kinds\.offer\.preheader: unknown placeholder \{\{promoCode\}\}/,
+    );
+    const noCode = await copyWith((bn) => {
+      bn.kinds.offer!.text = '{{brand}}: {{discountPercent}}% ছাড়{{#if code}}!{{/if}} {{expiresAt}} পর্যন্ত।';
+    });
+    await expect(createRenderer({ templatesDir: noCode })).rejects.toThrow(/kinds\.offer\.text: must use \{\{code\}\}/);
+    const noLabel = await copyWith((bn) => {
+      delete bn.kinds.offer!.codeLabel;
+    });
+    await expect(createRenderer({ templatesDir: noLabel })).rejects.toThrow(/kinds\.offer\.codeLabel: missing/);
+  });
+
+  it('keeps the opt-out keywords verbatim and requires the new footer strings', async () => {
+    const translated = await copyWith((bn) => {
+      bn.common.optOutReply = 'বার্তা বন্ধ করতে বন্ধ লিখে পাঠান';
+    });
+    await expect(createRenderer({ templatesDir: translated })).rejects.toThrow(
+      /common\.optOutReply: must contain "STOP"/,
+    );
+    const telegram = await copyWith((bn) => {
+      bn.common.optOutTelegram = 'বার্তা বন্ধ করতে /থামুন পাঠান';
+    });
+    await expect(createRenderer({ templatesDir: telegram })).rejects.toThrow(
+      /common\.optOutTelegram: must contain "\/stop"/,
+    );
+    const missing = await copyWith((bn) => {
+      delete bn.common.unsubscribe;
+      delete bn.common.telegramLink;
+    });
+    await expect(createRenderer({ templatesDir: missing })).rejects.toThrow(
+      /common\.unsubscribe: missing[\s\S]*common\.telegramLink: missing/,
+    );
+  });
+
+  it('rejects a layout that lost the offer or footer links in the MJML compile', async () => {
+    const target = await mkdtemp(path.join(dir, 'lost-'));
+    await cp(TEMPLATES, target, { recursive: true });
+    const layout = path.join(target, 'email', 'layout.mjml');
+    const source = await readFile(layout, 'utf8');
+    expect(source).toContain('{{unsubscribe.label}}');
+    await writeFile(layout, source.replace('{{unsubscribe.label}}', 'Unsubscribe'));
+    await expect(createRenderer({ templatesDir: target })).rejects.toThrow(/no UNSUBSCRIBE-1 in a trial render/);
   });
 
   it('rejects an invalid MJML layout', async () => {

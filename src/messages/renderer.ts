@@ -3,7 +3,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
 import type { MessageKind } from '../contract';
-import { localize } from '../playbook/schema';
+import { localize, type Channel } from '../playbook/schema';
 import type { MessageRenderer, RenderedMessage, RenderRequest } from './types';
 
 /**
@@ -19,13 +19,43 @@ const KIND_SET: Record<MessageKind, true> = {
   order_delayed: true,
   order_problem: true,
   thank_you: true,
+  offer: true,
 };
 export const MESSAGE_KINDS = Object.keys(KIND_SET) as MessageKind[];
 
-const COMMON_KEYS = ['greeting', 'order', 'stage', 'expected', 'newExpected', 'footer', 'support'] as const;
+const COMMON_KEYS = [
+  'greeting',
+  'order',
+  'stage',
+  'expected',
+  'newExpected',
+  'footer',
+  'support',
+  'unsubscribe',
+  'optOutReply',
+  'optOutTelegram',
+  'telegramLink',
+] as const;
 const KIND_KEYS = ['subject', 'preheader', 'heading', 'text', 'cta'] as const;
+/** Labels only the offer email needs, kept under kinds.offer next to its other strings. */
+const OFFER_KEYS = ['servicesHeading', 'codeLabel', 'validUntil', 'conditionsLabel'] as const;
 type CommonKey = (typeof COMMON_KEYS)[number];
 type KindKey = (typeof KIND_KEYS)[number];
+type OfferKey = (typeof OFFER_KEYS)[number];
+
+/**
+ * What a locale string must say or use, because the message is useless (or unlawful) without it: the
+ * opt-out keywords are what the SMS provider and the Telegram bot act on, so translators must keep them
+ * verbatim, and an offer text without its code, percent or expiry would sell nothing.
+ */
+const REQUIRED_LITERALS: Record<string, string> = {
+  'common.optOutReply': 'STOP',
+  'common.optOutTelegram': '/stop',
+};
+const REQUIRED_PLACEHOLDERS: Record<string, readonly (keyof TemplateVars)[]> = {
+  'kinds.offer.text': ['code', 'discountPercent', 'expiresAt'],
+  'kinds.offer.validUntil': ['expiresAt'],
+};
 
 /** The variables locale strings may use. `support` is common.support rendered, so only kinds get it. */
 export interface TemplateVars {
@@ -43,6 +73,14 @@ export interface TemplateVars {
   supportPhone?: string;
   website?: string;
   support?: string;
+  /** Offer only: the customer's personal code. */
+  code?: string;
+  /** Offer only: the discount as a number in the locale's digits, without the % sign. */
+  discountPercent?: string;
+  /** Offer only: when the code expires, formatted like eta. */
+  expiresAt?: string;
+  /** Offer only: the playbook's conditions in the chosen locale (clipped on messengers, left out of SMS). */
+  conditions?: string;
 }
 const COMMON_VARS: ReadonlySet<string> = new Set([
   'name',
@@ -57,6 +95,10 @@ const COMMON_VARS: ReadonlySet<string> = new Set([
   'supportEmail',
   'supportPhone',
   'website',
+  'code',
+  'discountPercent',
+  'expiresAt',
+  'conditions',
 ] satisfies (keyof TemplateVars)[]);
 const KIND_VARS: ReadonlySet<string> = new Set([...COMMON_VARS, 'support']);
 const BLOCK_HELPERS: ReadonlySet<string> = new Set(['if', 'unless']);
@@ -68,10 +110,38 @@ interface KindTemplates extends Record<KindKey, Template> {
 interface LocaleBundle {
   common: Record<CommonKey, Template>;
   kinds: Record<MessageKind, KindTemplates>;
+  offer: Record<OfferKey, Template>;
+}
+
+/** What the compiled layout is filled with. Every value is plain text; the layout escapes it. */
+interface LayoutData {
+  lang: string;
+  subject: string;
+  preheader: string;
+  brand: string;
+  heading: string;
+  greeting: string;
+  paragraphs: string[];
+  /** Offer emails only. */
+  offer?: {
+    servicesHeading: string;
+    services: { name: string; price?: string }[];
+    codeLabel: string;
+    code: string;
+    validUntil: string;
+    conditionsLabel: string;
+    conditions?: string;
+  };
+  details: { label: string; value: string }[];
+  cta?: { label: string; url: string };
+  contacts: { label: string; href: string }[];
+  footer: string;
+  telegramLink?: { label: string; url: string };
+  unsubscribe?: { label: string; url: string };
 }
 
 /** Text channels get the short form; long customer text is clipped so an SMS stays an SMS. */
-const TEXT_LIMITS = { name: 40, note: 160, reason: 160 } as const;
+const TEXT_LIMITS = { name: 40, note: 160, reason: 160, conditions: 200 } as const;
 
 const SAMPLE_FULL: TemplateVars = {
   name: 'Sample Name',
@@ -87,6 +157,10 @@ const SAMPLE_FULL: TemplateVars = {
   supportPhone: '+10000000000',
   website: 'https://example.com',
   support: 'Support',
+  code: 'CODE-1',
+  discountPercent: '10',
+  expiresAt: 'Mar 31, 2030',
+  conditions: 'Conditions',
 };
 const SAMPLE_MIN: TemplateVars = { name: 'Sample Name', orderId: 'A-1', isFinal: false, brand: 'Brand' };
 
@@ -115,14 +189,23 @@ export async function createRenderer(opts: { templatesDir?: string } = {}): Prom
     const bundle = bundles.get(locale)!;
     const kind = bundle.kinds[request.kind];
     if (!kind) throw new Error(`unknown message kind "${request.kind}"`);
+    if (request.kind === 'offer' && !request.data.offer) throw new Error('an "offer" message needs data.offer');
     const textChannel = request.channel !== 'email';
     const vars = buildVars(request, locale, textChannel);
     vars.support = tidy(bundle.common.support(vars)) || undefined;
+    const common = bundle.common;
+    const links = linksFor(request, tidy(common.telegramLink(vars)), tidy(common.unsubscribe(vars)));
 
     const subject = tidy(kind.subject(vars));
-    if (textChannel) return { locale, subject, html: '', text: tidy(kind.text(vars)) };
+    if (textChannel) {
+      const lines = [tidy(kind.text(vars))];
+      // links.telegram is only set for email and SMS; SMS is paid per segment, so only status updates carry it.
+      if (links.telegram && request.kind === 'order_status')
+        lines.push(`${links.telegram.label}: ${links.telegram.url}`);
+      if (links.unsubscribe) lines.push(tidy(optOutHint(request.channel, common)(vars)));
+      return { locale, subject, html: '', text: lines.join('\n') };
+    }
 
-    const common = bundle.common;
     const heading = tidy(kind.heading(vars)) || subject;
     const greeting = tidy(common.greeting(vars));
     const paragraphs = kind.paragraphs
@@ -134,7 +217,27 @@ export async function createRenderer(opts: { templatesDir?: string } = {}): Prom
       .filter(Boolean);
     const footer = tidy(common.footer(vars));
 
-    const details: { label: string; value: string }[] = [{ label: tidy(common.order(vars)), value: vars.orderId }];
+    let offer: LayoutData['offer'];
+    if (request.kind === 'offer' && request.data.offer) {
+      const labels = bundle.offer;
+      offer = {
+        servicesHeading: tidy(labels.servicesHeading(vars)),
+        services: request.data.offer.services.flatMap(({ name, price }) => {
+          const text = tidy(localize(name, locale, request.fallbackLocale) ?? '');
+          const cost = price === undefined ? '' : tidy(price);
+          return text ? [cost ? { name: text, price: cost } : { name: text }] : [];
+        }),
+        codeLabel: tidy(labels.codeLabel(vars)),
+        code: vars.code ?? '',
+        validUntil: tidy(labels.validUntil(vars)),
+        conditionsLabel: tidy(labels.conditionsLabel(vars)),
+        conditions: vars.conditions,
+      };
+    }
+
+    // An offer shows its code instead: the order it thanks for is named in the text.
+    const details: { label: string; value: string }[] =
+      request.kind === 'offer' ? [] : [{ label: tidy(common.order(vars)), value: vars.orderId }];
     if (request.kind === 'order_status' && vars.stageLabel)
       details.push({ label: tidy(common.stage(vars)), value: vars.stageLabel });
     if (vars.eta && request.kind !== 'thank_you' && !(request.kind === 'order_status' && vars.isFinal)) {
@@ -160,19 +263,40 @@ export async function createRenderer(opts: { templatesDir?: string } = {}): Prom
       heading,
       greeting,
       paragraphs,
+      offer,
       details,
       cta,
       contacts,
       footer,
-    });
+      telegramLink: links.telegram,
+      unsubscribe: links.unsubscribe,
+    } satisfies LayoutData);
 
     const blocks = [
       greeting,
       heading,
       ...paragraphs,
+      offer && offer.services.length > 0
+        ? [
+            `${offer.servicesHeading}:`,
+            ...offer.services.map((s) => `- ${s.name}${s.price ? ` — ${s.price}` : ''}`),
+          ].join('\n')
+        : '',
+      offer ? `${offer.codeLabel}: ${offer.code}\n${offer.validUntil}` : '',
+      offer?.conditions ? `${offer.conditionsLabel}: ${offer.conditions}` : '',
       details.map((d) => `${d.label}: ${d.value}`).join('\n'),
       cta ? `${cta.label}: ${cta.url}` : '',
-      ['--', vars.brand, ...contacts.map((c) => c.label), footer].join('\n'),
+      [
+        '--',
+        vars.brand,
+        ...contacts.map((c) => c.label),
+        footer,
+        links.telegram ? `${links.telegram.label}: ${links.telegram.url}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+      // Last, where people look for it.
+      links.unsubscribe ? `${links.unsubscribe.label}: ${links.unsubscribe.url}` : '',
     ];
     const text = blocks.filter(Boolean).join('\n\n');
     return { locale, subject, html, text };
@@ -183,6 +307,7 @@ export async function createRenderer(opts: { templatesDir?: string } = {}): Prom
 
 function buildVars(request: RenderRequest, locale: string, textChannel: boolean): TemplateVars {
   const { data, brand } = request;
+  const offer = data.offer;
   const clip = (value: string | undefined, max: number) =>
     value === undefined || !textChannel ? value : truncate(value.replace(/\s+/g, ' ').trim(), max);
   const isIssue = request.kind === 'order_delayed' || request.kind === 'order_problem';
@@ -201,6 +326,42 @@ function buildVars(request: RenderRequest, locale: string, textChannel: boolean)
     supportEmail: brand.supportEmail,
     supportPhone: brand.supportPhone,
     website: httpUrl(brand.website),
+    code: offer?.code.trim(),
+    discountPercent: offer === undefined ? undefined : formatNumber(offer.discountPercent, locale),
+    expiresAt: offer === undefined ? undefined : formatDate(offer.expiresAt, locale, request.timeZone),
+    // SMS leaves the conditions to the email and the website: a Bengali offer with them runs past three
+    // segments, and the adapter's fitting would then cut the opt-out hint at the end.
+    conditions:
+      request.channel === 'sms'
+        ? undefined
+        : clip(localize(offer?.conditions, locale, request.fallbackLocale), TEXT_LIMITS.conditions),
+  };
+}
+
+/** The opt-out words each channel acts on: the SMS provider and WhatsApp take STOP, the Telegram bot /stop. */
+function optOutHint(channel: Channel, common: Record<CommonKey, Template>): Template {
+  return channel === 'telegram' ? common.optOutTelegram : common.optOutReply;
+}
+
+/** The unsubscribe and Telegram links, with their localized labels; absent when not given. */
+function linksFor(
+  request: RenderRequest,
+  telegramLabel: string,
+  unsubscribeLabel: string,
+): { telegram?: { label: string; url: string }; unsubscribe?: { label: string; url: string } } {
+  const { unsubscribeUrl, telegramLinkUrl } = request.data;
+  let unsubscribe: { label: string; url: string } | undefined;
+  if (unsubscribeUrl !== undefined) {
+    const url = httpUrl(unsubscribeUrl) ?? mailtoUrl(unsubscribeUrl);
+    // A marketing message without a working way out must not go out at all.
+    if (!url) throw new Error('data.unsubscribeUrl must be an http(s) or mailto: URL');
+    unsubscribe = { label: unsubscribeLabel, url };
+  }
+  // Telegram links only make sense off Telegram, and WhatsApp users are already in a messenger.
+  const telegramUrl = request.channel === 'email' || request.channel === 'sms' ? httpUrl(telegramLinkUrl) : undefined;
+  return {
+    telegram: telegramUrl ? { label: telegramLabel, url: telegramUrl } : undefined,
+    unsubscribe,
   };
 }
 
@@ -232,6 +393,17 @@ export function formatDate(iso: string, locale: string, timeZone = 'UTC'): strin
   return format.format(date);
 }
 
+const numberFormats = new Map<string, Intl.NumberFormat>();
+/** In the locale's own digits (১৫ in Bengali), matching the dates next to it. */
+function formatNumber(value: number, locale: string): string {
+  let format = numberFormats.get(locale);
+  if (!format) {
+    format = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+    numberFormats.set(locale, format);
+  }
+  return format.format(value);
+}
+
 function baseLanguage(tag: string | undefined): string | undefined {
   return tag?.split('-')[0];
 }
@@ -244,6 +416,10 @@ function httpUrl(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function mailtoUrl(url: string): string | undefined {
+  return /^mailto:[^\s]+$/i.test(url) ? url : undefined;
 }
 
 function tidy(text: string): string {
@@ -264,7 +440,7 @@ function truncate(text: string, max: number): string {
 // Loading and checking templates (startup only).
 // ---------------------------------------------------------------------------------------------
 
-async function compileLayout(hb: typeof Handlebars, file: string): Promise<HandlebarsTemplateDelegate> {
+async function compileLayout(hb: typeof Handlebars, file: string): Promise<HandlebarsTemplateDelegate<LayoutData>> {
   const source = await readFile(file, 'utf8').catch((err: unknown) => {
     throw new Error(`cannot read email layout ${file}: ${(err as Error).message}`);
   });
@@ -276,7 +452,7 @@ async function compileLayout(hb: typeof Handlebars, file: string): Promise<Handl
     const lines = details?.map((e) => e.formattedMessage ?? e.message).join('\n') ?? (err as Error).message;
     throw new Error(`${file}: MJML validation failed:\n${lines}`);
   }
-  const template = hb.compile(html, { knownHelpersOnly: true });
+  const template = hb.compile<LayoutData>(html, { knownHelpersOnly: true });
   // Trial render: compiles now, and proves MJML kept the placeholders we fill in.
   let out: string;
   try {
@@ -288,15 +464,42 @@ async function compileLayout(hb: typeof Handlebars, file: string): Promise<Handl
       heading: 'HEADING-1',
       greeting: 'g',
       paragraphs: ['PARAGRAPH-1'],
+      offer: {
+        servicesHeading: 'h',
+        services: [{ name: 'SERVICE-1', price: 'PRICE-1' }],
+        codeLabel: 'c',
+        code: 'CODE-1',
+        validUntil: 'VALID-1',
+        conditionsLabel: 'c',
+        conditions: 'CONDITIONS-1',
+      },
       details: [{ label: 'l', value: 'DETAIL-1' }],
       cta: { label: 'c', url: 'https://cta.example/CTA-1' },
       contacts: [{ label: 'x', href: 'mailto:x@y' }],
       footer: 'FOOTER-1',
+      telegramLink: { label: 'TELEGRAM-1', url: 'https://t.example/TELEGRAM-URL-1' },
+      unsubscribe: { label: 'UNSUBSCRIBE-1', url: 'https://u.example/UNSUBSCRIBE-URL-1' },
     });
   } catch (err) {
     throw new Error(`${file}: the compiled layout is not a valid Handlebars template: ${(err as Error).message}`);
   }
-  for (const marker of ['HEADING-1', 'PARAGRAPH-1', 'DETAIL-1', 'CTA-1', 'FOOTER-1']) {
+  const markers = [
+    'HEADING-1',
+    'PARAGRAPH-1',
+    'SERVICE-1',
+    'PRICE-1',
+    'CODE-1',
+    'VALID-1',
+    'CONDITIONS-1',
+    'DETAIL-1',
+    'CTA-1',
+    'FOOTER-1',
+    'TELEGRAM-1',
+    'TELEGRAM-URL-1',
+    'UNSUBSCRIBE-1',
+    'UNSUBSCRIBE-URL-1',
+  ];
+  for (const marker of markers) {
     if (!out.includes(marker))
       throw new Error(`${file}: a placeholder was lost in the MJML compile (no ${marker} in a trial render)`);
   }
@@ -333,7 +536,11 @@ function loadLocale(hb: typeof Handlebars, file: string, source: string): Locale
       problems.push(`${where}: missing (expected a non-empty string)`);
       return () => '';
     }
-    return compileString(hb, value, where, vars, problems);
+    const literal = REQUIRED_LITERALS[where];
+    if (literal !== undefined && !value.includes(literal)) {
+      problems.push(`${where}: must contain "${literal}" verbatim (it is what the customer sends to opt out)`);
+    }
+    return compileString(hb, value, where, vars, problems, REQUIRED_PLACEHOLDERS[where] ?? []);
   };
 
   const root = isObject(raw) ? raw : {};
@@ -366,17 +573,25 @@ function loadLocale(hb: typeof Handlebars, file: string, source: string): Locale
     }
     kinds[kind] = { ...entry, paragraphs };
   }
+  const offerRaw = isObject(kindsRaw) ? kindsRaw.offer : undefined;
+  const offer = Object.fromEntries(
+    OFFER_KEYS.map((key) => [
+      key,
+      isObject(offerRaw) ? templateAt(offerRaw, key, `kinds.offer.${key}`, KIND_VARS) : () => '',
+    ]),
+  ) as Record<OfferKey, Template>;
 
   if (problems.length > 0) {
     throw new Error(`invalid message templates in ${file}:\n  - ${problems.join('\n  - ')}`);
   }
-  return { common, kinds };
+  return { common, kinds, offer };
 }
 
 /**
  * Compiles one locale string as plain text (no HTML escaping: the layout escapes the result once).
  * Placeholders must be known variables and blocks only #if/#unless, so a typo like {{stagelabel}}
- * is a startup error instead of a silently empty message.
+ * is a startup error instead of a silently empty message. `required` names variables the string
+ * must print (see REQUIRED_PLACEHOLDERS).
  */
 function compileString(
   hb: typeof Handlebars,
@@ -384,6 +599,7 @@ function compileString(
   where: string,
   vars: ReadonlySet<string>,
   problems: string[],
+  required: readonly string[] = [],
 ): Template {
   let ast: hbs.AST.Program;
   try {
@@ -394,6 +610,9 @@ function compileString(
   }
   const checker = new PlaceholderCheck(vars);
   checker.accept(ast);
+  for (const name of required) {
+    if (!checker.printed.has(name)) checker.problems.push(`must use {{${name}}}`);
+  }
   if (checker.problems.length > 0) {
     problems.push(...checker.problems.map((p) => `${where}: ${p}`));
     return () => '';
@@ -411,6 +630,8 @@ function compileString(
 
 class PlaceholderCheck extends Handlebars.Visitor {
   readonly problems: string[] = [];
+  /** Variables the string prints (not merely tests with #if). */
+  readonly printed = new Set<string>();
   constructor(private readonly vars: ReadonlySet<string>) {
     super();
   }
@@ -425,6 +646,10 @@ class PlaceholderCheck extends Handlebars.Visitor {
   override MustacheStatement(mustache: hbs.AST.MustacheStatement): void {
     if (mustache.params.length > 0 || mustache.hash) {
       this.problems.push('helper calls are not supported; use plain {{variables}}');
+    }
+    if (mustache.path.type === 'PathExpression') {
+      const name = (mustache.path as hbs.AST.PathExpression).parts[0];
+      if (name !== undefined) this.printed.add(name);
     }
     this.accept(mustache.path);
   }

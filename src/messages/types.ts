@@ -20,6 +20,30 @@ export interface MessageData {
   totalMinor?: number;
   currency?: string;
   items?: { name: string; quantity: number }[];
+  /** Required when kind is 'offer': the cross-sell discount with the customer's personal code. */
+  offer?: OfferData;
+  /**
+   * Where the customer stops marketing messages; give it on marketing messages only. The email gets a
+   * visible unsubscribe link (footer and text part); SMS, Telegram and WhatsApp get a short opt-out hint
+   * ("Reply STOP", "Send /stop"). Must be http(s) or mailto: rendering throws rather than send without it.
+   */
+  unsubscribeUrl?: string;
+  /**
+   * Deep link that connects the customer's Telegram to their orders. Shown on email (small footer link and
+   * a line in the text part) and, to keep SMS short, on SMS status updates only. Dropped unless http(s).
+   */
+  telegramLinkUrl?: string;
+}
+
+export interface OfferData {
+  /** The customer's personal discount code. */
+  code: string;
+  discountPercent: number;
+  /** ISO date-time the code stops working; shown in the customer's time zone and locale. */
+  expiresAt: string;
+  conditions?: LocalizedText;
+  /** Other services to cross-sell; listed in the email only, not in text messages. */
+  services: { name: LocalizedText; price?: string }[];
 }
 
 export interface RenderRequest {
