@@ -3,24 +3,28 @@
  * (`npm run record-histories`). Run it when a workflow change is *meant* to be incompatible and
  * has been guarded with patched(); keep the old files too, so both paths stay proven.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection } from '@temporalio/worker';
+import YAML from 'yaml';
 import { FileOutbox, OutboxChannelAdapter } from '../src/channels/outbox';
 import { AftercareClient } from '../src/client';
 import { loadConfig } from '../src/config';
 import { customerLifecycleId, orderJourneyId } from '../src/contract';
 import { createLogger } from '../src/logger';
 import { createRenderer } from '../src/messages/renderer';
-import { loadPlaybook } from '../src/playbook/load';
+import { parsePlaybook } from '../src/playbook/load';
 import { CHANNELS } from '../src/playbook/schema';
 import { installTemporalRuntime } from '../src/runtime';
 import { startDevServer } from '../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { createWorker } from '../src/worker';
+
+/** Bump when a workflow change is guarded by patched(): old files stay and keep proving the old path. */
+const HISTORY_VERSION = 'v2';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -49,15 +53,33 @@ async function main(): Promise<void> {
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      activities: { renderer: await createRenderer(), channels, client },
+      activities: {
+        renderer: await createRenderer(),
+        channels,
+        client,
+        secret: 'record-histories-secret-0123456789abcdef',
+        publicUrl: 'http://aftercare.test',
+      },
     });
-    const playbook = loadPlaybook(path.resolve(__dirname, '..', 'test', 'playbook.fast.yaml'));
+    const fast = YAML.parse(readFileSync(path.resolve(__dirname, '..', 'test', 'playbook.fast.yaml'), 'utf8'));
+    // Every step a journey can take: the offer and quiet hours that never bite (00:00-00:00).
+    const playbook = parsePlaybook({
+      ...fast,
+      quietHours: { start: '00:00', end: '00:00' },
+      followUps: { offer: { after: '1s', discountPercent: 10, services: [{ name: 'Gift wrapping' }] } },
+    });
     const aftercare = new AftercareClient({ client, playbook, taskQueue });
 
     await worker.runUntil(async () => {
       const order = {
         orderId: 'replay-1',
-        customer: { id: 'replay-customer', name: 'Replay', email: 'replay@example.com', locale: 'bn' },
+        customer: {
+          id: 'replay-customer',
+          name: 'Replay',
+          email: 'replay@example.com',
+          phone: '+8801711000001',
+          locale: 'bn',
+        },
         items: [{ sku: 'S', name: 'Sofa', quantity: 1, unitPrice: 499, warrantyMonths: 24 }],
         currency: 'EUR',
         total: 499,
@@ -71,6 +93,12 @@ async function main(): Promise<void> {
       });
       await aftercare.advanceStage(order.orderId, { stage: 'delayed', reason: 'Weather', eta: '2030-01-03T10:00:00Z' });
       await aftercare.advanceStage(order.orderId, { stage: 'problem', reason: 'Box damaged; replacement sent' });
+      await aftercare.setConsent(order.customer.id, {
+        purpose: 'all',
+        channel: 'sms',
+        granted: false,
+        source: 'record',
+      });
       await aftercare.advanceStage(order.orderId, { stage: 'delivered' });
       await client.workflow.getHandle(orderJourneyId(order.orderId)).result();
 
@@ -81,7 +109,7 @@ async function main(): Promise<void> {
         ['customer-lifecycle', customerLifecycleId(order.customer.id)],
       ] as const) {
         const history = await client.workflow.getHandle(workflowId).fetchHistory();
-        const file = path.join(dir, `${name}.v1.json`);
+        const file = path.join(dir, `${name}.${HISTORY_VERSION}.json`);
         writeFileSync(file, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
         log.info({ file, events: history.events?.length }, 'recorded');
       }

@@ -8,7 +8,9 @@ import {
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   advanceStageUpdate,
+  consentInputSchema,
   currencyDigits,
+  customerEventSignal,
   customerLifecycleId,
   DEFAULT_TASK_QUEUE,
   getCustomerQuery,
@@ -18,6 +20,8 @@ import {
   orderJourneyId,
   SA,
   stageUpdateSchema,
+  type ConsentInput,
+  type CustomerEvent,
   type CustomerLifecycleState,
   type Order,
   type OrderInput,
@@ -28,6 +32,7 @@ import {
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from './errors';
 import { formatPath, type Playbook } from './playbook/schema';
 import type { orderJourney } from './workflows';
+import type { CustomerEventSink } from './api/customer-events';
 import type { z } from 'zod';
 
 export interface AftercareClientOptions {
@@ -49,7 +54,7 @@ export interface StartResult {
  * The typed way into Aftercare, for businesses' own TypeScript code and for the HTTP API alike.
  * Every method validates its input with the contract's schemas before Temporal sees it.
  */
-export class AftercareClient {
+export class AftercareClient implements CustomerEventSink {
   private readonly client: Client;
   private readonly playbook: Playbook;
   private readonly taskQueue: string;
@@ -139,6 +144,41 @@ export class AftercareClient {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
       throw err;
     }
+  }
+
+  /** Finds the customer whose lifecycle carries this contact key (webhooks name contacts, not customers). */
+  async findCustomerByContactKey(key: string): Promise<string | undefined> {
+    const query = `${SA.contactKeys.name} = "${key.replace(/[^A-Za-z0-9_-]/g, '')}" AND WorkflowType = "customerLifecycle" AND ExecutionStatus = "Running"`;
+    for await (const wf of this.client.workflow.list({ query, pageSize: 1 })) {
+      const id = wf.typedSearchAttributes.get(SA.customerId);
+      if (id) return id;
+    }
+    return undefined;
+  }
+
+  /** Hands a consent or delivery event to the customer's lifecycle; replayed event ids change nothing. */
+  async recordCustomerEvent(customerId: string, event: CustomerEvent): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(customerLifecycleId(customerId)).signal(customerEventSignal, event);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
+      throw err;
+    }
+  }
+
+  /** The business records consent given or withdrawn (e.g. at the counter, by phone). */
+  async setConsent(customerId: string, input: ConsentInput | unknown): Promise<CustomerLifecycleState> {
+    const consent = parse(consentInputSchema, input);
+    const at = this.now().toISOString();
+    await this.recordCustomerEvent(customerId, {
+      type: consent.granted ? 'opt-in' : 'opt-out',
+      channel: consent.channel,
+      scope: consent.purpose === 'marketing' ? 'marketing' : 'all',
+      source: consent.source ?? 'api',
+      eventId: consent.eventId ?? `api-${customerId}-${at}-${consent.purpose}-${consent.channel}-${consent.granted}`,
+      at,
+    });
+    return this.getCustomer(customerId);
   }
 
   /** An update to a closed workflow also reports "not found": tell the two apart for the caller. */

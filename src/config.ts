@@ -36,7 +36,38 @@ const envSchema = z.object({
   XDG_CACHE_HOME: optionalString,
   AFTERCARE_OUTBOX: z.enum(['auto', 'off']).default('auto'),
 
+  AFTERCARE_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+
   RESEND_API_KEY: optionalString,
+  RESEND_WEBHOOK_SECRET: optionalString,
+
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM: optionalString,
+  TWILIO_MESSAGING_SERVICE_SID: optionalString,
+  TWILIO_API_BASE_URL: optionalString.pipe(z.url().optional()),
+
+  TELEGRAM_BOT_TOKEN: optionalString,
+  TELEGRAM_BOT_USERNAME: optionalString,
+  TELEGRAM_API_ROOT: optionalString.pipe(z.url().optional()),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'use 1-256 characters from A-Z, a-z, 0-9, _ and -')
+      .optional(),
+  ),
+
+  WHATSAPP_TOKEN: optionalString,
+  WHATSAPP_PHONE_NUMBER_ID: optionalString,
+  WHATSAPP_API_BASE_URL: optionalString.pipe(z.url().optional()),
+  WHATSAPP_GRAPH_VERSION: optionalString.pipe(
+    z
+      .string()
+      .regex(/^v\d+\.\d+$/, 'e.g. "v26.0"')
+      .optional(),
+  ),
+  WHATSAPP_APP_SECRET: optionalString,
+  WHATSAPP_VERIFY_TOKEN: optionalString,
   RESEND_BASE_URL: optionalString.pipe(z.url().optional()),
   EMAIL_FROM: optionalString,
 });
@@ -70,10 +101,37 @@ export interface Config {
     childEnv: Record<string, string | undefined>;
   };
   outbox: 'auto' | 'off';
+  /** Signs links in messages and keys contacts; generated in development (kept in the data dir). */
+  secret: string | undefined;
   email: {
     resendApiKey: string | undefined;
     resendBaseUrl: string | undefined;
     from: string | undefined;
+    /** Svix signing secret (whsec_…) of the Resend webhook. */
+    webhookSecret: string | undefined;
+  };
+  sms: {
+    twilio?: {
+      accountSid: string;
+      authToken: string;
+      from?: string;
+      messagingServiceSid?: string;
+      baseUrl?: string;
+    };
+  };
+  telegram: {
+    botToken?: string;
+    botUsername?: string;
+    apiRoot?: string;
+    webhookSecret?: string;
+  };
+  whatsapp: {
+    token?: string;
+    phoneNumberId?: string;
+    baseUrl?: string;
+    graphVersion?: string;
+    appSecret?: string;
+    verifyToken?: string;
   };
 }
 
@@ -98,6 +156,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (e.NODE_ENV === 'production' && !e.AFTERCARE_API_KEY) {
     problems.push('AFTERCARE_API_KEY: required when NODE_ENV=production');
+  }
+  if (e.NODE_ENV === 'production' && !e.AFTERCARE_SECRET) {
+    problems.push('AFTERCARE_SECRET: required when NODE_ENV=production (signs links in messages)');
+  }
+  if ((e.TWILIO_ACCOUNT_SID || e.TWILIO_AUTH_TOKEN) && !(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN)) {
+    problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both, or neither');
+  }
+  if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_FROM && !e.TWILIO_MESSAGING_SERVICE_SID) {
+    problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: required with TWILIO_ACCOUNT_SID');
+  }
+  if (e.TELEGRAM_BOT_TOKEN && !e.TELEGRAM_WEBHOOK_SECRET) {
+    problems.push('TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_BOT_TOKEN (the bot webhook checks it)');
+  }
+  if ((e.WHATSAPP_TOKEN || e.WHATSAPP_PHONE_NUMBER_ID) && !(e.WHATSAPP_TOKEN && e.WHATSAPP_PHONE_NUMBER_ID)) {
+    problems.push('WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID: set both, or neither');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -129,10 +202,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       childEnv: { ...env },
     },
     outbox: e.AFTERCARE_OUTBOX,
+    secret: e.AFTERCARE_SECRET,
     email: {
       resendApiKey: e.RESEND_API_KEY,
       resendBaseUrl: e.RESEND_BASE_URL?.replace(/\/$/, ''),
       from: e.EMAIL_FROM,
+      webhookSecret: e.RESEND_WEBHOOK_SECRET,
+    },
+    sms: {
+      ...(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+        ? {
+            twilio: {
+              accountSid: e.TWILIO_ACCOUNT_SID,
+              authToken: e.TWILIO_AUTH_TOKEN,
+              from: e.TWILIO_FROM,
+              messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+              baseUrl: e.TWILIO_API_BASE_URL?.replace(/\/$/, ''),
+            },
+          }
+        : {}),
+    },
+    telegram: {
+      botToken: e.TELEGRAM_BOT_TOKEN,
+      botUsername: e.TELEGRAM_BOT_USERNAME,
+      apiRoot: e.TELEGRAM_API_ROOT,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+    },
+    whatsapp: {
+      token: e.WHATSAPP_TOKEN,
+      phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID,
+      baseUrl: e.WHATSAPP_API_BASE_URL?.replace(/\/$/, ''),
+      graphVersion: e.WHATSAPP_GRAPH_VERSION,
+      appSecret: e.WHATSAPP_APP_SECRET,
+      verifyToken: e.WHATSAPP_VERIFY_TOKEN,
     },
   };
 }

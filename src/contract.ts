@@ -6,7 +6,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { z } from 'zod';
-import { ISSUE_KINDS, type Channel, type IssueKind, type Playbook } from './playbook/schema';
+import { CHANNELS, ISSUE_KINDS, type Channel, type IssueKind, type Playbook } from './playbook/schema';
+
+/** The part of the playbook a customer's lifecycle needs; refreshed by every order. */
+export type CustomerRules = Pick<Playbook, 'consent' | 'quietHours' | 'frequencyCap'>;
 
 export const DEFAULT_TASK_QUEUE = 'aftercare';
 
@@ -27,6 +30,12 @@ export const SA = {
   waitingFor: defineSearchAttributeKey('AftercareWaitingFor', SearchAttributeType.KEYWORD),
   nextActionAt: defineSearchAttributeKey('AftercareNextActionAt', SearchAttributeType.DATETIME),
   deliveryFailures: defineSearchAttributeKey('AftercareDeliveryFailures', SearchAttributeType.INT),
+  /** Keyed hashes (HMAC) of contacts: lets webhooks find a customer with no plain PII in visibility. */
+  contactKeys: defineSearchAttributeKey('AftercareContactKeys', SearchAttributeType.KEYWORD_LIST),
+  /** Channels nothing may be sent on (opted out, bounced, blocked), e.g. to list who left SMS. */
+  blockedChannels: defineSearchAttributeKey('AftercareBlockedChannels', SearchAttributeType.KEYWORD_LIST),
+  /** granted / denied / unknown. */
+  marketingConsent: defineSearchAttributeKey('AftercareMarketingConsent', SearchAttributeType.KEYWORD),
 } as const;
 export const SEARCH_ATTRIBUTE_KEYS = Object.values(SA);
 
@@ -68,6 +77,10 @@ export const customerInputSchema = z
       .optional(),
     locale: localeTag.optional(),
     timeZone: timeZone.optional(),
+    /** The customer's own channel order; overrides the playbook's. */
+    preferredChannels: z.array(z.enum(CHANNELS)).min(1).max(4).optional(),
+    /** Explicit marketing consent given at checkout (needed where the playbook requires opt-in). */
+    marketingConsent: z.boolean().optional(),
   })
   .refine((c) => c.email !== undefined || c.phone !== undefined || c.telegramChatId !== undefined, {
     message: 'give at least one contact: email, phone or telegramChatId',
@@ -158,6 +171,18 @@ export const stageUpdateSchema = z
   );
 export type StageUpdateInput = z.input<typeof stageUpdateSchema>;
 
+export const consentInputSchema = z.object({
+  /** marketing: offers, reviews, win-back; all: every message on the channel. */
+  purpose: z.enum(['marketing', 'all']),
+  channel: z.union([z.enum(CHANNELS), z.literal('all')]).default('all'),
+  granted: z.boolean(),
+  /** Where the customer said so (shown in the customer's record). */
+  source: z.string().trim().min(1).max(100).optional(),
+  /** Makes a repeated call idempotent. */
+  eventId: z.string().trim().min(1).max(200).optional(),
+});
+export type ConsentInput = z.input<typeof consentInputSchema>;
+
 // ---------------------------------------------------------------------------------------------
 // Order journey: input, state, updates and queries.
 // ---------------------------------------------------------------------------------------------
@@ -173,7 +198,18 @@ export type JourneyEvent =
   | { type: 'stage'; stage: string; note?: string; eta?: string; at: string }
   | { type: IssueKind; reason: string; eta?: string; at: string };
 
-export type MessageKind = 'order_status' | 'order_delayed' | 'order_problem' | 'thank_you';
+export type { MessageKind } from './playbook/schema';
+import type { MessageKind } from './playbook/schema';
+
+/** Transactional messages inform about an order; marketing ones need consent and obey caps. */
+export type Purpose = 'transactional' | 'marketing';
+export const PURPOSE_OF: Record<MessageKind, Purpose> = {
+  order_status: 'transactional',
+  order_delayed: 'transactional',
+  order_problem: 'transactional',
+  thank_you: 'transactional',
+  offer: 'marketing',
+};
 
 export interface DeliveryAttempt {
   channel: Channel;
@@ -188,7 +224,10 @@ export interface MessageRecord {
   /** Unique within the journey; with the workflow id it forms the idempotency key. */
   key: string;
   kind: MessageKind;
-  status: 'pending' | 'sent' | 'failed';
+  purpose: Purpose;
+  /** skipped: the customer's consent, caps or reachability ruled it out (see `reason`). */
+  status: 'pending' | 'waiting' | 'sent' | 'failed' | 'skipped';
+  reason?: string;
   channel?: Channel;
   attempts: DeliveryAttempt[];
   queuedAt: string;
@@ -204,6 +243,8 @@ export interface OrderJourneyState {
   messages: MessageRecord[];
   /** What the journey waits for next and, when it is a timer, until when. */
   next: { what: string; until?: string } | null;
+  /** The cross-sell offer sent after completion, if any. */
+  offer?: { code: string; discountPercent: number; expiresAt: string };
   completedAt?: string;
 }
 
@@ -235,6 +276,8 @@ export interface CustomerProfile {
   telegramChatId?: string;
   locale?: string;
   timeZone?: string;
+  preferredChannels?: Channel[];
+  marketingConsent?: boolean;
 }
 
 export interface CustomerOrderSummary {
@@ -247,7 +290,11 @@ export interface CustomerOrderSummary {
 }
 
 export interface OrderPlacedSignal {
+  /** The playbook rules the customer's messages obey (the newest order's playbook wins). */
+  rules: CustomerRules;
   profile: CustomerProfile;
+  /** Keyed hashes of the customer's contacts, so webhooks can find the customer without plain PII in visibility. */
+  contactKeys: string[];
   order: Omit<CustomerOrderSummary, 'status' | 'completedAt'>;
 }
 
@@ -263,6 +310,10 @@ export interface CustomerLifecycleState {
   customerId: string;
   profile: CustomerProfile | null;
   orders: CustomerOrderSummary[];
+  /** Consent, suppressions and reachability per channel: the rules every journey asks before sending. */
+  consent: ConsentState;
+  rules: CustomerRules | null;
+  contactKeys: string[];
   firstSeenAt?: string;
   lastOrderAt?: string;
   /** How many times this lifecycle continued as new: proof that state survived it. */
@@ -299,7 +350,108 @@ export const idempotencyKeyFor = (workflowId: string, messageKey: string, channe
 /** Failure types the send activity raises; the journey reads them to decide on the next channel. */
 export const DeliveryFailureType = {
   permanent: 'PermanentDeliveryFailure',
+  optedOut: 'RecipientOptedOut',
+  unreachable: 'ChannelUnreachable',
+  invalidAddress: 'InvalidAddress',
   throttled: 'ProviderThrottled',
   transient: 'TransientDeliveryFailure',
   notConfigured: 'ChannelNotConfigured',
 } as const;
+
+// ---------------------------------------------------------------------------------------------
+// Consent and send permits: the per-customer rules that span journeys (see docs/architecture.md).
+// ---------------------------------------------------------------------------------------------
+export interface ChannelConsent {
+  /** Nothing may be sent on this channel (STOP, hard bounce, blocked bot, invalid address). */
+  blocked?: { reason: string; source: string; at: string };
+  /** Marketing may not be sent on this channel (complaint, soft suppression). */
+  marketingSuppressed?: { reason: string; source: string; at: string };
+  /** The last delivery problem reported, blocking or not (e.g. an SMS the carrier did not deliver). */
+  lastProblem?: { reason: string; source: string; at: string };
+}
+
+export interface ConsentState {
+  /** Customer-wide marketing consent: null = never stated (the playbook decides what that means). */
+  marketing: { granted: boolean | null; source?: string; at?: string; previous?: boolean | null };
+  channels: Partial<Record<Channel, ChannelConsent>>;
+  /** Last inbound message per channel (WhatsApp's 24-hour window). */
+  lastInboundAt: Partial<Record<Channel, string>>;
+  /** When marketing messages were granted a send (ms), for the frequency cap; pruned to the window. */
+  marketingSentAt: number[];
+  /** Recent webhook/event ids already applied: replays change nothing. Bounded. */
+  seenEvents: string[];
+  /** Recent permit decisions by permit id, so a retried request gets the same answer. Bounded. */
+  permits: { id: string; decision: SendPermit }[];
+  /** Telegram link tokens already used (single use). Bounded. */
+  usedLinkTokens: string[];
+}
+
+export type CustomerEvent =
+  | {
+      type: 'opt-out';
+      channel: Channel | 'all';
+      scope: 'all' | 'marketing';
+      source: string;
+      eventId: string;
+      at: string;
+    }
+  | {
+      type: 'opt-in';
+      channel: Channel | 'all';
+      scope: 'all' | 'marketing';
+      source: string;
+      eventId: string;
+      at: string;
+    }
+  | {
+      type: 'delivery-problem';
+      channel: Channel;
+      problem:
+        'hard-bounce' | 'soft-bounce' | 'complaint' | 'undelivered' | 'blocked' | 'invalid-address' | 'opted-out';
+      source: string;
+      eventId: string;
+      at: string;
+    }
+  | {
+      type: 'telegram-linked';
+      chatId: string;
+      linkToken: string;
+      contactKey: string;
+      source: string;
+      eventId: string;
+      at: string;
+    }
+  | { type: 'inbound'; channel: Channel; source: string; eventId: string; at: string };
+
+export interface SendPermitRequest {
+  /** Idempotency: the same id always gets the same decision. */
+  permitId: string;
+  kind: MessageKind;
+  purpose: Purpose;
+  /** The playbook's channel order for this kind; the customer's preference is applied by the lifecycle. */
+  channels: Channel[];
+}
+
+export type SendPermit =
+  | {
+      decision: 'send';
+      /** Allowed channels in order, with the address to use and, per channel, when it may be used. */
+      channels: { channel: Channel; to: string; notBefore?: string }[];
+      /** WhatsApp: inside the 24-hour window free-form text is allowed; outside, only templates. */
+      whatsappWindowOpen: boolean;
+      locale?: string;
+      timeZone?: string;
+      name: string;
+    }
+  | { decision: 'wait'; until: string; reason: 'quiet-hours' | 'frequency-cap' }
+  | { decision: 'skip'; reason: string };
+
+export const requestSendPermitUpdate = defineUpdate<SendPermit, [SendPermitRequest]>('requestSendPermit');
+export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent');
+
+/** Failure types the journey reports back to the lifecycle after a permanent delivery failure. */
+export const DELIVERY_PROBLEM_OF: Record<string, Extract<CustomerEvent, { type: 'delivery-problem' }>['problem']> = {
+  RecipientOptedOut: 'opted-out',
+  ChannelUnreachable: 'blocked',
+  InvalidAddress: 'invalid-address',
+};

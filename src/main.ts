@@ -4,7 +4,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { createServiceDeps, installTemporalRuntime } from './runtime';
-import { resolveApiKey, startApi } from './server';
+import { resolveApiKey, resolveSecret } from './secrets';
+import { startApi } from './server';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createWorker, runMain } from './worker';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
   }
 
   const deps = await createServiceDeps(config);
+  const secret = resolveSecret(config).value;
   const connection = await Connection.connect({ address });
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const nativeConnection = await NativeConnection.connect({ address });
@@ -52,11 +54,14 @@ async function main(): Promise<void> {
       channels: deps.channels,
       emailFrom: config.email.from,
       client: new Client({ connection, namespace: config.temporal.namespace }),
+      secret,
+      publicUrl: config.api.publicUrl,
+      telegramBotUsername: config.telegram.botUsername,
     },
   });
   const workerDone = worker.run();
   const apiKey = resolveApiKey(config);
-  const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.key, temporalUiUrl });
+  const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.value, temporalUiUrl });
 
   const lines = [
     '',
@@ -66,7 +71,7 @@ async function main(): Promise<void> {
     `  Temporal UI    ${temporalUiUrl ?? '(see your Temporal deployment)'}`,
     `  Temporal       ${devServer ? `dev server at ${address}, binary from ${devServer.source}${devServer.binary ? ` (${devServer.binary})` : ''}` : `external server at ${address}`}`,
     `  Dev outbox     ${deps.outbox ? `${url}/outbox` : '(off: providers configured)'}`,
-    `  API key        ${apiKey.generated ? `${apiKey.key}  (development key, kept in ${path.join(config.dataDir, 'dev-api-key')})` : 'from AFTERCARE_API_KEY'}`,
+    `  API key        ${apiKey.generated ? `${apiKey.value}  (development key, kept in ${path.join(config.dataDir, 'dev-api-key')})` : 'from AFTERCARE_API_KEY'}`,
     `  Channels       ${Object.entries(deps.providers)
       .map(([c, p]) => `${c}: ${p}`)
       .join(', ')}`,

@@ -3,6 +3,9 @@ import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel, type 
 import type { Config } from './config';
 import { ResendEmailAdapter } from './channels/email/resend';
 import { FileOutbox, OutboxChannelAdapter } from './channels/outbox';
+import { TwilioSmsAdapter } from './channels/sms/twilio';
+import { TelegramAdapter } from './channels/telegram/telegraf';
+import { WhatsAppCloudAdapter } from './channels/whatsapp/cloud-api';
 import type { ChannelAdapter } from './channels/types';
 import type { Logger } from './logger';
 import { createRenderer } from './messages/renderer';
@@ -47,6 +50,28 @@ export async function createServiceDeps(config: Config): Promise<ServiceDeps> {
       apiKey: config.email.resendApiKey,
       baseUrl: config.email.resendBaseUrl,
       from: config.email.from,
+    }) as ChannelAdapter;
+  }
+  const twilio = config.sms.twilio;
+  if (twilio) {
+    channels.sms = new TwilioSmsAdapter({
+      ...twilio,
+      // Delivery reports come back to us, so undelivered SMS reach the customer's record.
+      statusCallbackUrl: `${config.api.publicUrl}/webhooks/twilio/status`,
+    }) as ChannelAdapter;
+  }
+  if (config.telegram.botToken) {
+    channels.telegram = new TelegramAdapter({
+      botToken: config.telegram.botToken,
+      apiRoot: config.telegram.apiRoot,
+    }) as ChannelAdapter;
+  }
+  if (config.whatsapp.token && config.whatsapp.phoneNumberId) {
+    channels.whatsapp = new WhatsAppCloudAdapter({
+      token: config.whatsapp.token,
+      phoneNumberId: config.whatsapp.phoneNumberId,
+      baseUrl: config.whatsapp.baseUrl,
+      graphVersion: config.whatsapp.graphVersion,
     }) as ChannelAdapter;
   }
   for (const channel of CHANNELS) {

@@ -1,29 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
 import { AftercareClient } from './client';
 import { loadConfig, type Config } from './config';
+import { resolveApiKey } from './secrets';
 import { createLogger, type Logger } from './logger';
 import { createServiceDeps, type ServiceDeps } from './runtime';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { runMain } from './worker';
-
-/**
- * The API key: AFTERCARE_API_KEY, or in development one generated once and kept in the data
- * directory, so curl examples keep working across restarts.
- */
-export function resolveApiKey(config: Config): { key: string; generated: boolean } {
-  if (config.api.apiKey) return { key: config.api.apiKey, generated: false };
-  const file = path.join(config.dataDir, 'dev-api-key');
-  if (existsSync(file)) return { key: readFileSync(file, 'utf8').trim(), generated: true };
-  const key = `dev_${randomBytes(18).toString('base64url')}`;
-  mkdirSync(config.dataDir, { recursive: true });
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return { key, generated: true };
-}
 
 export interface StartApiOptions {
   config: Config;
@@ -69,11 +53,11 @@ async function main(): Promise<void> {
     log,
     connection,
     deps,
-    apiKey: apiKey.key,
+    apiKey: apiKey.value,
     temporalUiUrl: config.temporal.uiUrl,
   });
   log.info({ url, docs: `${url}/docs` }, 'API listening');
-  if (apiKey.generated) log.info(`development API key: ${apiKey.key}`);
+  if (apiKey.generated) log.info(`development API key: ${apiKey.value}`);
   const stop = async () => {
     await app.close();
     await connection.close();

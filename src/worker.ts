@@ -5,6 +5,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { createServiceDeps, installTemporalRuntime } from './runtime';
+import { resolveSecret } from './secrets';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 export const workflowsPath = path.resolve(__dirname, 'workflows', 'index.ts');
@@ -45,7 +46,15 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: { renderer: deps.renderer, channels: deps.channels, emailFrom: config.email.from, client },
+    activities: {
+      renderer: deps.renderer,
+      channels: deps.channels,
+      emailFrom: config.email.from,
+      client,
+      secret: resolveSecret(config).value,
+      publicUrl: config.api.publicUrl,
+      telegramBotUsername: config.telegram.botUsername,
+    },
   });
   log.info({ address, taskQueue: config.temporal.taskQueue, providers: deps.providers }, 'worker running');
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and drains in-flight tasks.

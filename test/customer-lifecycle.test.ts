@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customerLifecycleId, getCustomerQuery, orderPlacedSignal } from '../src/contract';
+import { customerEventSignal, customerLifecycleId, getCustomerQuery, orderPlacedSignal } from '../src/contract';
 import type { customerLifecycle } from '../src/workflows';
 import { eventually, sampleOrder, startHarness, uniqueId, type Harness } from './support/harness';
 
 let h: Harness;
+const rules = {
+  consent: { marketingRequiresOptIn: false },
+  quietHours: { start: '21:00', end: '09:00', sms: false },
+  frequencyCap: { max: 2, per: 7 * 86_400_000, overCap: 'defer' as const },
+};
 beforeAll(async () => {
   h = await startHarness();
 });
@@ -64,13 +69,28 @@ describe('customer lifecycle', () => {
         taskQueue: h.taskQueue,
         args: [{ customerId, historyLimit: 12 }],
         signal: orderPlacedSignal,
-        signalArgs: [{ profile: { id: customerId, name: 'Lin' }, order }],
+        signalArgs: [{ rules, contactKeys: [`k_${order.orderId}`], profile: { id: customerId, name: 'Lin' }, order }],
       });
+      if (order === orders[3]) {
+        await h.client.workflow.getHandle(workflowId).signal(customerEventSignal, {
+          type: 'opt-out',
+          channel: 'sms',
+          scope: 'all',
+          source: 'sms',
+          eventId: `${customerId}-stop`,
+          at: order.placedAt,
+        });
+      }
     }
     // A duplicated signal (an activity retry) must not duplicate the order.
     await h.client.workflow
       .getHandle(workflowId)
-      .signal(orderPlacedSignal, { profile: { id: customerId, name: 'Lin' }, order: orders[0]! });
+      .signal(orderPlacedSignal, {
+        rules,
+        contactKeys: [],
+        profile: { id: customerId, name: 'Lin' },
+        order: orders[0]!,
+      });
 
     const state = await eventually(async () => {
       const s = await h.client.workflow.getHandle(workflowId).query(getCustomerQuery);
@@ -81,6 +101,12 @@ describe('customer lifecycle', () => {
     expect(state.orders.map((o) => o.totalMinor)).toEqual(orders.map((o) => o.totalMinor));
     expect(state.lastOrderAt).toBe(orders[11]!.placedAt);
     expect(state.firstSeenAt).toBe(orders[0]!.placedAt);
+    // Consent, rules and contact keys survive continue-as-new too.
+    expect(state.consent.channels.sms?.blocked).toMatchObject({ reason: 'opted-out', source: 'sms' });
+    expect(state.consent.marketing.granted).toBe(false);
+    expect(state.consent.seenEvents).toContain(`${customerId}-stop`);
+    expect(state.rules).toEqual(rules);
+    expect(state.contactKeys).toHaveLength(12);
     // The earlier runs really ended in continue-as-new.
     await eventually(async () => {
       let continued = 0;

@@ -72,7 +72,11 @@ describe('config', () => {
     expect(() => loadConfig({ AFTERCARE_PORT: 'abc', RESEND_BASE_URL: 'not a url' })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: 'production', RESEND_API_KEY: 're_x' })).toThrow(
       expect.objectContaining({
-        problems: [expect.stringContaining('EMAIL_FROM'), expect.stringContaining('AFTERCARE_API_KEY')],
+        problems: [
+          expect.stringContaining('EMAIL_FROM'),
+          expect.stringContaining('AFTERCARE_API_KEY'),
+          expect.stringContaining('AFTERCARE_SECRET'),
+        ],
       }),
     );
   });

@@ -1,19 +1,32 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { fitSms, RecipientOptedOutError } from '../channels/sms/twilio';
+import { ChatUnreachableError, telegramDeepLink } from '../channels/telegram/telegraf';
 import type { ChannelAdapter, OutgoingContent } from '../channels/types';
 import { DeliveryError, PermanentDeliveryError, ThrottledDeliveryError } from '../channels/types';
+import type { WhatsAppContent } from '../channels/whatsapp/cloud-api';
+import { contactKeysFor, telegramLinkId } from '../contact-keys';
 import {
+  customerEventSignal,
   customerLifecycleId,
   DeliveryFailureType,
   orderCompletedSignal,
   orderPlacedSignal,
+  requestSendPermitUpdate,
   SA,
+  type CustomerEvent,
   type MessageKind,
   type OrderPlacedSignal,
+  type Purpose,
+  type SendPermit,
+  type SendPermitRequest,
 } from '../contract';
 import type { MessageData, MessageRenderer } from '../messages/types';
 import type { Channel, Playbook } from '../playbook/schema';
+import { signShortToken, signToken } from '../tokens';
 import type { customerLifecycle } from '../workflows';
+
+const DAY = 86_400_000;
 
 export interface ActivityDeps {
   renderer: MessageRenderer;
@@ -23,13 +36,22 @@ export interface ActivityDeps {
   emailFrom?: string;
   client: Client;
   taskQueue: string;
+  /** Signs links (unsubscribe, Telegram linking) and keys contacts. */
+  secret: string;
+  /** Base URL of the API, for links in messages. */
+  publicUrl: string;
+  /** The bot's username, for "get updates on Telegram" deep links; absent when Telegram is off. */
+  telegramBotUsername?: string;
+  now?: () => number;
 }
 
 export interface SendMessageRequest {
   idempotencyKey: string;
   workflowId: string;
+  customerId?: string;
   messageKey: string;
   kind: MessageKind;
+  purpose?: Purpose;
   channel: Channel;
   /** The customer's address on this channel (PII: never logged). */
   to: string;
@@ -39,6 +61,10 @@ export interface SendMessageRequest {
   fallbackLocale: string;
   brand: Playbook['brand'];
   data: MessageData;
+  whatsapp?: { windowOpen: boolean; template?: { name: string; languages: Record<string, string> } };
+  smsMaxSegments?: number;
+  /** Add a "get updates on Telegram" deep link (the customer has no linked chat yet). */
+  offerTelegramLink?: boolean;
 }
 
 export interface SendMessageResult {
@@ -59,6 +85,26 @@ export function createActivities(deps: ActivityDeps) {
           nonRetryable: true,
         });
       }
+      const now = (deps.now ?? Date.now)();
+      const data: MessageData = { ...req.data };
+      if (req.purpose === 'marketing' && req.customerId) {
+        // Every marketing message carries its own signed way out (RFC 8058 one-click for email).
+        data.unsubscribeUrl = `${deps.publicUrl}/unsubscribe/${signToken(
+          deps.secret,
+          'unsubscribe',
+          { c: req.customerId, ch: req.channel },
+          { expiresAt: now + 365 * DAY },
+        )}`;
+      }
+      if (req.offerTelegramLink && deps.telegramBotUsername && req.customerId) {
+        const token = signShortToken(
+          deps.secret,
+          'telegram-link',
+          telegramLinkId(deps.secret, req.customerId),
+          now + 30 * DAY,
+        );
+        data.telegramLinkUrl = telegramDeepLink(deps.telegramBotUsername, token);
+      }
       const rendered = deps.renderer.render({
         kind: req.kind,
         channel: req.channel,
@@ -67,19 +113,52 @@ export function createActivities(deps: ActivityDeps) {
         timeZone: req.timeZone,
         brand: req.brand,
         recipientName: req.recipientName,
-        data: req.data,
+        data,
       });
-      const content: OutgoingContent =
-        req.channel === 'email'
-          ? {
-              channel: 'email',
-              to: req.to,
-              from: deps.emailFrom ?? req.brand.sender,
-              subject: rendered.subject,
-              html: rendered.html,
-              text: rendered.text,
-            }
-          : { channel: req.channel, to: req.to, text: rendered.text };
+      let content: OutgoingContent;
+      if (req.channel === 'email') {
+        content = {
+          channel: 'email',
+          to: req.to,
+          from: deps.emailFrom ?? req.brand.sender,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          ...(data.unsubscribeUrl
+            ? {
+                headers: {
+                  'List-Unsubscribe': `<${data.unsubscribeUrl}>`,
+                  'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+                },
+              }
+            : {}),
+        };
+      } else if (req.channel === 'sms') {
+        content = { channel: 'sms', to: req.to, text: fitSms(rendered.text, req.smsMaxSegments ?? 3) };
+      } else if (req.channel === 'whatsapp' && req.whatsapp && !req.whatsapp.windowOpen) {
+        // Outside the 24-hour window WhatsApp only takes approved templates.
+        const template = req.whatsapp.template;
+        if (!template) {
+          throw ApplicationFailure.create({
+            type: DeliveryFailureType.permanent,
+            message: `no WhatsApp template for ${req.kind} and the customer has not written in the last 24 hours`,
+            nonRetryable: true,
+          });
+        }
+        const language =
+          template.languages[rendered.locale] ??
+          template.languages[req.fallbackLocale] ??
+          Object.values(template.languages)[0]!;
+        const whatsapp: WhatsAppContent = {
+          channel: 'whatsapp',
+          to: req.to,
+          text: rendered.text,
+          template: { name: template.name, language, bodyParameters: [req.recipientName, rendered.text] },
+        };
+        content = whatsapp;
+      } else {
+        content = { channel: req.channel, to: req.to, text: rendered.text };
+      }
       try {
         const sent = await adapter.send({
           idempotencyKey: req.idempotencyKey,
@@ -99,8 +178,26 @@ export function createActivities(deps: ActivityDeps) {
       }
     },
 
+    /** Asks the customer's lifecycle whether, when and where a message may go. */
+    async requestSendPermit(customerId: string, request: SendPermitRequest): Promise<SendPermit> {
+      return (
+        deps.client.workflow
+          .getHandle(customerLifecycleId(customerId))
+          // The update id makes a retried request idempotent on the server too.
+          .executeUpdate(requestSendPermitUpdate, { args: [request], updateId: request.permitId })
+      );
+    },
+
+    /** Reports a consent or delivery event to the customer's lifecycle. */
+    async reportCustomerEvent(customerId: string, event: CustomerEvent): Promise<void> {
+      await deps.client.workflow.getHandle(customerLifecycleId(customerId)).signal(customerEventSignal, event);
+    },
+
     /** Tells the customer's lifecycle about a new order, starting the lifecycle if it is new. */
-    async recordOrderWithCustomer(signal: OrderPlacedSignal): Promise<void> {
+    async recordOrderWithCustomer(
+      input: Omit<OrderPlacedSignal, 'contactKeys' | 'rules'> & Partial<Pick<OrderPlacedSignal, 'rules'>>,
+    ): Promise<void> {
+      const signal = { ...input, contactKeys: contactKeysFor(deps.secret, input.profile) } as OrderPlacedSignal;
       await deps.client.workflow.signalWithStart<typeof customerLifecycle, [OrderPlacedSignal]>('customerLifecycle', {
         workflowId: customerLifecycleId(signal.profile.id),
         taskQueue: deps.taskQueue,
@@ -123,10 +220,37 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
+/** Provider codes that mean "this address will never work" (Twilio: invalid / not a mobile number). */
+const INVALID_ADDRESS_CODES = new Set(['21211', '21614']);
+
 /** Encodes the adapter's error class as Temporal retry behaviour. */
 function toActivityFailure(err: unknown): Error {
   if (!(err instanceof DeliveryError)) return err instanceof Error ? err : new Error(String(err));
   const details = [{ provider: err.provider, status: err.status, code: err.code }];
+  if (err instanceof RecipientOptedOutError) {
+    return ApplicationFailure.create({
+      type: DeliveryFailureType.optedOut,
+      message: err.message,
+      nonRetryable: true,
+      details,
+    });
+  }
+  if (err instanceof ChatUnreachableError) {
+    return ApplicationFailure.create({
+      type: DeliveryFailureType.unreachable,
+      message: err.message,
+      nonRetryable: true,
+      details,
+    });
+  }
+  if (err instanceof PermanentDeliveryError && INVALID_ADDRESS_CODES.has(err.code ?? '')) {
+    return ApplicationFailure.create({
+      type: DeliveryFailureType.invalidAddress,
+      message: err.message,
+      nonRetryable: true,
+      details,
+    });
+  }
   if (err instanceof PermanentDeliveryError) {
     return ApplicationFailure.create({
       type: DeliveryFailureType.permanent,

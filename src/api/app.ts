@@ -11,7 +11,13 @@ import {
 } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AftercareClient } from '../client';
-import { orderInputSchema, orderJourneyId, customerLifecycleId, stageUpdateSchema } from '../contract';
+import {
+  consentInputSchema,
+  customerLifecycleId,
+  orderInputSchema,
+  orderJourneyId,
+  stageUpdateSchema,
+} from '../contract';
 import { AftercareError } from '../errors';
 import type { Logger } from '../logger';
 import { formatPath } from '../playbook/schema';
@@ -216,6 +222,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             workflowId: customerLifecycleId(state.customerId),
             links: links(customerLifecycleId(state.customerId)),
           };
+        },
+      );
+
+      api.post(
+        '/customers/:customerId/consent',
+        {
+          schema: {
+            tags: ['customers'],
+            summary: 'Record consent given or withdrawn (marketing, or every message on a channel)',
+            params: customerIdParams,
+            body: consentInputSchema,
+          },
+        },
+        async (request) => {
+          const state = await deps.aftercare.setConsent(request.params.customerId, request.body);
+          return { customerId: state.customerId, consent: state.consent };
         },
       );
     },

@@ -10,6 +10,9 @@ import { parseDuration } from './duration';
 export const CHANNELS = ['email', 'sms', 'telegram', 'whatsapp'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+export const MESSAGE_KINDS = ['order_status', 'order_delayed', 'order_problem', 'thank_you', 'offer'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
 /** Stage events that report trouble without moving the order forward. */
 export const ISSUE_KINDS = ['delayed', 'problem'] as const;
 export type IssueKind = (typeof ISSUE_KINDS)[number];
@@ -25,6 +28,8 @@ const duration = z.string().transform((text, ctx) => {
   }
   return ms;
 });
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day such as "21:00"');
 
 const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "bn"');
 
@@ -47,43 +52,107 @@ const stageSchema = z.object({
   description: localizedText.optional(),
 });
 
-export const playbookSchema = z
-  .object({
-    version: z.literal(1),
-    brand: z.object({
-      name: z.string().min(1),
-      /** Sender for email, e.g. "Dana's Shop <orders@shop.example>". EMAIL_FROM overrides it. */
-      sender: z.string().min(3),
-      supportEmail: z.email().optional(),
-      supportPhone: z.string().min(3).optional(),
-      website: z.url().optional(),
-    }),
-    defaultLocale: localeTag.default('en'),
-    /** Channels in order of preference; a message goes to the first one the customer can be reached on. */
-    channels: z.array(z.enum(CHANNELS)).min(1).default(['email']),
-    /** Stages in order; the last one completes the order. */
-    stages: z.array(stageSchema).min(2, 'needs at least two stages: where orders start and where they complete'),
-    delays: z.object({
-      /** After the final stage, how long to wait before the thank-you. */
-      thankYou: duration,
-    }),
-    delivery: z
-      .object({
-        /** How long a message keeps retrying transient provider errors before it counts as failed. */
-        giveUpAfter: duration.default(parseDuration('24h')!),
-      })
-      .prefault({}),
-  })
-  .superRefine((p, ctx) => {
-    const seen = new Set<string>();
-    p.stages.forEach((s, i) => {
-      if (seen.has(s.id))
-        ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `duplicate stage "${s.id}"` });
-      seen.add(s.id);
-    });
+const playbookBaseSchema = z.object({
+  version: z.literal(1),
+  brand: z.object({
+    name: z.string().min(1),
+    /** Sender for email, e.g. "Dana's Shop <orders@shop.example>". EMAIL_FROM overrides it. */
+    sender: z.string().min(3),
+    supportEmail: z.email().optional(),
+    supportPhone: z.string().min(3).optional(),
+    website: z.url().optional(),
+  }),
+  defaultLocale: localeTag.default('en'),
+  /** Channels in order of preference; a message goes to the first one the customer can be reached on. */
+  channels: z.array(z.enum(CHANNELS)).min(1).default(['email']),
+  /** Stages in order; the last one completes the order. */
+  stages: z.array(stageSchema).min(2, 'needs at least two stages: where orders start and where they complete'),
+  /** Per message kind: its own channel order (e.g. status by Telegram first, offers by email only). */
+  messages: z
+    .partialRecord(z.enum(MESSAGE_KINDS), z.object({ channels: z.array(z.enum(CHANNELS)).min(1) }))
+    .default({}),
+  delays: z.object({
+    /** After the final stage, how long to wait before the thank-you. */
+    thankYou: duration,
+  }),
+  consent: z
+    .object({
+      /** true: marketing only to customers who opted in; false: to everyone until they opt out. */
+      marketingRequiresOptIn: z.boolean().default(false),
+    })
+    .prefault({}),
+  /** In the customer's time zone. Marketing always waits for the window to open; SMS too when `sms` is true. */
+  quietHours: z
+    .object({ start: clock.default('21:00'), end: clock.default('09:00'), sms: z.boolean().default(false) })
+    .prefault({}),
+  /** Marketing messages across all of a customer's journeys. */
+  frequencyCap: z
+    .object({
+      max: z.number().int().min(1).max(100).default(2),
+      per: duration.default(parseDuration('7 days')!),
+      overCap: z.enum(['defer', 'drop']).default('defer'),
+    })
+    .prefault({}),
+  sms: z.object({ maxSegments: z.number().int().min(1).max(10).default(3) }).prefault({}),
+  whatsapp: z
+    .object({
+      /** Approved template per message kind, with its language code per locale. */
+      templates: z
+        .partialRecord(
+          z.enum(MESSAGE_KINDS),
+          z.object({ name: z.string().min(1), languages: z.record(localeTag, z.string().min(2)) }),
+        )
+        .default({}),
+    })
+    .prefault({}),
+  followUps: z
+    .object({
+      /** Cross-sell after completion: other services with a discount. Omit to send none. */
+      offer: z
+        .object({
+          after: duration,
+          discountPercent: z.number().min(1).max(90).default(10),
+          validFor: duration.default(parseDuration('30 days')!),
+          conditions: localizedText.optional(),
+          services: z.array(z.object({ name: localizedText, price: z.string().optional() })).default([]),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  delivery: z
+    .object({
+      /** How long a message keeps retrying transient provider errors before it counts as failed. */
+      giveUpAfter: duration.default(parseDuration('24h')!),
+    })
+    .prefault({}),
+});
+
+export const playbookSchema = playbookBaseSchema.superRefine((p, ctx) => {
+  const seen = new Set<string>();
+  p.stages.forEach((s, i) => {
+    if (seen.has(s.id))
+      ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `duplicate stage "${s.id}"` });
+    seen.add(s.id);
   });
+});
 
 export type Playbook = z.output<typeof playbookSchema>;
+
+/** Sections added to the playbook after its first version, each with defaults for `{}`. */
+const LATER_SECTIONS = ['messages', 'consent', 'quietHours', 'frequencyCap', 'sms', 'whatsapp', 'followUps'] as const;
+
+/**
+ * Journeys keep the playbook they started with, in their input. One frozen before a section
+ * existed gets that section's defaults, so new workflow code reads every playbook the same way.
+ */
+export function upgradePlaybook(frozen: Playbook): Playbook {
+  const shape = playbookBaseSchema.shape;
+  const filled: Record<string, unknown> = { ...frozen };
+  for (const section of LATER_SECTIONS) {
+    if (filled[section] === undefined) filled[section] = shape[section].parse(undefined);
+  }
+  return filled as Playbook;
+}
 export type PlaybookInput = z.input<typeof playbookSchema>;
 export type Stage = Playbook['stages'][number];
 

@@ -4,17 +4,22 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
   advanceStageUpdate,
   contactFor,
+  DELIVERY_PROBLEM_OF,
+  PURPOSE_OF,
+  type SendPermit,
   getJourneyQuery,
   idempotencyKeyFor,
   JourneyErrorType,
@@ -27,7 +32,7 @@ import {
 } from '../contract';
 import type { MessageData } from '../messages/types';
 import { formatDuration } from '../playbook/duration';
-import { ISSUE_KINDS, type IssueKind } from '../playbook/schema';
+import { ISSUE_KINDS, upgradePlaybook, type IssueKind } from '../playbook/schema';
 
 interface QueuedMessage {
   key: string;
@@ -37,16 +42,27 @@ interface QueuedMessage {
 
 const nowIso = () => new Date().toISOString();
 
+/** "Dana's Shop" → "DANAS": readable codes that say whose they are. */
+const offerCodePrefix = (brand: string) =>
+  brand
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 5)
+    .toUpperCase() || 'OFFER';
+
 /**
  * One journey per order: a status message at every notifying stage, honest notices for delays and
  * problems, and a thank-you after the final stage. The business drives it with the advanceStage
  * update; the journey only decides *what* to say and hands delivery to the sendMessage activity.
  */
 export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourneyState> {
-  const { order, playbook } = input;
+  const { order } = input;
+  const playbook = upgradePlaybook(input.playbook);
   const { workflowId } = workflowInfo();
   const stageIds = playbook.stages.map((s) => s.id);
   const firstStage = playbook.stages[0]!;
+
+  // Journeys started before send permits existed replay without them (see test/histories).
+  const usePermits = patched('send-permits');
 
   const state: OrderJourneyState = {
     orderId: order.orderId,
@@ -69,10 +85,11 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
   } as const;
   const { sendMessage } = proxyActivities<Activities>(sendOptions);
-  const { recordOrderWithCustomer, recordOrderCompleted } = proxyActivities<Activities>({
-    startToCloseTimeout: '30s',
-    retry: { initialInterval: '1s', maximumInterval: '1m' },
-  });
+  const { recordOrderWithCustomer, recordOrderCompleted, requestSendPermit, reportCustomerEvent } =
+    proxyActivities<Activities>({
+      startToCloseTimeout: '30s',
+      retry: { initialInterval: '1s', maximumInterval: '1m' },
+    });
 
   const stageMessage = (stageIndex: number, note?: string, eta?: string): QueuedMessage => {
     const stage = playbook.stages[stageIndex]!;
@@ -194,18 +211,67 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     },
   );
 
-  // --- delivery: the workflow picks the channel, the activity renders and sends -----------------
+  // --- delivery: the lifecycle permits, the workflow picks the channel, the activity sends -------
+  /** Before send permits existed, the journey used the order's own contacts; old histories replay that way. */
+  const localPermit = (): SendPermit => ({
+    decision: 'send',
+    channels: playbook.channels.flatMap((channel) => {
+      const to = contactFor(channel, order.customer);
+      return to ? [{ channel, to }] : [];
+    }),
+    whatsappWindowOpen: false,
+    name: order.customer.name,
+    ...(order.customer.locale ? { locale: order.customer.locale } : {}),
+    ...(order.customer.timeZone ? { timeZone: order.customer.timeZone } : {}),
+  });
+
+  const waitUntil = async (waitingFor: string, what: string, untilIso: string) => {
+    const until = new Date(untilIso);
+    show(waitingFor, what, until);
+    const ms = until.getTime() - Date.now();
+    if (ms > 0) await sleep(ms, { summary: what });
+  };
+
   const deliver = async (message: QueuedMessage): Promise<void> => {
+    const purpose = PURPOSE_OF[message.kind];
     const record: MessageRecord = {
       key: message.key,
       kind: message.kind,
+      purpose,
       status: 'pending',
       attempts: [],
       queuedAt: nowIso(),
     };
     state.messages.push(record);
-    const channels = playbook.channels.filter((c) => contactFor(c, order.customer) !== undefined);
-    for (const channel of channels) {
+
+    // Ask the customer's lifecycle right before sending: consent, caps and quiet hours are its call,
+    // and an opt-out that arrived a second ago already counts.
+    let permit: SendPermit;
+    for (let round = 0; ; round++) {
+      permit = usePermits
+        ? await requestSendPermit(order.customer.id, {
+            permitId: `${workflowId}/${message.key}/${round}`,
+            kind: message.kind,
+            purpose,
+            channels: playbook.messages[message.kind]?.channels ?? playbook.channels,
+          })
+        : localPermit();
+      if (permit.decision !== 'wait') break;
+      record.status = 'waiting';
+      record.reason = permit.reason;
+      await waitUntil(permit.reason, `${permit.reason} before ${message.kind} (${message.key})`, permit.until);
+    }
+    if (permit.decision === 'skip') {
+      record.status = 'skipped';
+      record.reason = permit.reason;
+      log.info('message skipped', { messageKey: message.key, reason: permit.reason });
+      return;
+    }
+    record.status = 'pending';
+    delete record.reason;
+
+    for (const { channel, to, notBefore } of permit.channels) {
+      if (notBefore) await waitUntil('quiet-hours', `quiet hours before ${message.kind} via ${channel}`, notBefore);
       show('delivery', `delivery of ${message.kind} (${message.key}) via ${channel}`);
       try {
         const result = await sendMessage.executeWithOptions(
@@ -214,16 +280,24 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
             {
               idempotencyKey: idempotencyKeyFor(workflowId, message.key, channel),
               workflowId,
+              customerId: order.customer.id,
               messageKey: message.key,
               kind: message.kind,
+              purpose,
               channel,
-              to: contactFor(channel, order.customer)!,
-              recipientName: order.customer.name,
-              locale: order.customer.locale,
-              timeZone: order.customer.timeZone,
+              to,
+              recipientName: permit.name,
+              locale: permit.locale,
+              timeZone: permit.timeZone,
               fallbackLocale: playbook.defaultLocale,
               brand: playbook.brand,
               data: message.data,
+              whatsapp: { windowOpen: permit.whatsappWindowOpen, template: playbook.whatsapp.templates[message.kind] },
+              smsMaxSegments: playbook.sms.maxSegments,
+              offerTelegramLink:
+                usePermits &&
+                playbook.channels.includes('telegram') &&
+                !permit.channels.some((c) => c.channel === 'telegram'),
             },
           ],
         );
@@ -240,20 +314,36 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
       } catch (err) {
         // Permanent failure, or transient trouble that outlasted giveUpAfter: try the next channel.
         const cause = err instanceof ActivityFailure ? err.cause : err;
-        const error =
-          cause instanceof ApplicationFailure ? `${cause.type ?? 'Error'}: ${cause.message}` : String(cause);
+        const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
+        const error = cause instanceof Error ? `${type}: ${cause.message}` : String(cause);
         record.attempts.push({ channel, outcome: 'failed', error, at: nowIso() });
         log.warn('delivery attempt failed', { messageKey: message.key, channel, error });
+        const problem = DELIVERY_PROBLEM_OF[type];
+        if (usePermits && problem) {
+          // Tell the lifecycle, so no other journey of this customer tries this channel again.
+          await reportCustomerEvent(order.customer.id, {
+            type: 'delivery-problem',
+            channel,
+            problem,
+            source: `journey:${workflowId}`,
+            eventId: `${workflowId}/${message.key}/${channel}/failed`,
+            at: nowIso(),
+          });
+        }
       }
     }
     record.status = 'failed';
     deliveryFailures += 1;
     upsertSearchAttributes([{ key: SA.deliveryFailures, value: deliveryFailures }]);
-    log.error('message could not be delivered on any channel', { messageKey: message.key, tried: channels });
+    log.error('message could not be delivered on any channel', {
+      messageKey: message.key,
+      tried: permit.channels.map((c) => c.channel),
+    });
   };
 
   // --- the journey ------------------------------------------------------------------------------
   await recordOrderWithCustomer({
+    rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
     profile: order.customer,
     order: {
       orderId: order.orderId,
@@ -284,6 +374,35 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     kind: 'thank_you',
     data: { orderId: order.orderId, totalMinor: order.totalMinor, currency: order.currency },
   });
+
+  const offer = playbook.followUps.offer;
+  if (usePermits && offer) {
+    // Customers rarely know everything a business does: after the thank-you, the rest of the
+    // catalogue with a personal code (unique per offer, so a later order can be attributed to it).
+    show(
+      'offer',
+      `the cross-sell offer (${formatDuration(offer.after)} after the thank-you)`,
+      new Date(Date.now() + offer.after),
+    );
+    await sleep(offer.after, { summary: 'wait before the cross-sell offer' });
+    const code = `${offerCodePrefix(playbook.brand.name)}-${uuid4().replace(/-/g, '').slice(0, 8).toUpperCase()}`;
+    const expiresAt = new Date(Date.now() + offer.validFor).toISOString();
+    state.offer = { code, discountPercent: offer.discountPercent, expiresAt };
+    await deliver({
+      key: 'offer',
+      kind: 'offer',
+      data: {
+        orderId: order.orderId,
+        offer: {
+          code,
+          discountPercent: offer.discountPercent,
+          expiresAt,
+          conditions: offer.conditions,
+          services: offer.services,
+        },
+      },
+    });
+  }
 
   show('nothing', 'nothing: the journey is done');
   state.next = null;

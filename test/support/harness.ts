@@ -14,6 +14,7 @@ import { CHANNELS, type Channel, type Playbook } from '../../src/playbook/schema
 import { installTemporalRuntime } from '../../src/runtime';
 import { createWorker } from '../../src/worker';
 
+export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789';
 export const FAST_PLAYBOOK = path.resolve(__dirname, '..', 'playbook.fast.yaml');
 export const testLogger = createLogger('silent');
 // SDK logs at warn and above only, so test output stays readable.
@@ -37,7 +38,7 @@ export interface Harness {
  * channels default to a fresh file outbox; pass adapters (e.g. Resend against a fake server) to override.
  */
 export async function startHarness(
-  opts: { channels?: Partial<Record<Channel, ChannelAdapter>>; playbook?: Playbook } = {},
+  opts: { channels?: Partial<Record<Channel, ChannelAdapter>>; playbook?: Playbook; telegramBotUsername?: string } = {},
 ): Promise<Harness> {
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
@@ -55,7 +56,14 @@ export async function startHarness(
     namespace,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: { renderer: await createRenderer(), channels, client },
+    activities: {
+      renderer: await createRenderer(),
+      channels,
+      client,
+      secret: TEST_SECRET,
+      publicUrl: 'http://aftercare.test',
+      telegramBotUsername: opts.telegramBotUsername,
+    },
   });
   const running = worker.run();
   return {
