@@ -20,6 +20,9 @@ AftercareStage:Keyword
 AftercareWaitingFor:Keyword
 AftercareNextActionAt:Datetime
 AftercareDeliveryFailures:Int
+AftercareContactKeys:KeywordList
+AftercareBlockedChannels:KeywordList
+AftercareMarketingConsent:Keyword
 '
 
 log() {
