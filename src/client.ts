@@ -9,6 +9,16 @@ import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import {
   advanceStageUpdate,
   consentInputSchema,
+  customerPatchSchema,
+  getStatsQuery,
+  STAT_METRICS,
+  statsWorkflowId,
+  updateCustomerUpdate,
+  type StatMetric,
+  type StatsState,
+  feedbackInputSchema,
+  reviewClickedSignal,
+  submitFeedbackUpdate,
   currencyDigits,
   customerEventSignal,
   customerLifecycleId,
@@ -21,6 +31,7 @@ import {
   SA,
   stageUpdateSchema,
   type ConsentInput,
+  type FeedbackInput,
   type CustomerEvent,
   type CustomerLifecycleState,
   type Order,
@@ -33,6 +44,7 @@ import { ConflictError, NotFoundError, UnprocessableError, ValidationError } fro
 import { formatPath, type Playbook } from './playbook/schema';
 import type { orderJourney } from './workflows';
 import type { CustomerEventSink } from './api/customer-events';
+import { recordStatWith } from './stats';
 import type { z } from 'zod';
 
 export interface AftercareClientOptions {
@@ -41,6 +53,13 @@ export interface AftercareClientOptions {
   playbook: Playbook;
   taskQueue?: string;
   now?: () => Date;
+}
+
+export interface StatsView {
+  periods: StatsState['counts'];
+  totals: Record<string, Record<StatMetric, number>>;
+  /** (answered + converted) / sent, per kind. */
+  responseRate: Record<string, number>;
 }
 
 export interface StartResult {
@@ -142,6 +161,88 @@ export class AftercareClient implements CustomerEventSink {
       return await this.client.workflow.getHandle(customerLifecycleId(customerId)).query(getCustomerQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
+      throw err;
+    }
+  }
+
+  /** Records the customer's satisfaction answer (survey page, or the business's own channel). */
+  async submitFeedback(
+    orderId: string,
+    input: FeedbackInput | unknown,
+  ): Promise<{ accepted: true; replaced: boolean }> {
+    const feedback = parse(feedbackInputSchema, input);
+    const handle = this.client.workflow.getHandle<typeof orderJourney>(orderJourneyId(orderId));
+    try {
+      return await handle.executeUpdate(submitFeedbackUpdate, { args: [feedback] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        if (err.cause.type === JourneyErrorType.feedbackClosed)
+          throw new ConflictError(err.cause.message, 'feedback_closed');
+      }
+      if (err instanceof WorkflowNotFoundError) {
+        const e = await this.notFoundOrClosed(orderId);
+        throw e instanceof ConflictError
+          ? new ConflictError(`order ${orderId}'s journey has ended; it takes no more answers`, 'feedback_closed')
+          : e;
+      }
+      throw err;
+    }
+  }
+
+  /** Counts a click on a review link sent for this order. */
+  async recordReviewClick(orderId: string, eventId: string): Promise<void> {
+    await recordStatWith(this.client, this.taskQueue, {
+      kind: 'review_request',
+      metric: 'converted',
+      eventId: `review-click:${orderId}`,
+      at: this.now().toISOString(),
+    });
+    try {
+      await this.client.workflow
+        .getHandle(orderJourneyId(orderId))
+        .signal(reviewClickedSignal, { eventId, at: this.now().toISOString() });
+    } catch (err) {
+      // A click after the journey ended is still a click the customer made: the redirect must work.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+
+  /** Durable follow-up counts: per month and kind, how many were sent, answered and converted. */
+  async getStats(): Promise<StatsView> {
+    let state: StatsState;
+    try {
+      state = await this.client.workflow.getHandle(statsWorkflowId(this.taskQueue)).query(getStatsQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) state = { counts: {}, seen: [], generation: 0 };
+      else throw err;
+    }
+    const totals: StatsView['totals'] = {};
+    for (const byKind of Object.values(state.counts)) {
+      for (const [kind, metrics] of Object.entries(byKind)) {
+        const t = (totals[kind] ??= { sent: 0, answered: 0, converted: 0 });
+        for (const m of STAT_METRICS) t[m] += metrics[m] ?? 0;
+      }
+    }
+    const rates = Object.fromEntries(
+      Object.entries(totals).map(([kind, t]) => [
+        kind,
+        t.sent ? Math.round(((t.converted + t.answered) / t.sent) * 1000) / 1000 : 0,
+      ]),
+    );
+    return { periods: state.counts, totals, responseRate: rates };
+  }
+
+  /** Notes and preferences the business keeps about a customer. */
+  async updateCustomer(customerId: string, input: unknown): Promise<CustomerLifecycleState> {
+    const patch = parse(customerPatchSchema, input);
+    try {
+      return await this.client.workflow
+        .getHandle(customerLifecycleId(customerId))
+        .executeUpdate(updateCustomerUpdate, { args: [patch] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new NotFoundError(`no customer "${customerId}" with an order yet`);
       throw err;
     }
   }

@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { z } from 'zod';
+import type { MessageData } from './messages/types';
 import { CHANNELS, ISSUE_KINDS, type Channel, type IssueKind, type Playbook } from './playbook/schema';
 
 /** The part of the playbook a customer's lifecycle needs; refreshed by every order. */
@@ -36,6 +37,14 @@ export const SA = {
   blockedChannels: defineSearchAttributeKey('AftercareBlockedChannels', SearchAttributeType.KEYWORD_LIST),
   /** granted / denied / unknown. */
   marketingConsent: defineSearchAttributeKey('AftercareMarketingConsent', SearchAttributeType.KEYWORD),
+  /** Value segment from RFM: vip, loyal, promising, new, at_risk, lapsed, regular. */
+  segment: defineSearchAttributeKey('AftercareSegment', SearchAttributeType.KEYWORD),
+  /** Loyalty tier id from the playbook (e.g. regular, vip). */
+  tier: defineSearchAttributeKey('AftercareTier', SearchAttributeType.KEYWORD),
+  /** "R5F3M4": recency, frequency, monetary scores. */
+  rfm: defineSearchAttributeKey('AftercareRfm', SearchAttributeType.KEYWORD),
+  /** Lifetime spend of completed orders, in minor units. */
+  lifetimeValue: defineSearchAttributeKey('AftercareLifetimeValue', SearchAttributeType.INT),
 } as const;
 export const SEARCH_ATTRIBUTE_KEYS = Object.values(SA);
 
@@ -130,6 +139,8 @@ export const orderInputSchema = z
     currency: currencyCode,
     total: money,
     placedAt: z.iso.datetime({ offset: true }).optional(),
+    /** A personal offer or win-back code the customer used: attributes this order to that follow-up. */
+    promoCode: z.string().trim().min(1).max(40).optional(),
   })
   .transform((o, ctx) => {
     const totalMinor = toMinorUnits(o.total, o.currency);
@@ -171,6 +182,15 @@ export const stageUpdateSchema = z
   );
 export type StageUpdateInput = z.input<typeof stageUpdateSchema>;
 
+export const feedbackInputSchema = z.object({
+  rating: z.number().int().min(1, 'rate from 1 to 5').max(5, 'rate from 1 to 5'),
+  comment: z.string().trim().max(2000).optional(),
+  /** Where the answer came from: the survey page, or the business's own channel. */
+  source: z.string().trim().min(1).max(100).optional(),
+});
+export type FeedbackInput = z.input<typeof feedbackInputSchema>;
+export type Feedback = z.output<typeof feedbackInputSchema> & { at: string };
+
 export const consentInputSchema = z.object({
   /** marketing: offers, reviews, win-back; all: every message on the channel. */
   purpose: z.enum(['marketing', 'all']),
@@ -194,6 +214,8 @@ export interface OrderJourneyInput {
   receivedAt: string;
 }
 
+export type FollowUpStatus = 'scheduled' | 'done' | 'answered' | 'no-answer';
+
 export type JourneyEvent =
   | { type: 'stage'; stage: string; note?: string; eta?: string; at: string }
   | { type: IssueKind; reason: string; eta?: string; at: string };
@@ -209,6 +231,17 @@ export const PURPOSE_OF: Record<MessageKind, Purpose> = {
   order_problem: 'transactional',
   thank_you: 'transactional',
   offer: 'marketing',
+  // Asking how it went, caring for the unhappy and the warranty visit are service, not promotion.
+  survey: 'transactional',
+  survey_reminder: 'transactional',
+  care_followup: 'transactional',
+  warranty_checkin: 'transactional',
+  // Sent to the business's own operator, never to the customer.
+  operator_alert: 'transactional',
+  review_request: 'marketing',
+  referral_request: 'marketing',
+  tier_upgrade: 'marketing',
+  winback: 'marketing',
 };
 
 export interface DeliveryAttempt {
@@ -245,6 +278,13 @@ export interface OrderJourneyState {
   next: { what: string; until?: string } | null;
   /** The cross-sell offer sent after completion, if any. */
   offer?: { code: string; discountPercent: number; expiresAt: string };
+  /** The customer's satisfaction answer (the latest one). */
+  feedback?: Feedback;
+  /** Follow-ups after completion: what is planned, when, and what became of it. */
+  followUps: { key: string; what: string; at: string; status: FollowUpStatus; doneAt?: string }[];
+  operatorAlerts: { channel: Channel; outcome: 'sent' | 'failed'; at: string }[];
+  reviewClicks: { eventId: string; at: string }[];
+  referralCode?: string;
   completedAt?: string;
 }
 
@@ -260,10 +300,18 @@ export const JourneyErrorType = {
   unknownStage: 'UnknownStage',
   stageOutOfOrder: 'StageOutOfOrder',
   journeyCompleted: 'JourneyCompleted',
+  feedbackClosed: 'FeedbackClosed',
 } as const;
 
 export const advanceStageUpdate = defineUpdate<StageUpdateResult, [z.output<typeof stageUpdateSchema>]>('advanceStage');
 export const getJourneyQuery = defineQuery<OrderJourneyState>('getJourney');
+/** The customer's satisfaction answer; a second answer replaces the first until the journey moves on. */
+export const submitFeedbackUpdate = defineUpdate<
+  { accepted: true; replaced: boolean },
+  [z.output<typeof feedbackInputSchema>]
+>('submitFeedback');
+/** A click on the review link (counted for "measure each measure"); ids make repeats harmless. */
+export const reviewClickedSignal = defineSignal<[{ eventId: string; at: string }]>('reviewClicked');
 
 // ---------------------------------------------------------------------------------------------
 // Customer lifecycle: one per customer, signalled with every order.
@@ -295,7 +343,9 @@ export interface OrderPlacedSignal {
   profile: CustomerProfile;
   /** Keyed hashes of the customer's contacts, so webhooks can find the customer without plain PII in visibility. */
   contactKeys: string[];
-  order: Omit<CustomerOrderSummary, 'status' | 'completedAt'>;
+  order: Omit<CustomerOrderSummary, 'status' | 'completedAt'> & { promoCode?: string };
+  /** The whole playbook of the order (loyalty, value, win-back, message texts); absent from old journeys. */
+  playbook?: Playbook;
 }
 
 export interface CustomerLifecycleInput {
@@ -318,7 +368,63 @@ export interface CustomerLifecycleState {
   lastOrderAt?: string;
   /** How many times this lifecycle continued as new: proof that state survived it. */
   generation: number;
+  /** The newest order's playbook: loyalty, value thresholds, win-back, message texts. */
+  playbook?: Playbook;
+  /** Free-form notes and preferences the business keeps (PATCH /v1/customers/{id}). */
+  notes?: string;
+  loyalty?: LoyaltyState;
+  value?: { recency: number; frequency: number; monetary: number; score: string; segment: string; at: string };
+  feedback?: { orderId: string; rating: number; comment?: string; at: string }[];
+  offersIssued?: { code: string; orderId: string; expiresAt: string; usedByOrderId?: string }[];
+  winback?: {
+    attempts: {
+      attempt: 1 | 2;
+      at: string;
+      code: string;
+      forLastOrderAt: string;
+      status: 'sent' | 'skipped' | 'failed';
+    }[];
+    converted: { orderId: string; at: string; attempt: number }[];
+  };
+  /** Messages the lifecycle itself sent (tier news, win-back). */
+  messages?: MessageRecord[];
 }
+
+export interface LoyaltyState {
+  completedOrders: number;
+  spendMinor: number;
+  cashbackBalanceMinor: number;
+  currency?: string;
+  tier?: string;
+  tierSince?: string;
+}
+
+export const customerPatchSchema = z
+  .object({
+    notes: z.string().trim().max(5000).optional(),
+    preferredChannels: z.array(z.enum(CHANNELS)).min(1).max(4).optional(),
+    locale: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "bn"')
+      .optional(),
+    timeZone: z
+      .string()
+      .refine(
+        (tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must be an IANA time zone such as "Europe/London"' },
+      )
+      .optional(),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'give at least one field to change' });
+export type CustomerPatch = z.output<typeof customerPatchSchema>;
+export const updateCustomerUpdate = defineUpdate<CustomerLifecycleState, [CustomerPatch]>('updateCustomer');
 
 export const orderPlacedSignal = defineSignal<[OrderPlacedSignal]>('orderPlaced');
 export const orderCompletedSignal = defineSignal<[{ orderId: string; completedAt: string }]>('orderCompleted');
@@ -421,7 +527,26 @@ export type CustomerEvent =
       eventId: string;
       at: string;
     }
-  | { type: 'inbound'; channel: Channel; source: string; eventId: string; at: string };
+  | { type: 'inbound'; channel: Channel; source: string; eventId: string; at: string }
+  /** Not consent: follow-up facts the lifecycle remembers (offers for attribution, answers). */
+  | {
+      type: 'offer-issued';
+      code: string;
+      orderId: string;
+      expiresAt: string;
+      source: string;
+      eventId: string;
+      at: string;
+    }
+  | {
+      type: 'feedback';
+      orderId: string;
+      rating: number;
+      comment?: string;
+      source: string;
+      eventId: string;
+      at: string;
+    };
 
 export interface SendPermitRequest {
   /** Idempotency: the same id always gets the same decision. */
@@ -442,6 +567,8 @@ export type SendPermit =
       locale?: string;
       timeZone?: string;
       name: string;
+      /** The customer's standing, for messages that show it (the thank-you). */
+      loyalty?: MessageData['loyalty'];
     }
   | { decision: 'wait'; until: string; reason: 'quiet-hours' | 'frequency-cap' }
   | { decision: 'skip'; reason: string };
@@ -455,3 +582,29 @@ export const DELIVERY_PROBLEM_OF: Record<string, Extract<CustomerEvent, { type: 
   ChannelUnreachable: 'blocked',
   InvalidAddress: 'invalid-address',
 };
+
+// ---------------------------------------------------------------------------------------------
+// Measure each measure: durable follow-up counts, kept by one workflow (restarts lose nothing).
+// ---------------------------------------------------------------------------------------------
+/** One per task queue (deployment), so tests and tenants on one namespace keep their own counts. */
+export const statsWorkflowId = (taskQueue: string) => `aftercare-stats-${taskQueue}`;
+export const STAT_METRICS = ['sent', 'answered', 'converted'] as const;
+export type StatMetric = (typeof STAT_METRICS)[number];
+
+export interface StatEvent {
+  kind: string;
+  metric: StatMetric;
+  /** Counting is idempotent per event id (activity retries, repeated clicks). */
+  eventId: string;
+  at: string;
+}
+
+export interface StatsState {
+  /** period ("2026-11") → kind → metric → count. */
+  counts: Record<string, Record<string, Partial<Record<StatMetric, number>>>>;
+  seen: string[];
+  generation: number;
+}
+
+export const countSignal = defineSignal<[StatEvent]>('count');
+export const getStatsQuery = defineQuery<StatsState>('getStats');

@@ -57,11 +57,12 @@ async function main(): Promise<void> {
       secret,
       publicUrl: config.api.publicUrl,
       telegramBotUsername: config.telegram.botUsername,
+      ...(temporalUiUrl ? { temporalUi: { baseUrl: temporalUiUrl, namespace: config.temporal.namespace } } : {}),
     },
   });
   const workerDone = worker.run();
   const apiKey = resolveApiKey(config);
-  const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.value, temporalUiUrl });
+  const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.value, secret, temporalUiUrl });
 
   const lines = [
     '',

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
 import { AftercareClient } from './client';
 import { loadConfig, type Config } from './config';
-import { resolveApiKey } from './secrets';
+import { resolveApiKey, resolveSecret } from './secrets';
 import { createLogger, type Logger } from './logger';
 import { createServiceDeps, type ServiceDeps } from './runtime';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -15,20 +15,42 @@ export interface StartApiOptions {
   connection: Connection;
   deps: Pick<ServiceDeps, 'playbook' | 'outbox'>;
   apiKey: string;
+  secret: string;
   temporalUiUrl: string | undefined;
 }
 
 export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyInstance; url: string }> {
   const { config } = opts;
   const client = new Client({ connection: opts.connection, namespace: config.temporal.namespace });
+  const aftercare = new AftercareClient({ client, playbook: opts.deps.playbook, taskQueue: config.temporal.taskQueue });
   const app = await buildApp({
-    aftercare: new AftercareClient({ client, playbook: opts.deps.playbook, taskQueue: config.temporal.taskQueue }),
+    aftercare,
     apiKey: opts.apiKey,
     logger: opts.log,
     temporalHealth: async () => {
       await opts.connection.workflowService.getSystemInfo({});
     },
     outbox: opts.deps.outbox,
+    inbound: {
+      sink: aftercare,
+      secret: opts.secret,
+      publicUrl: config.api.publicUrl,
+      brandName: opts.deps.playbook.brand.name,
+      ...(config.sms.twilio ? { twilioAuthToken: config.sms.twilio.authToken } : {}),
+      ...(config.email.webhookSecret ? { resendWebhookSecret: config.email.webhookSecret } : {}),
+      ...(config.telegram.botToken && config.telegram.webhookSecret
+        ? {
+            telegram: {
+              botToken: config.telegram.botToken,
+              apiRoot: config.telegram.apiRoot,
+              webhookSecret: config.telegram.webhookSecret,
+            },
+          }
+        : {}),
+      ...(config.whatsapp.appSecret && config.whatsapp.verifyToken
+        ? { whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken } }
+        : {}),
+    },
     ...(opts.temporalUiUrl
       ? { temporalUi: { baseUrl: opts.temporalUiUrl, namespace: config.temporal.namespace } }
       : {}),
@@ -54,6 +76,7 @@ async function main(): Promise<void> {
     connection,
     deps,
     apiKey: apiKey.value,
+    secret: resolveSecret(config).value,
     temporalUiUrl: config.temporal.uiUrl,
   });
   log.info({ url, docs: `${url}/docs` }, 'API listening');

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
       secret: resolveSecret(config).value,
       publicUrl: config.api.publicUrl,
       telegramBotUsername: config.telegram.botUsername,
+      temporalUi: { baseUrl: config.temporal.uiUrl, namespace: config.temporal.namespace },
     },
   });
   log.info({ address, taskQueue: config.temporal.taskQueue, providers: deps.providers }, 'worker running');

@@ -83,14 +83,12 @@ describe('customer lifecycle', () => {
       }
     }
     // A duplicated signal (an activity retry) must not duplicate the order.
-    await h.client.workflow
-      .getHandle(workflowId)
-      .signal(orderPlacedSignal, {
-        rules,
-        contactKeys: [],
-        profile: { id: customerId, name: 'Lin' },
-        order: orders[0]!,
-      });
+    await h.client.workflow.getHandle(workflowId).signal(orderPlacedSignal, {
+      rules,
+      contactKeys: [],
+      profile: { id: customerId, name: 'Lin' },
+      order: orders[0]!,
+    });
 
     const state = await eventually(async () => {
       const s = await h.client.workflow.getHandle(workflowId).query(getCustomerQuery);

@@ -23,6 +23,10 @@ AftercareDeliveryFailures:Int
 AftercareContactKeys:KeywordList
 AftercareBlockedChannels:KeywordList
 AftercareMarketingConsent:Keyword
+AftercareSegment:Keyword
+AftercareTier:Keyword
+AftercareRfm:Keyword
+AftercareLifetimeValue:Int
 '
 
 log() {

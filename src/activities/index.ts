@@ -5,10 +5,13 @@ import { ChatUnreachableError, telegramDeepLink } from '../channels/telegram/tel
 import type { ChannelAdapter, OutgoingContent } from '../channels/types';
 import { DeliveryError, PermanentDeliveryError, ThrottledDeliveryError } from '../channels/types';
 import type { WhatsAppContent } from '../channels/whatsapp/cloud-api';
+import { reviewLink, surveyLink } from '../api/survey';
+import { recordStatWith } from '../stats';
 import { contactKeysFor, telegramLinkId } from '../contact-keys';
 import {
   customerEventSignal,
   customerLifecycleId,
+  type StatEvent,
   DeliveryFailureType,
   orderCompletedSignal,
   orderPlacedSignal,
@@ -42,6 +45,8 @@ export interface ActivityDeps {
   publicUrl: string;
   /** The bot's username, for "get updates on Telegram" deep links; absent when Telegram is off. */
   telegramBotUsername?: string;
+  /** For the operator alert's link to the journey in the Temporal UI. */
+  temporalUi?: { baseUrl: string; namespace: string };
   now?: () => number;
 }
 
@@ -65,6 +70,8 @@ export interface SendMessageRequest {
   smsMaxSegments?: number;
   /** Add a "get updates on Telegram" deep link (the customer has no linked chat yet). */
   offerTelegramLink?: boolean;
+  /** Until when links in the message (survey) work. */
+  linkExpiresAt?: string;
 }
 
 export interface SendMessageResult {
@@ -95,6 +102,30 @@ export function createActivities(deps: ActivityDeps) {
           { c: req.customerId, ch: req.channel },
           { expiresAt: now + 365 * DAY },
         )}`;
+      }
+      const expiresAt = req.linkExpiresAt ? Date.parse(req.linkExpiresAt) : now + 30 * DAY;
+      if (req.kind === 'survey' || req.kind === 'survey_reminder') {
+        data.surveyUrl = surveyLink(deps.publicUrl, deps.secret, {
+          orderId: req.data.orderId,
+          locale: req.locale ?? req.fallbackLocale,
+          expiresAt,
+        });
+      }
+      if (data.reviewUrl) {
+        // The business's review page, behind a signed redirect that counts the click.
+        data.reviewUrl = reviewLink(deps.publicUrl, deps.secret, {
+          orderId: req.data.orderId,
+          reviewUrl: data.reviewUrl,
+          messageKey: req.messageKey,
+          expiresAt: now + 365 * DAY,
+        });
+      }
+      if (req.kind === 'operator_alert' && data.operator && deps.temporalUi) {
+        const { baseUrl, namespace } = deps.temporalUi;
+        data.operator = {
+          ...data.operator,
+          journeyUrl: `${baseUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(req.workflowId)}`,
+        };
       }
       if (req.offerTelegramLink && deps.telegramBotUsername && req.customerId) {
         const token = signShortToken(
@@ -172,10 +203,25 @@ export function createActivities(deps: ActivityDeps) {
           provider: sent.provider,
           providerMessageId: sent.providerMessageId,
         });
+        // Measure each measure: every follow-up sent is counted, once per idempotency key.
+        await recordStatWith(deps.client, deps.taskQueue, {
+          kind: req.kind,
+          metric: 'sent',
+          eventId: `sent:${req.idempotencyKey}`,
+          at: new Date(now).toISOString(),
+        });
         return { ...sent, locale: rendered.locale };
       } catch (err) {
         throw toActivityFailure(err);
       }
+    },
+
+    /** Counts a follow-up event (sent, answered, converted) in the durable stats workflow. */
+    async recordStat(input: Omit<StatEvent, 'at'> & { at?: string }): Promise<void> {
+      await recordStatWith(deps.client, deps.taskQueue, {
+        ...input,
+        at: input.at ?? new Date((deps.now ?? Date.now)()).toISOString(),
+      });
     },
 
     /** Asks the customer's lifecycle whether, when and where a message may go. */

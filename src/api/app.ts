@@ -14,6 +14,8 @@ import type { AftercareClient } from '../client';
 import {
   consentInputSchema,
   customerLifecycleId,
+  customerPatchSchema,
+  feedbackInputSchema,
   orderInputSchema,
   orderJourneyId,
   stageUpdateSchema,
@@ -23,6 +25,8 @@ import type { Logger } from '../logger';
 import { formatPath } from '../playbook/schema';
 import type { FileOutbox } from '../channels/outbox';
 import { outboxRoutes } from './outbox-page';
+import { surveyRoutes } from './survey';
+import { registerInboundRoutes, type WebhookOptions } from './webhooks';
 
 export interface AppDeps {
   aftercare: AftercareClient;
@@ -36,6 +40,8 @@ export interface AppDeps {
   temporalUi?: { baseUrl: string; namespace: string };
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
+  /** Provider webhooks and the unsubscribe pages (each provider's routes only when it is configured). */
+  inbound?: WebhookOptions & { brandName: string };
 }
 
 const errorBody = z.object({
@@ -119,7 +125,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    // Counters come from the stats workflow, so they survive restarts (they never go down).
+    const stats = await deps.aftercare.getStats();
+    const lines = [
+      '# HELP aftercare_followups_total Follow-up events by kind: sent, answered (surveys), converted (offer/win-back orders, review clicks).',
+      '# TYPE aftercare_followups_total counter',
+      ...Object.entries(stats.totals).flatMap(([kind, metrics]) =>
+        Object.entries(metrics).map(([event, n]) => `aftercare_followups_total{kind="${kind}",event="${event}"} ${n}`),
+      ),
+    ];
+    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+  });
+
   if (deps.outbox) await app.register(outboxRoutes, { outbox: deps.outbox });
+  if (deps.inbound) {
+    await registerInboundRoutes(app as unknown as FastifyInstance, deps.inbound);
+    await app.register(surveyRoutes, {
+      sink: deps.aftercare,
+      secret: deps.inbound.secret,
+      brandName: deps.inbound.brandName,
+    });
+  }
 
   const expected = Buffer.from(deps.apiKey);
   const links = (workflowId: string) => ({
@@ -203,6 +230,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         async (request) => deps.aftercare.advanceStage(request.params.orderId, request.body),
       );
 
+      api.post(
+        '/orders/:orderId/feedback',
+        {
+          schema: {
+            tags: ['orders'],
+            summary: "Record the customer's satisfaction answer collected by the business itself",
+            params: orderIdParams,
+            body: feedbackInputSchema,
+          },
+        },
+        async (request) => deps.aftercare.submitFeedback(request.params.orderId, request.body),
+      );
+
       api.get(
         '/orders/:orderId',
         { schema: { tags: ['orders'], summary: "The order journey's state", params: orderIdParams } },
@@ -223,6 +263,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             links: links(customerLifecycleId(state.customerId)),
           };
         },
+      );
+
+      api.patch(
+        '/customers/:customerId',
+        {
+          schema: {
+            tags: ['customers'],
+            summary: 'Notes and preferences about the customer (channels, language, time zone)',
+            params: customerIdParams,
+            body: customerPatchSchema,
+          },
+        },
+        async (request) => deps.aftercare.updateCustomer(request.params.customerId, request.body),
+      );
+
+      api.get(
+        '/stats',
+        {
+          schema: {
+            tags: ['stats'],
+            summary: 'What each follow-up did: sent, answered, converted, per kind and month',
+          },
+        },
+        async () => deps.aftercare.getStats(),
       );
 
       api.post(

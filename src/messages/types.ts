@@ -33,6 +33,28 @@ export interface MessageData {
    * a line in the text part) and, to keep SMS short, on SMS status updates only. Dropped unless http(s).
    */
   telegramLinkUrl?: string;
+  /** survey / survey_reminder: the personal rating page (1-5 stars and a comment). */
+  surveyUrl?: string;
+  /** review_request / warranty_checkin: where to leave a review (an Aftercare redirect that counts clicks). */
+  reviewUrl?: string;
+  /** referral_request: the customer's referral code and the reward for both sides. */
+  referral?: { code: string; rewardPercent: number };
+  /** care_followup / operator_alert: the customer's answer. */
+  feedback?: { rating: number; comment?: string };
+  /** operator_alert: who and where to look (the journey in the Temporal UI). */
+  operator?: { customerId: string; customerName: string; contact?: string; journeyUrl?: string };
+  /** warranty_checkin: the items whose warranty ends, when, and how many years the customer has had them. */
+  warranty?: { items: string[]; endsAt: string; yearsOwned: number; inspectionOffer?: LocalizedText };
+  /** thank_you / tier_upgrade: the customer's loyalty standing. */
+  loyalty?: {
+    tier?: string;
+    tierLabel?: LocalizedText;
+    discountPercent?: number;
+    cashbackBalanceMinor?: number;
+    currency?: string;
+  };
+  /** winback: the "we miss you" incentive; attempt 2 is the last one. */
+  winback?: { code: string; discountPercent: number; expiresAt: string; attempt: 1 | 2 };
 }
 
 export interface OfferData {

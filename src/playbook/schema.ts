@@ -10,7 +10,22 @@ import { parseDuration } from './duration';
 export const CHANNELS = ['email', 'sms', 'telegram', 'whatsapp'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const MESSAGE_KINDS = ['order_status', 'order_delayed', 'order_problem', 'thank_you', 'offer'] as const;
+export const MESSAGE_KINDS = [
+  'order_status',
+  'order_delayed',
+  'order_problem',
+  'thank_you',
+  'offer',
+  'survey',
+  'survey_reminder',
+  'review_request',
+  'referral_request',
+  'care_followup',
+  'operator_alert',
+  'warranty_checkin',
+  'tier_upgrade',
+  'winback',
+] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** Stage events that report trouble without moving the order forward. */
@@ -105,8 +120,85 @@ const playbookBaseSchema = z.object({
         .default({}),
     })
     .prefault({}),
+  /** Regulars and VIPs: tiers (low to high) with their discount, and cashback on every completed order. */
+  loyalty: z
+    .object({
+      tiers: z
+        .array(
+          z
+            .object({
+              id: z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be lower_snake_case'),
+              label: localizedText,
+              minOrders: z.number().int().min(1).optional(),
+              /** Lifetime spend in minor units (cents) of the business's currency. */
+              minSpendMinor: z.number().int().min(1).optional(),
+              discountPercent: z.number().min(0).max(50),
+            })
+            .refine((t) => t.minOrders !== undefined || t.minSpendMinor !== undefined, {
+              message: 'a tier needs minOrders or minSpendMinor',
+            }),
+        )
+        .default([]),
+      /** Percent of each completed order credited to the next one (0 for none). */
+      cashbackPercent: z.number().min(0).max(50).default(5),
+    })
+    .prefault({}),
+  /** Value scoring: recency (days since last order), frequency (orders) and monetary (minor units) thresholds. */
+  rfm: z
+    .object({
+      recencyDays: z.array(z.number().int().positive()).length(4).default([30, 90, 180, 365]),
+      frequencyOrders: z.array(z.number().int().positive()).length(4).default([2, 3, 5, 10]),
+      monetaryMinor: z.array(z.number().int().positive()).length(4).default([5_000, 20_000, 50_000, 100_000]),
+    })
+    .prefault({}),
+  /** "We miss you" when no order came for a while; stops the moment they order again. Omit to send none. */
+  winback: z
+    .object({
+      after: duration.default(parseDuration('90 days')!),
+      secondAfter: duration.default(parseDuration('30 days')!),
+      discountPercent: z.number().min(1).max(90).default(15),
+      validFor: duration.default(parseDuration('30 days')!),
+      /** An order within this time of a win-back message counts as won back. */
+      attributionWindow: duration.default(parseDuration('30 days')!),
+    })
+    .optional(),
+  /** Who hears about unhappy customers: an email address and/or a Telegram chat of the business. */
+  operator: z
+    .object({
+      email: z.email().optional(),
+      telegramChatId: z
+        .string()
+        .regex(/^-?\d{1,20}$/)
+        .optional(),
+    })
+    .default({}),
   followUps: z
     .object({
+      /** Ask after every purchase: a rating page link, one reminder, then move on. Omit to skip. */
+      survey: z
+        .object({
+          after: duration,
+          reminderAfter: duration.default(parseDuration('3 days')!),
+          /** How long the answer is awaited in all (from the survey message). */
+          window: duration.default(parseDuration('7 days')!),
+          /** After an answer, how long a changed answer still replaces it before the journey acts. */
+          changeWindow: duration.default(parseDuration('15 minutes')!),
+          /** Ratings from this value up count as satisfied. */
+          satisfiedAt: z.number().int().min(1).max(5).default(4),
+        })
+        .optional(),
+      /** Satisfied customers are asked for a review, and later for a referral. */
+      review: z
+        .object({
+          url: z.url(),
+          referralAfter: duration.optional(),
+          referralRewardPercent: z.number().min(1).max(90).default(10),
+        })
+        .optional(),
+      /** Check in shortly before each item's warranty ends (items with warrantyMonths). */
+      warranty: z
+        .object({ leadTime: duration.default(parseDuration('30 days')!), inspectionOffer: localizedText.optional() })
+        .optional(),
       /** Cross-sell after completion: other services with a discount. Omit to send none. */
       offer: z
         .object({
@@ -139,7 +231,18 @@ export const playbookSchema = playbookBaseSchema.superRefine((p, ctx) => {
 export type Playbook = z.output<typeof playbookSchema>;
 
 /** Sections added to the playbook after its first version, each with defaults for `{}`. */
-const LATER_SECTIONS = ['messages', 'consent', 'quietHours', 'frequencyCap', 'sms', 'whatsapp', 'followUps'] as const;
+const LATER_SECTIONS = [
+  'messages',
+  'consent',
+  'quietHours',
+  'frequencyCap',
+  'sms',
+  'whatsapp',
+  'followUps',
+  'operator',
+  'loyalty',
+  'rfm',
+] as const;
 
 /**
  * Journeys keep the playbook they started with, in their input. One frozen before a section

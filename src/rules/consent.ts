@@ -106,6 +106,10 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): Event
       state.lastInboundAt[e.channel] = e.at;
       break;
     }
+    case 'offer-issued':
+    case 'feedback':
+      // Not consent: the lifecycle records these itself; here they only count as seen (replays ignored).
+      break;
   }
   state.seenEvents = keepLast([...state.seenEvents, e.eventId], MAX_SEEN_EVENTS);
   return outcome;

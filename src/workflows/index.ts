@@ -1,2 +1,3 @@
 export { orderJourney } from './order-journey';
 export { customerLifecycle } from './customer-lifecycle';
+export { followUpStats } from './follow-up-stats';

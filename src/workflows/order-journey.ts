@@ -17,6 +17,10 @@ import type { Activities } from '../activities';
 import {
   advanceStageUpdate,
   contactFor,
+  reviewClickedSignal,
+  submitFeedbackUpdate,
+  type Feedback,
+  type FollowUpStatus,
   DELIVERY_PROBLEM_OF,
   PURPOSE_OF,
   type SendPermit,
@@ -32,15 +36,19 @@ import {
 } from '../contract';
 import type { MessageData } from '../messages/types';
 import { formatDuration } from '../playbook/duration';
+import { warrantyGroups } from '../rules/calendar';
 import { ISSUE_KINDS, upgradePlaybook, type IssueKind } from '../playbook/schema';
 
 interface QueuedMessage {
   key: string;
   kind: MessageKind;
   data: MessageData;
+  /** Until when links in the message work (the survey's answer window). */
+  linkExpiresAt?: string;
 }
 
 const nowIso = () => new Date().toISOString();
+const message = (state: OrderJourneyState, key: string) => state.messages.find((m) => m.key === key);
 
 /** "Dana's Shop" → "DANAS": readable codes that say whose they are. */
 const offerCodePrefix = (brand: string) =>
@@ -73,6 +81,9 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     events: [{ type: 'stage', stage: firstStage.id, at: order.placedAt ?? input.receivedAt }],
     messages: [],
     next: null,
+    followUps: [],
+    operatorAlerts: [],
+    reviewClicks: [],
   };
   const queue: QueuedMessage[] = [];
   let issueCount = 0;
@@ -85,7 +96,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
   } as const;
   const { sendMessage } = proxyActivities<Activities>(sendOptions);
-  const { recordOrderWithCustomer, recordOrderCompleted, requestSendPermit, reportCustomerEvent } =
+  const { recordOrderWithCustomer, recordOrderCompleted, requestSendPermit, reportCustomerEvent, recordStat } =
     proxyActivities<Activities>({
       startToCloseTimeout: '30s',
       retry: { initialInterval: '1s', maximumInterval: '1m' },
@@ -291,9 +302,13 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
               timeZone: permit.timeZone,
               fallbackLocale: playbook.defaultLocale,
               brand: playbook.brand,
-              data: message.data,
+              data:
+                permit.loyalty && message.kind === 'thank_you'
+                  ? { ...message.data, loyalty: permit.loyalty }
+                  : message.data,
               whatsapp: { windowOpen: permit.whatsappWindowOpen, template: playbook.whatsapp.templates[message.kind] },
               smsMaxSegments: playbook.sms.maxSegments,
+              ...(message.linkExpiresAt ? { linkExpiresAt: message.linkExpiresAt } : {}),
               offerTelegramLink:
                 usePermits &&
                 playbook.channels.includes('telegram') &&
@@ -341,6 +356,74 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     });
   };
 
+  /** The business's operator hears about an unhappy customer at once, on every operator channel. */
+  const alertOperator = async (feedback: Feedback) => {
+    const targets = [
+      ...(playbook.operator.email ? [{ channel: 'email' as const, to: playbook.operator.email }] : []),
+      ...(playbook.operator.telegramChatId
+        ? [{ channel: 'telegram' as const, to: playbook.operator.telegramChatId }]
+        : []),
+    ];
+    for (const target of targets) {
+      try {
+        await sendMessage.executeWithOptions({ ...sendOptions, summary: `operator alert via ${target.channel}` }, [
+          {
+            idempotencyKey: idempotencyKeyFor(workflowId, 'operator-alert', target.channel),
+            workflowId,
+            messageKey: 'operator-alert',
+            kind: 'operator_alert',
+            purpose: 'transactional',
+            channel: target.channel,
+            to: target.to,
+            recipientName: playbook.brand.name,
+            fallbackLocale: playbook.defaultLocale,
+            brand: playbook.brand,
+            data: {
+              orderId: order.orderId,
+              feedback: { rating: feedback.rating, comment: feedback.comment },
+              operator: { customerId: order.customer.id, customerName: order.customer.name },
+            },
+          },
+        ]);
+        state.operatorAlerts.push({ channel: target.channel, outcome: 'sent', at: nowIso() });
+      } catch (err) {
+        state.operatorAlerts.push({ channel: target.channel, outcome: 'failed', at: nowIso() });
+        log.error('operator alert failed', { channel: target.channel, error: String(err) });
+      }
+    }
+  };
+
+  // --- the customer's answer (survey page, or the business's own channel) ---------------------
+  let feedbackOpen = true;
+  let feedbackVersion = 0;
+  setHandler(
+    submitFeedbackUpdate,
+    (input) => {
+      const replaced = state.feedback !== undefined;
+      state.feedback = { ...input, at: nowIso() };
+      feedbackVersion += 1;
+      log.info('feedback received', { rating: input.rating, replaced });
+      return { accepted: true as const, replaced };
+    },
+    {
+      description:
+        "The customer's satisfaction answer (1-5 and a comment); replaces an earlier one until the journey acts.",
+      validator: (_input) => {
+        if (state.status !== 'completed' || !feedbackOpen) {
+          throw ApplicationFailure.nonRetryable(
+            state.status !== 'completed'
+              ? `order ${order.orderId} is not completed yet; ask for feedback once it is`
+              : `the survey for order ${order.orderId} is closed; the journey has acted on the answer`,
+            JourneyErrorType.feedbackClosed,
+          );
+        }
+      },
+    },
+  );
+  setHandler(reviewClickedSignal, ({ eventId, at }) => {
+    if (!state.reviewClicks.some((c) => c.eventId === eventId)) state.reviewClicks.push({ eventId, at });
+  });
+
   // --- the journey ------------------------------------------------------------------------------
   await recordOrderWithCustomer({
     rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
@@ -350,7 +433,9 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
       placedAt: order.placedAt ?? input.receivedAt,
       currency: order.currency,
       totalMinor: order.totalMinor,
+      ...(order.promoCode ? { promoCode: order.promoCode } : {}),
     },
+    playbook,
   });
   if (firstStage.notify) queue.push(stageMessage(0));
 
@@ -375,10 +460,87 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     data: { orderId: order.orderId, totalMinor: order.totalMinor, currency: order.currency },
   });
 
-  const offer = playbook.followUps.offer;
-  if (usePermits && offer) {
+  // --- follow-ups after the thank-you: each one only when the journey's playbook has it, so the
+  // frozen playbook is what decides (journeys from before a follow-up existed replay unchanged) ----
+  const { survey, review, offer, warranty } = playbook.followUps;
+  const plan = (key: string, what: string, at: Date) => {
+    state.followUps.push({ key, what, at: at.toISOString(), status: 'scheduled' });
+  };
+  const mark = (key: string, status: FollowUpStatus) => {
+    const entry = state.followUps.find((f) => f.key === key);
+    if (entry) Object.assign(entry, { status, doneAt: nowIso() });
+  };
+
+  if (survey) {
+    plan('survey', 'satisfaction survey', new Date(Date.now() + survey.after));
+    show(
+      'survey',
+      `the satisfaction survey (${formatDuration(survey.after)} after the thank-you)`,
+      new Date(Date.now() + survey.after),
+    );
+    // The business may already have sent the customer's answer itself: then no survey is needed.
+    if (!(await condition(() => state.feedback !== undefined, survey.after))) {
+      const linkExpiresAt = new Date(Date.now() + survey.window + survey.changeWindow).toISOString();
+      await deliver({ key: 'survey', kind: 'survey', data: { orderId: order.orderId }, linkExpiresAt });
+      show('survey-answer', "the customer's answer to the survey", new Date(Date.now() + survey.reminderAfter));
+      if (!(await condition(() => state.feedback !== undefined, survey.reminderAfter))) {
+        await deliver({
+          key: 'survey-reminder',
+          kind: 'survey_reminder',
+          data: { orderId: order.orderId },
+          linkExpiresAt,
+        });
+        const rest = Math.max(survey.window - survey.reminderAfter, 1000);
+        show('survey-answer', "the customer's answer after the reminder", new Date(Date.now() + rest));
+        await condition(() => state.feedback !== undefined, rest);
+      }
+    }
+    // A changed answer replaces the first until the journey acts on it.
+    while (state.feedback) {
+      const seen = feedbackVersion;
+      show('survey-answer', 'a changed answer, if any', new Date(Date.now() + survey.changeWindow));
+      if (!(await condition(() => feedbackVersion !== seen, survey.changeWindow))) break;
+    }
+    feedbackOpen = false;
+    mark('survey', state.feedback ? 'answered' : 'no-answer');
+    if (state.feedback) {
+      // Remember the answer with the customer, and count it.
+      await reportCustomerEvent(order.customer.id, {
+        type: 'feedback',
+        orderId: order.orderId,
+        rating: state.feedback.rating,
+        ...(state.feedback.comment ? { comment: state.feedback.comment } : {}),
+        source: state.feedback.source ?? 'survey',
+        eventId: `${workflowId}/feedback`,
+        at: state.feedback.at,
+      });
+      await recordStat({ kind: 'survey', metric: 'answered', eventId: `${workflowId}/survey-answered` });
+    }
+
+    const feedback = state.feedback;
+    if (feedback && feedback.rating >= survey.satisfiedAt) {
+      if (review) {
+        await deliver({
+          key: 'review',
+          kind: 'review_request',
+          data: { orderId: order.orderId, feedback: { rating: feedback.rating }, reviewUrl: review.url },
+        });
+      }
+    } else if (feedback) {
+      // Care for the unhappy first: a personal note to them, and a person at the business alerted.
+      await deliver({
+        key: 'care',
+        kind: 'care_followup',
+        data: { orderId: order.orderId, feedback: { rating: feedback.rating, comment: feedback.comment } },
+      });
+      await alertOperator(feedback);
+    }
+  }
+
+  if (offer) {
     // Customers rarely know everything a business does: after the thank-you, the rest of the
     // catalogue with a personal code (unique per offer, so a later order can be attributed to it).
+    plan('offer', 'cross-sell offer', new Date(Date.now() + offer.after));
     show(
       'offer',
       `the cross-sell offer (${formatDuration(offer.after)} after the thank-you)`,
@@ -402,6 +564,67 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
         },
       },
     });
+    if (message(state, 'offer')?.status === 'sent') {
+      // The lifecycle attributes a later order that carries this code to the offer.
+      await reportCustomerEvent(order.customer.id, {
+        type: 'offer-issued',
+        code,
+        orderId: order.orderId,
+        expiresAt,
+        source: `journey:${workflowId}`,
+        eventId: `${workflowId}/offer-issued`,
+        at: nowIso(),
+      });
+    }
+    mark('offer', 'done');
+  }
+
+  if (review?.referralAfter && state.feedback && survey && state.feedback.rating >= survey.satisfiedAt) {
+    plan('referral', 'referral ask', new Date(Date.now() + review.referralAfter));
+    show('referral', 'the referral ask', new Date(Date.now() + review.referralAfter));
+    await sleep(review.referralAfter, { summary: 'wait before the referral ask' });
+    const code = `${offerCodePrefix(playbook.brand.name)}-R${uuid4().replace(/-/g, '').slice(0, 7).toUpperCase()}`;
+    state.referralCode = code;
+    await deliver({
+      key: 'referral',
+      kind: 'referral_request',
+      data: { orderId: order.orderId, referral: { code, rewardPercent: review.referralRewardPercent } },
+    });
+    mark('referral', 'done');
+  }
+
+  if (warranty) {
+    // Come back when the warranty ends: one timer per distinct end date, months or years long.
+    // A sleeping journey costs one timer and no history growth.
+    const groups = warrantyGroups(Date.parse(state.completedAt!), order.items);
+    groups.forEach((g, i) =>
+      plan(
+        `warranty-${i + 1}`,
+        `warranty check-in: ${g.items.join(', ')}`,
+        new Date(Date.parse(g.endsAt) - warranty.leadTime),
+      ),
+    );
+    for (const [i, group] of groups.entries()) {
+      const due = Date.parse(group.endsAt) - warranty.leadTime;
+      show('warranty', `the warranty check-in for ${group.items.join(', ')}`, new Date(Math.max(due, Date.now())));
+      if (due > Date.now())
+        await sleep(due - Date.now(), { summary: `wait for the warranty check-in (${group.items.join(', ')})` });
+      await deliver({
+        key: `warranty-${i + 1}`,
+        kind: 'warranty_checkin',
+        data: {
+          orderId: order.orderId,
+          warranty: {
+            items: group.items,
+            endsAt: group.endsAt,
+            yearsOwned: Math.max(1, Math.round(group.months / 12)),
+            inspectionOffer: warranty.inspectionOffer,
+          },
+          ...(review ? { reviewUrl: review.url } : {}),
+        },
+      });
+      mark(`warranty-${i + 1}`, 'done');
+    }
   }
 
   show('nothing', 'nothing: the journey is done');

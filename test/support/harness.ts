@@ -63,6 +63,7 @@ export async function startHarness(
       secret: TEST_SECRET,
       publicUrl: 'http://aftercare.test',
       telegramBotUsername: opts.telegramBotUsername,
+      temporalUi: { baseUrl: 'http://temporal-ui.test', namespace },
     },
   });
   const running = worker.run();
