@@ -24,7 +24,7 @@ import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { createWorker } from '../src/worker';
 
 /** Bump when a workflow change is guarded by patched(): old files stay and keep proving the old path. */
-const HISTORY_VERSION = 'v2';
+const HISTORY_VERSION = 'v3';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -66,7 +66,16 @@ async function main(): Promise<void> {
     const playbook = parsePlaybook({
       ...fast,
       quietHours: { start: '00:00', end: '00:00' },
-      followUps: { offer: { after: '1s', discountPercent: 10, services: [{ name: 'Gift wrapping' }] } },
+      operator: { email: 'owner@record.example' },
+      frequencyCap: { max: 10, per: '1 day' },
+      loyalty: { tiers: [{ id: 'regular', label: 'Regular', minOrders: 1, discountPercent: 5 }], cashbackPercent: 5 },
+      winback: { after: '1 hour' },
+      followUps: {
+        survey: { after: '1s', reminderAfter: '1s', window: '3s', changeWindow: '1s' },
+        review: { url: 'https://reviews.example/record' },
+        offer: { after: '1s', discountPercent: 10, services: [{ name: 'Gift wrapping' }] },
+        warranty: { leadTime: '800 days' },
+      },
     });
     const aftercare = new AftercareClient({ client, playbook, taskQueue });
 
@@ -93,13 +102,18 @@ async function main(): Promise<void> {
       });
       await aftercare.advanceStage(order.orderId, { stage: 'delayed', reason: 'Weather', eta: '2030-01-03T10:00:00Z' });
       await aftercare.advanceStage(order.orderId, { stage: 'problem', reason: 'Box damaged; replacement sent' });
-      await aftercare.setConsent(order.customer.id, {
-        purpose: 'all',
-        channel: 'sms',
-        granted: false,
-        source: 'record',
-      });
       await aftercare.advanceStage(order.orderId, { stage: 'delivered' });
+      // Answer the survey once it is out, then change the answer: both paths land in the history.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const journey = await aftercare.getOrderJourney(order.orderId);
+        const survey = journey.messages.find((m) => m.key === 'survey');
+        if (survey && survey.status !== 'pending' && survey.status !== 'waiting') break;
+        if (Date.now() > deadline) throw new Error(`the survey was not sent: ${JSON.stringify(journey.next)}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      await aftercare.submitFeedback(order.orderId, { rating: 3, source: 'record' });
+      await aftercare.submitFeedback(order.orderId, { rating: 5, comment: 'Great', source: 'record' });
       await client.workflow.getHandle(orderJourneyId(order.orderId)).result();
 
       const dir = path.resolve(__dirname, '..', 'test', 'histories');

@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
+import { parsePlaybook } from '../src/playbook/load';
+import type { PlaybookInput } from '../src/playbook/schema';
 import { customerEventSignal, customerLifecycleId, getCustomerQuery, orderPlacedSignal } from '../src/contract';
 import type { customerLifecycle } from '../src/workflows';
-import { eventually, sampleOrder, startHarness, uniqueId, type Harness } from './support/harness';
+import { eventually, FAST_PLAYBOOK, sampleOrder, startHarness, uniqueId, type Harness } from './support/harness';
 
 let h: Harness;
 const rules = {
@@ -116,4 +120,63 @@ describe('customer lifecycle', () => {
       expect(continued).toBeGreaterThan(0);
     });
   });
+});
+
+describe('continue-as-new with a win-back pending', () => {
+  it('keeps the win-back due time exactly across continue-as-new', async () => {
+    const base = YAML.parse(readFileSync(FAST_PLAYBOOK, 'utf8')) as PlaybookInput;
+    const playbook = parsePlaybook({
+      ...base,
+      quietHours: { start: '00:00', end: '00:00' },
+      winback: { after: '6s', secondAfter: '1 hour' },
+    });
+    const customerId = uniqueId('cus');
+    const workflowId = customerLifecycleId(customerId);
+    const placedAt = new Date().toISOString();
+    await h.client.workflow.signalWithStart<typeof customerLifecycle, [unknown]>('customerLifecycle', {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [{ customerId, historyLimit: 20 }],
+      signal: orderPlacedSignal,
+      signalArgs: [
+        {
+          rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
+          playbook,
+          contactKeys: [],
+          profile: { id: customerId, name: 'Noor', email: 'noor@example.com' },
+          order: { orderId: `${customerId}-o1`, placedAt, currency: 'EUR', totalMinor: 1000 },
+        },
+      ],
+    });
+    // Busy history (inbound messages) forces continue-as-new well before the win-back is due.
+    for (let i = 0; i < 12; i++) {
+      await h.client.workflow.getHandle(workflowId).signal(customerEventSignal, {
+        type: 'inbound',
+        channel: 'email',
+        source: 'test',
+        eventId: `${customerId}-in-${i}`,
+        at: new Date().toISOString(),
+      });
+    }
+    const continued = await eventually(async () => {
+      const s = await h.client.workflow.getHandle(workflowId).query(getCustomerQuery);
+      expect(s.generation).toBeGreaterThan(0);
+      return s;
+    });
+    expect(continued.winback?.attempts ?? []).toHaveLength(0);
+    const state = await eventually(
+      async () => {
+        const s = await h.client.workflow.getHandle(workflowId).query(getCustomerQuery);
+        expect(s.winback?.attempts).toHaveLength(1);
+        return s;
+      },
+      { timeoutMs: 20_000 },
+    );
+    const firedAfter = Date.parse(state.winback!.attempts[0]!.at) - Date.parse(placedAt);
+    expect(firedAfter).toBeGreaterThanOrEqual(6_000);
+    expect(firedAfter).toBeLessThan(9_000); // not restarted from the continue-as-new
+    expect(state.winback!.attempts[0]!.status).toBe('sent');
+    expect(state.orders).toHaveLength(1);
+    expect(state.consent.seenEvents).toHaveLength(12);
+  }, 40_000);
 });

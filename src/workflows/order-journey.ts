@@ -425,6 +425,8 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   });
 
   // --- the journey ------------------------------------------------------------------------------
+  // Queued before anything awaits, so an update that arrives meanwhile is told after "placed".
+  if (firstStage.notify) queue.push(stageMessage(0));
   await recordOrderWithCustomer({
     rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
     profile: order.customer,
@@ -437,7 +439,6 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     },
     playbook,
   });
-  if (firstStage.notify) queue.push(stageMessage(0));
 
   for (;;) {
     while (queue.length > 0) await deliver(queue.shift()!);
