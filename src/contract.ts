@@ -382,7 +382,8 @@ export interface CustomerLifecycleState {
       at: string;
       code: string;
       forLastOrderAt: string;
-      status: 'sent' | 'skipped' | 'failed';
+      // pending: waiting for quiet hours or the frequency cap, or in flight.
+      status: 'pending' | 'sent' | 'skipped' | 'failed';
     }[];
     converted: { orderId: string; at: string; attempt: number }[];
   };

@@ -180,3 +180,47 @@ describe('continue-as-new with a win-back pending', () => {
     expect(state.consent.seenEvents).toHaveLength(12);
   }, 40_000);
 });
+
+describe('win-back in quiet hours', () => {
+  it('waits for the window to open instead of dropping the message', async () => {
+    const hour = new Date().getUTCHours();
+    const base = YAML.parse(readFileSync(FAST_PLAYBOOK, 'utf8')) as PlaybookInput;
+    const playbook = parsePlaybook({
+      ...base,
+      // Quiet now in UTC (the customer gave no time zone), open again at the next full hour.
+      quietHours: {
+        start: `${String((hour + 23) % 24).padStart(2, '0')}:00`,
+        end: `${String((hour + 1) % 24).padStart(2, '0')}:00`,
+      },
+      winback: { after: '1s', secondAfter: '1 hour' },
+    });
+    const customerId = uniqueId('cus');
+    const workflowId = customerLifecycleId(customerId);
+    await h.client.workflow.signalWithStart<typeof customerLifecycle, [unknown]>('customerLifecycle', {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [{ customerId }],
+      signal: orderPlacedSignal,
+      signalArgs: [
+        {
+          rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
+          playbook,
+          contactKeys: [],
+          profile: { id: customerId, name: 'Ola', email: 'ola@example.com' },
+          order: { orderId: `${customerId}-o1`, placedAt: new Date().toISOString(), currency: 'EUR', totalMinor: 500 },
+        },
+      ],
+    });
+    const state = await eventually(async () => {
+      const s = await h.client.workflow.getHandle(workflowId).query(getCustomerQuery);
+      expect(s.messages?.find((m) => m.kind === 'winback')?.status).toBe('waiting');
+      return s;
+    });
+    const record = state.messages!.find((m) => m.kind === 'winback')!;
+    const nextHour = new Date();
+    nextHour.setUTCHours(hour + 1, 0, 0, 0);
+    expect(record.reason).toBe(`quiet-hours until ${nextHour.toISOString()}`);
+    expect(state.winback?.attempts).toEqual([expect.objectContaining({ attempt: 1, status: 'pending' })]);
+    await h.client.workflow.getHandle(workflowId).terminate('test done');
+  }, 30_000);
+});

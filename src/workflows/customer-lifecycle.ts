@@ -11,6 +11,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
@@ -31,6 +32,7 @@ import {
   type CustomerLifecycleState,
   type MessageKind,
   type MessageRecord,
+  type SendPermit,
 } from '../contract';
 import type { MessageData } from '../messages/types';
 import { CHANNELS, upgradePlaybook } from '../playbook/schema';
@@ -169,24 +171,35 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
       record.reason = 'no playbook yet';
       return record;
     }
-    const permit = decidePermit(
-      state.consent,
-      state.profile,
-      {
-        permitId: `${workflowId}/${key}`,
-        kind,
-        purpose,
-        channels: playbook.messages[kind]?.channels ?? playbook.channels,
-      },
-      state.rules,
-      Date.now(),
-    );
-    if (permit.decision !== 'send') {
-      // A lifecycle message that may not go now is not worth a later, stale send.
+    // Quiet hours and the frequency cap defer the message (a win-back due at 22:00 goes at 09:00);
+    // consent or reachability rule it out. The permit is asked again after each wait.
+    let permit: SendPermit;
+    for (let round = 0; ; round++) {
+      permit = decidePermit(
+        state.consent,
+        state.profile!,
+        {
+          permitId: `${workflowId}/${key}/${round}`,
+          kind,
+          purpose,
+          channels: playbook.messages[kind]?.channels ?? playbook.channels,
+        },
+        state.rules!,
+        Date.now(),
+      );
+      if (permit.decision !== 'wait') break;
+      record.status = 'waiting';
+      record.reason = `${permit.reason} until ${permit.until}`;
+      const ms = Date.parse(permit.until) - Date.now();
+      if (ms > 0) await sleep(ms, { summary: `${permit.reason} before ${kind} (${key})` });
+    }
+    if (permit.decision === 'skip') {
       record.status = 'skipped';
-      record.reason = permit.decision === 'wait' ? `${permit.reason} until ${permit.until}` : permit.reason;
+      record.reason = permit.reason;
       return record;
     }
+    record.status = 'pending';
+    delete record.reason;
     for (const { channel, to } of permit.channels) {
       try {
         const result = await sendMessage.executeWithOptions(
@@ -448,7 +461,13 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     const forLastOrderAt = state.lastOrderAt!;
     const ordersBefore = orderArrived;
     const code = `${codePrefix(state.playbook!.brand.name)}-W${uuid4().replace(/-/g, '').slice(0, 7).toUpperCase()}`;
-    const entry = { attempt, at: nowIso(), code, forLastOrderAt, status: 'sent' as 'sent' | 'skipped' | 'failed' };
+    const entry = {
+      attempt,
+      at: nowIso(),
+      code,
+      forLastOrderAt,
+      status: 'pending' as 'pending' | 'sent' | 'skipped' | 'failed',
+    };
     const winback = (state.winback ??= { attempts: [], converted: [] });
     winback.attempts.push(entry);
     // The moment an order arrives, an in-flight win-back is cancelled: no "we miss you" after a purchase.
