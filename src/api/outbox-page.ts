@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FileOutbox, OutboxRecord } from '../channels/outbox';
+import { escapeHtml } from './pages';
+
+// Kept importable from here, where it first lived.
+export { escapeHtml };
 
 /**
  * The dev outbox in a browser: every message Aftercare "sent" without provider credentials.
@@ -56,15 +60,6 @@ function noStore(reply: FastifyReply): FastifyReply {
 function parseLimit(value: unknown): number {
   const n = typeof value === 'string' ? Number.parseInt(value, 10) : NaN;
   return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_LIMIT) : DEFAULT_LIMIT;
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 function formatTime(iso: string): string {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { signToken, verifyToken, type TokenPayload } from '../tokens';
-import { escapeHtml } from './outbox-page';
+import { escapeHtml, pageShell, sendPage } from './pages';
 import { describeError } from './unsubscribe';
 
 /**
@@ -49,8 +49,6 @@ export function reviewLink(
   return `${publicUrl.replace(/\/+$/, '')}/r/${token}`;
 }
 
-const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const SOURCE = 'survey-page';
 const MAX_COMMENT = 2000;
 const MAX_TOKEN_LENGTH = 4096;
@@ -87,10 +85,10 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const lang = peekLang(tokenOf(request));
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return page(reply, err.statusCode, unreadablePage(lang ?? 'en'));
+      return sendPage(reply, err.statusCode, unreadablePage(lang ?? 'en'));
     }
     request.log.error({ error: describeError(err) }, 'survey page failed');
-    return page(reply, 500, errorPage(lang ?? 'en', brandName));
+    return sendPage(reply, 500, errorPage(lang ?? 'en', brandName));
   });
 
   const check = (request: FastifyRequest, purpose: 'survey' | 'review-click'): TokenCheck => {
@@ -107,7 +105,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
     if (!c.ok || typeof orderId !== 'string' || orderId === '') {
       const lang = c.ok ? langOf(c.payload.l) : c.lang;
       const status = c.ok ? 400 : c.status;
-      return { reply: page(reply, status, status === 410 ? closedPage(lang) : invalidPage(lang)) };
+      return { reply: sendPage(reply, status, status === 410 ? closedPage(lang) : invalidPage(lang)) };
     }
     const lang = langOf(c.payload.l) ?? 'en';
     const name = typeof c.payload.n === 'string' ? c.payload.n.trim().slice(0, 60) : '';
@@ -118,7 +116,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
   app.get('/survey/*', { logSerializers: surveyLogSerializers }, async (request, reply) => {
     const s = survey(request, reply);
     if (!s.ctx) return s.reply;
-    return page(reply, 200, formPage(s.ctx, brandName, {}));
+    return sendPage(reply, 200, formPage(s.ctx, brandName, {}));
   });
 
   app.post('/survey/*', { logSerializers: surveyLogSerializers }, async (request, reply) => {
@@ -131,10 +129,10 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
     const rating = parseRating(fields.rating);
     const comment = normalizeComment(fields.comment);
     if (rating === undefined) {
-      return page(reply, 422, formPage(s.ctx, brandName, { error: t.chooseRating, comment }));
+      return sendPage(reply, 422, formPage(s.ctx, brandName, { error: t.chooseRating, comment }));
     }
     if (comment !== undefined && comment.length > MAX_COMMENT) {
-      return page(reply, 422, formPage(s.ctx, brandName, { error: t.commentTooLong, rating, comment }));
+      return sendPage(reply, 422, formPage(s.ctx, brandName, { error: t.commentTooLong, rating, comment }));
     }
 
     let replaced: boolean;
@@ -146,23 +144,23 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
       }));
     } catch (err) {
       const status = statusOf(err);
-      if (status === 409) return page(reply, 409, alreadyClosedPage(lang, brandName));
-      if (status === 404) return page(reply, 410, closedPage(lang));
+      if (status === 409) return sendPage(reply, 409, alreadyClosedPage(lang, brandName));
+      if (status === 404) return sendPage(reply, 410, closedPage(lang));
       if (status === 422) {
-        return page(reply, 422, formPage(s.ctx, brandName, { error: t.checkAnswer, rating, comment }));
+        return sendPage(reply, 422, formPage(s.ctx, brandName, { error: t.checkAnswer, rating, comment }));
       }
       request.log.error({ error: describeError(err) }, 'survey answer not recorded');
-      return page(reply, 500, errorPage(lang, brandName, { rating, comment, ctx: s.ctx }));
+      return sendPage(reply, 500, errorPage(lang, brandName, { rating, comment, ctx: s.ctx }));
     }
-    return page(reply, 200, thanksPage(lang, brandName, replaced));
+    return sendPage(reply, 200, thanksPage(lang, brandName, replaced));
   });
 
   app.get('/r/*', { logSerializers: reviewLogSerializers }, async (request, reply) => {
     const c = check(request, 'review-click');
-    if (!c.ok) return page(reply, c.status, c.status === 410 ? linkExpiredPage() : linkInvalidPage());
+    if (!c.ok) return sendPage(reply, c.status, c.status === 410 ? linkExpiredPage() : linkInvalidPage());
     const orderId = c.payload.o;
     const target = safeHttpUrl(c.payload.u);
-    if (typeof orderId !== 'string' || orderId === '' || !target) return page(reply, 400, linkInvalidPage());
+    if (typeof orderId !== 'string' || orderId === '' || !target) return sendPage(reply, 400, linkInvalidPage());
 
     // HEAD is what link checkers send, not customers: redirect, but count nothing.
     if (request.method === 'GET') {
@@ -354,21 +352,6 @@ const TEXT = {
   },
 } satisfies Record<Lang, unknown>;
 
-function page(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return (
-    reply
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', CSP)
-      .header('cache-control', 'no-store')
-      // The URL carries the token: never pass it on.
-      .header('referrer-policy', 'no-referrer')
-      .header('x-content-type-options', 'nosniff')
-      .header('x-robots-tag', 'noindex')
-      .send(html)
-  );
-}
-
 const STAR_RULES = [1, 2, 3, 4, 5]
   .map(
     (n) =>
@@ -377,20 +360,7 @@ const STAR_RULES = [1, 2, 3, 4, 5]
   )
   .join('\n');
 
-function layout(lang: Lang, title: string, body: string): string {
-  return `<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${title}</title>
-<style>
-  body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans Bengali", sans-serif; color: #1f2328; background: #f6f8fa; }
-  main { max-width: 32rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
-  h1 { font-size: 1.35rem; line-height: 1.3; margin: 0 0 .75rem; }
-  p { margin: 0 0 .75rem; }
-  .alt { color: #57606a; }
+const PAGE_CSS = `  .alt { color: #57606a; }
   .muted { color: #57606a; font-size: .9rem; }
   .error { color: #b42318; font-weight: 600; background: #fef3f2; border-radius: 8px; padding: .5rem .75rem; }
   fieldset { border: 0; padding: 0; margin: 0 0 1rem; min-width: 0; }
@@ -405,19 +375,11 @@ ${STAR_RULES}
   label.field { display: block; font-weight: 600; margin-bottom: .25rem; }
   textarea { box-sizing: border-box; width: 100%; min-height: 7rem; font: inherit; padding: .6rem .75rem; border: 1px solid #d0d7de; border-radius: 8px; resize: vertical; margin-bottom: 1rem; }
   textarea:focus-visible { outline: 3px solid #0b3d91; outline-offset: 1px; }
-  button { width: 100%; font: inherit; font-weight: 600; padding: .8rem 1rem; border: 0; border-radius: 8px; background: #1f6feb; color: #fff; cursor: pointer; }
   button:focus-visible, a:focus-visible { outline: 3px solid #0b3d91; outline-offset: 2px; }
-  a { color: #0b5cd5; }
-  @media (max-width: 36rem) { main { margin: 0; min-height: 100vh; border-radius: 0; box-shadow: none; } }
-</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  a { color: #0b5cd5; }`;
+
+function layout(lang: Lang, title: string, body: string): string {
+  return pageShell(lang, title, body, PAGE_CSS);
 }
 
 function formPage(

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { verifyToken } from '../tokens';
 import type { CustomerEventSink } from './customer-events';
-import { escapeHtml } from './outbox-page';
+import { escapeHtml, pageShell, sendPage } from './pages';
 
 /**
  * The unsubscribe link in marketing emails, and its RFC 8058 one-click POST. GET only shows a
@@ -18,9 +18,6 @@ export interface UnsubscribeOptions {
   brandName: string;
   now?: () => number;
 }
-
-const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 // The token is a credential for this one action: keep it out of the request log.
 const logSerializers = {
@@ -48,13 +45,13 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeO
   };
 
   app.get('/unsubscribe/*', { logSerializers }, async (request, reply) => {
-    if (!customerOf(request)) return page(reply, 400, invalidPage(brand));
-    return page(reply, 200, confirmPage(brand));
+    if (!customerOf(request)) return sendPage(reply, 400, invalidPage(brand));
+    return sendPage(reply, 200, confirmPage(brand));
   });
 
   app.post('/unsubscribe/*', { logSerializers }, async (request, reply) => {
     const target = customerOf(request);
-    if (!target) return page(reply, 400, invalidPage(brand));
+    if (!target) return sendPage(reply, 400, invalidPage(brand));
     try {
       await opts.sink.recordCustomerEvent(target.customerId, {
         type: 'opt-out',
@@ -72,10 +69,10 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeO
           { error: { name: (err as Error)?.name, message: (err as Error)?.message } },
           'unsubscribe failed',
         );
-        return page(reply, 500, errorPage(brand));
+        return sendPage(reply, 500, errorPage(brand));
       }
     }
-    return page(reply, 200, donePage(brand));
+    return sendPage(reply, 200, donePage(brand));
   });
 }
 
@@ -95,47 +92,11 @@ function isNotFound(err: unknown): boolean {
   return typeof e === 'object' && e !== null && (e.status === 404 || e.statusCode === 404);
 }
 
-function page(reply: FastifyReply, status: number, html: string): FastifyReply {
-  return (
-    reply
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', CSP)
-      .header('cache-control', 'no-store')
-      // The URL carries the token: never pass it on.
-      .header('referrer-policy', 'no-referrer')
-      .header('x-content-type-options', 'nosniff')
-      .header('x-robots-tag', 'noindex')
-      .send(html)
-  );
-}
+const PAGE_CSS = `  .bn { color: #57606a; }
+  button:focus-visible { outline: 3px solid #0b3d91; outline-offset: 2px; }`;
 
 function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${title}</title>
-<style>
-  body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans Bengali", sans-serif; color: #1f2328; background: #f6f8fa; }
-  main { max-width: 32rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
-  h1 { font-size: 1.35rem; line-height: 1.3; margin: 0 0 .75rem; }
-  p { margin: 0 0 .75rem; }
-  .bn { color: #57606a; }
-  button { width: 100%; font: inherit; font-weight: 600; padding: .8rem 1rem; border: 0; border-radius: 8px; background: #1f6feb; color: #fff; cursor: pointer; }
-  button:focus-visible { outline: 3px solid #0b3d91; outline-offset: 2px; }
-  @media (max-width: 36rem) { main { margin: 0; min-height: 100vh; border-radius: 0; box-shadow: none; } }
-</style>
-</head>
-<body>
-<main>
-${body}
-</main>
-</body>
-</html>
-`;
+  return pageShell('en', title, body, PAGE_CSS);
 }
 
 function confirmPage(brandName: string): string {

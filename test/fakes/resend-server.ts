@@ -1,6 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type FakeResponse,
+  HttpFake,
+  isRecord,
+  type RecordedJsonRequest,
+  recordJson,
+  sleep,
+  writeResponse,
+} from './http-fake';
+
+export type { FakeResponse };
 
 /**
  * A fake of the Resend HTTP API (POST /emails, GET /emails/:id) on 127.0.0.1, for driving the real `resend` SDK
@@ -15,13 +25,7 @@ const TAG_PART = /^[A-Za-z0-9_-]{1,256}$/;
 // `email@example.com` or `Name <email@example.com>`, as Resend's error message describes.
 const ADDRESS = /^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** Parsed JSON body; the raw text when it isn't JSON; undefined when empty. */
-  body: unknown;
-}
+export type RecordedRequest = RecordedJsonRequest;
 
 export interface SentEmail {
   id: string;
@@ -34,13 +38,6 @@ export interface SentEmail {
   tags?: { name: string; value: string }[];
   idempotencyKey?: string;
   createdAt: string;
-}
-
-export interface FakeResponse {
-  status: number;
-  /** Objects are sent as JSON; strings as-is (e.g. an HTML error page from a proxy). */
-  body?: unknown;
-  headers?: Record<string, string>;
 }
 
 export interface FakeResend {
@@ -96,24 +93,13 @@ interface IdempotencyRecord {
 export async function startFakeResend(opts: FakeResendOptions = {}): Promise<FakeResend> {
   const apiKey = opts.apiKey ?? FAKE_RESEND_API_KEY;
   const now = opts.now ?? Date.now;
-  const requests: RecordedRequest[] = [];
+  const http = new HttpFake<RecordedRequest>();
   const sent: SentEmail[] = [];
-  const failures: FakeResponse[] = [];
   const byKey = new Map<string, IdempotencyRecord>();
   const inFlight = new Map<string, string>();
-  let latencyMs = 0;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const method = req.method ?? 'GET';
-    const parsed = parseJson(raw);
-    requests.push({
-      method,
-      path,
-      headers: req.headers,
-      body: raw === '' ? undefined : parsed.ok ? parsed.value : raw,
-    });
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+    const { path, method, parsed } = recordJson(http, req, raw);
 
     const isSend = path === '/emails';
     const getMatch = /^\/emails\/([^/]+)$/.exec(path);
@@ -124,7 +110,7 @@ export async function startFakeResend(opts: FakeResendOptions = {}): Promise<Fak
     }
 
     if (isSend) {
-      const failure = failures.shift();
+      const failure = http.failures.shift();
       if (failure) return reply(res, failure.status, failure.body, failure.headers);
     }
 
@@ -177,7 +163,7 @@ export async function startFakeResend(opts: FakeResendOptions = {}): Promise<Fak
     }
 
     try {
-      if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+      if (http.latencyMs > 0) await sleep(http.latencyMs);
       const invalid = validateEmail(body);
       if (invalid) return reply(res, invalid.status, invalid.body);
 
@@ -210,44 +196,19 @@ export async function startFakeResend(opts: FakeResendOptions = {}): Promise<Fak
     }
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) reply(res, 500, errorBody(500, 'application_error', String(err)));
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await http.listen(handle, (res, err) =>
+    reply(res, 500, errorBody(500, 'application_error', String(err))),
+  );
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     apiKey,
-    requests,
     sent,
-    failNext(n, response) {
-      for (let i = 0; i < n; i++) failures.push(response);
-    },
-    setLatency(ms) {
-      latencyMs = ms;
-    },
-    reset() {
-      requests.length = 0;
+    ...http.controls(() => {
       sent.length = 0;
-      failures.length = 0;
       byKey.clear();
       inFlight.clear();
-      latencyMs = 0;
-    },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // fetch keeps connections alive; without this close() waits for them to idle out.
-        server.closeAllConnections();
-      });
-    },
+    }),
   };
 }
 
@@ -317,37 +278,11 @@ function errorBody(statusCode: number, name: string, message: string) {
 }
 
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  const isJson = body !== undefined && typeof body !== 'string';
-  res.writeHead(status, {
-    ...(isJson ? { 'content-type': 'application/json' } : {}),
+  writeResponse(res, status, body, headers, 'application/json', {
     'ratelimit-limit': '5',
     'ratelimit-remaining': status === 429 ? '0' : '4',
     'ratelimit-reset': '1',
-    ...headers,
   });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(raw) };
-  } catch {
-    return { ok: false };
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function toList(v: unknown): string[] {

@@ -1,5 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { type FakeResponse, HttpFake, isRecord, parseJson, sleep, writeResponse } from './http-fake';
+
+export type { FakeResponse };
 
 /**
  * A fake of the Telegram Bot API (`/bot<token>/<method>`) on 127.0.0.1, for driving the real `telegraf` client
@@ -44,13 +46,6 @@ export interface SentMessage {
   link_preview_options?: unknown;
   reply_markup?: unknown;
   date: number;
-}
-
-export interface FakeResponse {
-  status: number;
-  /** Objects are sent as JSON; strings as-is (e.g. an HTML error page from nginx). */
-  body?: unknown;
-  headers?: Record<string, string>;
 }
 
 export interface FakeTelegram {
@@ -125,12 +120,10 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     can_read_all_group_messages: false,
     supports_inline_queries: false,
   };
-  const requests: RecordedRequest[] = [];
+  const http = new HttpFake<RecordedRequest, QueuedFailure>();
   const sent: SentMessage[] = [];
-  const failures: QueuedFailure[] = [];
   const blocked = new Set<string>();
   const lastMessageId = new Map<number, number>();
-  let latencyMs = 0;
   const state: { webhook: FakeTelegram['webhook'] } = { webhook: undefined };
 
   function call(apiMethod: string, params: Record<string, unknown>): FakeResponse {
@@ -204,8 +197,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     });
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     const match = /^\/bot([^/]*)\/([^/]+)$/.exec(url.pathname);
     const params: Record<string, unknown> = Object.fromEntries(
@@ -220,14 +212,14 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     } else if (raw !== '' && contentType === FORM) {
       for (const [k, v] of new URLSearchParams(raw)) params[k] = coerceFormValue(v);
     }
-    requests.push({
+    http.requests.push({
       httpMethod: req.method ?? 'GET',
       path: url.pathname,
       apiMethod: match?.[2] ?? '',
       headers: req.headers,
       params,
     });
-    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+    if (http.latencyMs > 0) await sleep(http.latencyMs);
 
     if (!match) return send(res, fail(404, 'Not Found'));
     const [, requestToken = '', apiMethodRaw = ''] = match;
@@ -235,32 +227,23 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     if (requestToken !== token) return send(res, fail(401, 'Unauthorized'));
     const apiMethod = apiMethodRaw.toLowerCase();
 
-    const index = failures.findIndex((f) => f.method === undefined || f.method === apiMethod);
+    const index = http.failures.findIndex((f) => f.method === undefined || f.method === apiMethod);
     if (index >= 0) {
-      const [failure] = failures.splice(index, 1);
+      const [failure] = http.failures.splice(index, 1);
       if (failure) return send(res, failure.response);
     }
     if (badJson) return send(res, fail(400, "Bad Request: can't parse JSON object"));
     return send(res, call(apiMethod, params));
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) send(res, fail(500, `Internal Server Error: ${String(err)}`));
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const apiRoot = await http.listen(handle, (res, err) =>
+    send(res, fail(500, `Internal Server Error: ${String(err)}`)),
+  );
 
   return {
-    apiRoot: `http://127.0.0.1:${port}`,
+    apiRoot,
     token,
     botInfo,
-    requests,
     sent,
     get webhook() {
       return state.webhook;
@@ -271,28 +254,14 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     unblockChat(chatId) {
       blocked.delete(String(chatId));
     },
-    failNext(n, response, failOpts = {}) {
-      const method = failOpts.method?.toLowerCase();
-      for (let i = 0; i < n; i++) failures.push({ method, response });
-    },
-    setLatency(ms) {
-      latencyMs = ms;
-    },
-    reset() {
-      requests.length = 0;
+    ...http.controls(() => {
       sent.length = 0;
-      failures.length = 0;
       blocked.clear();
       lastMessageId.clear();
-      latencyMs = 0;
       state.webhook = undefined;
-    },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Node's global agent keeps connections alive; without this close() waits for them to idle out.
-        server.closeAllConnections();
-      });
+    }),
+    failNext(n, response, failOpts = {}) {
+      http.failNext(n, { method: failOpts.method?.toLowerCase(), response });
     },
   };
 }
@@ -318,11 +287,7 @@ function errorBody(errorCode: number, description: string) {
 }
 
 function send(res: ServerResponse, response: FakeResponse): void {
-  const { status, body, headers = {} } = response;
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  const isJson = body !== undefined && typeof body !== 'string';
-  res.writeHead(status, { ...(isJson ? { 'content-type': 'application/json' } : {}), ...headers });
-  res.end(text);
+  writeResponse(res, response.status, response.body, response.headers ?? {}, 'application/json');
 }
 
 /** Form fields are strings; the real API parses objects such as `link_preview_options` from JSON. */
@@ -332,25 +297,4 @@ function coerceFormValue(value: string): unknown {
     if (parsed.ok) return parsed.value;
   }
   return value;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(raw) };
-  } catch {
-    return { ok: false };
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -1,7 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { smsSegments } from '../../src/channels/sms/twilio';
+import { type FakeResponse, HttpFake, pathOf, sleep, writeResponse } from './http-fake';
+
+export type { FakeResponse };
 
 /**
  * A fake of Twilio's Messages API (POST /2010-04-01/Accounts/{sid}/Messages.json, GET …/Messages/{sid}.json) on
@@ -39,13 +41,6 @@ export interface SentSms {
   status: 'queued' | 'accepted';
   numSegments: number;
   dateCreated: Date;
-}
-
-export interface FakeResponse {
-  status: number;
-  /** Objects are sent as JSON; strings as-is (e.g. an HTML page from a gateway). */
-  body?: unknown;
-  headers?: Record<string, string>;
 }
 
 export interface FakeTwilio {
@@ -113,25 +108,22 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
   const accountSid = opts.accountSid ?? FAKE_TWILIO_ACCOUNT_SID;
   const authToken = opts.authToken ?? FAKE_TWILIO_AUTH_TOKEN;
   const now = opts.now ?? Date.now;
-  const requests: RecordedTwilioRequest[] = [];
+  const http = new HttpFake<RecordedTwilioRequest>();
   const sent: SentSms[] = [];
-  const failures: FakeResponse[] = [];
-  let latencyMs = 0;
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
   const base = `/2010-04-01/Accounts/${accountSid}`;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+    const path = pathOf(req);
     const method = req.method ?? 'GET';
     const isForm = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
     const form = isForm ? Object.fromEntries(new URLSearchParams(raw)) : {};
-    requests.push({ method, path, headers: req.headers, form, raw });
+    http.requests.push({ method, path, headers: req.headers, form, raw });
 
     const accountMatch = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages(?:\/([^/]+))?\.json$/.exec(path);
     const isCreate = accountMatch !== null && accountMatch[2] === undefined;
     if (isCreate && method === 'POST') {
-      const failure = failures.shift();
+      const failure = http.failures.shift();
       if (failure) return reply(res, failure.status, failure.body, failure.headers);
     }
 
@@ -174,7 +166,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
       dateCreated: new Date(now()),
     };
     sent.push(message);
-    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+    if (http.latencyMs > 0) await sleep(http.latencyMs);
     return reply(res, 201, toResource(message));
   }
 
@@ -232,42 +224,16 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     };
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) reply(res, 500, twilioError(500, 20500, String(err)));
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await http.listen(handle, (res, err) => reply(res, 500, twilioError(500, 20500, String(err))));
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     accountSid,
     authToken,
-    requests,
     sent,
-    failNext(n, response) {
-      for (let i = 0; i < n; i++) failures.push(response);
-    },
-    setLatency(ms) {
-      latencyMs = ms;
-    },
-    reset() {
-      requests.length = 0;
+    ...http.controls(() => {
       sent.length = 0;
-      failures.length = 0;
-      latencyMs = 0;
-    },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
-    },
+    }),
   };
 }
 
@@ -292,21 +258,7 @@ export function twilioSignature(
 }
 
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  const isJson = body !== undefined && typeof body !== 'string';
-  res.writeHead(status, {
-    ...(isJson ? { 'content-type': 'application/json; charset=utf-8' } : {}),
+  writeResponse(res, status, body, headers, 'application/json; charset=utf-8', {
     'twilio-request-id': `RQ${randomBytes(16).toString('hex')}`,
-    ...headers,
-  });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
   });
 }

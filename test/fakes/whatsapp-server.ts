@@ -1,6 +1,16 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type FakeResponse,
+  HttpFake,
+  isRecord,
+  type RecordedJsonRequest,
+  recordJson,
+  sleep,
+  writeResponse,
+} from './http-fake';
+
+export type { FakeResponse };
 
 /**
  * A fake of the WhatsApp Cloud API send endpoint (POST /<version>/<phone-number-id>/messages) on 127.0.0.1.
@@ -11,13 +21,7 @@ import type { AddressInfo } from 'node:net';
 export const FAKE_WHATSAPP_TOKEN = 'EAAG-test-aftercare';
 export const FAKE_PHONE_NUMBER_ID = '106540352242922';
 
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  /** Parsed JSON body; the raw text when it isn't JSON; undefined when empty. */
-  body: unknown;
-}
+export type RecordedRequest = RecordedJsonRequest;
 
 export interface SentWhatsApp {
   id: string;
@@ -32,13 +36,6 @@ export interface SentWhatsApp {
     components?: { type: string; parameters: { type: string; text?: string }[] }[];
   };
   bizOpaqueCallbackData?: string;
-}
-
-export interface FakeResponse {
-  status: number;
-  /** Objects are sent as JSON; strings as-is (e.g. an HTML error page from a proxy). */
-  body?: unknown;
-  headers?: Record<string, string>;
 }
 
 export interface FakeWhatsApp {
@@ -95,22 +92,11 @@ export interface FakeWhatsAppOptions {
 export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise<FakeWhatsApp> {
   const token = opts.token ?? FAKE_WHATSAPP_TOKEN;
   const phoneNumberId = opts.phoneNumberId ?? FAKE_PHONE_NUMBER_ID;
-  const requests: RecordedRequest[] = [];
+  const http = new HttpFake<RecordedRequest>();
   const sent: SentWhatsApp[] = [];
-  const failures: FakeResponse[] = [];
-  let latencyMs = 0;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const method = req.method ?? 'GET';
-    const parsed = parseJson(raw);
-    requests.push({
-      method,
-      path,
-      headers: req.headers,
-      body: raw === '' ? undefined : parsed.ok ? parsed.value : raw,
-    });
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
+    const { path, method, parsed } = recordJson(http, req, raw);
 
     const route = /^\/(v\d+\.\d+)\/([^/]+)\/messages$/.exec(path);
     if (!route) {
@@ -121,9 +107,9 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise
       return reply(res, 400, rawGraphError(100, 'Unsupported get request.', 'GraphMethodException'));
     }
 
-    const failure = failures.shift();
+    const failure = http.failures.shift();
     if (failure) return reply(res, failure.status, failure.body, failure.headers);
-    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+    if (http.latencyMs > 0) await sleep(http.latencyMs);
 
     const auth = req.headers.authorization;
     if (!auth) {
@@ -187,43 +173,16 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise
     });
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) reply(res, 500, graphError(1, String(err)));
-      else res.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await http.listen(handle, (res, err) => reply(res, 500, graphError(1, String(err))));
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     token,
     phoneNumberId,
-    requests,
     sent,
-    failNext(n, response) {
-      for (let i = 0; i < n; i++) failures.push(response);
-    },
-    setLatency(ms) {
-      latencyMs = ms;
-    },
-    reset() {
-      requests.length = 0;
+    ...http.controls(() => {
       sent.length = 0;
-      failures.length = 0;
-      latencyMs = 0;
-    },
-    close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // fetch keeps connections alive; without this close() waits for them to idle out.
-        server.closeAllConnections();
-      });
-    },
+    }),
   };
 }
 
@@ -387,33 +346,7 @@ function envelope(value: Record<string, unknown>) {
 }
 
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
-  const isJson = body !== undefined && typeof body !== 'string';
-  res.writeHead(status, {
-    ...(isJson ? { 'content-type': 'application/json; charset=UTF-8' } : {}),
+  writeResponse(res, status, body, headers, 'application/json; charset=UTF-8', {
     'x-fb-trace-id': randomBytes(8).toString('base64url'),
-    ...headers,
   });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parseJson(raw: string): { ok: true; value: unknown } | { ok: false } {
-  try {
-    return { ok: true, value: JSON.parse(raw) };
-  } catch {
-    return { ok: false };
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
