@@ -168,6 +168,7 @@ describe('continue-as-new with a win-back pending', () => {
       async () => {
         const s = await h.client.workflow.getHandle(workflowId).query(getCustomerQuery);
         expect(s.winback?.attempts).toHaveLength(1);
+        expect(s.winback?.attempts[0]?.status).toBe('sent');
         return s;
       },
       { timeoutMs: 20_000 },

@@ -320,8 +320,8 @@ describe('across orders', () => {
   it('never sends a win-back to a customer who ordered before it fell due, even racing the timer', async () => {
     const customer = { id: `busy-${Date.now()}`, email: 'busy@example.com' };
     await h.aftercare.startOrderJourney(sampleOrder({}, customer));
-    // Orders keep arriving just before (and right at) the 4 s mark.
-    for (const wait of [3_000, 1_000, 0]) {
+    // Orders keep arriving well inside each 4 s gap, the last two back to back.
+    for (const wait of [2_000, 1_500, 1_000, 0]) {
       await new Promise((r) => setTimeout(r, wait));
       await h.aftercare.startOrderJourney(sampleOrder({}, customer));
     }
