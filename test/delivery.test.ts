@@ -58,7 +58,11 @@ describe('delivery through Resend', () => {
     const posts = emailPosts(order.orderId);
     expect(posts).toHaveLength(2);
     expect(posts[0]!.headers['idempotency-key']).toBe(posts[1]!.headers['idempotency-key']);
-    const state = await h.aftercare.getOrderJourney(order.orderId);
+    const state = await eventually(async () => {
+      const s = await h.aftercare.getOrderJourney(order.orderId);
+      expect(s.messages[0]?.status).toBe('sent');
+      return s;
+    });
     const gap = Date.parse(state.messages[0]!.attempts[0]!.at) - Date.parse(state.messages[0]!.queuedAt);
     expect(gap).toBeGreaterThanOrEqual(1_900); // retry-after: 2
   });
