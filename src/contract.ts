@@ -574,6 +574,9 @@ export type SendPermit =
   | { decision: 'wait'; until: string; reason: 'quiet-hours' | 'frequency-cap' }
   | { decision: 'skip'; reason: string };
 
+/** Start of a skip reason meaning nobody could be reached at all (not a consent decision). */
+export const NO_REACHABLE_CHANNEL = 'no channel can reach the customer';
+
 export const requestSendPermitUpdate = defineUpdate<SendPermit, [SendPermitRequest]>('requestSendPermit');
 export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent');
 

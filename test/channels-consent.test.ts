@@ -219,6 +219,11 @@ describe('consent', () => {
     await h.aftercare.advanceStage(bounced.orderId, { stage: 'shipped' });
     const shipped = await settled(bounced.orderId, 'status-shipped');
     expect(shipped).toMatchObject({ status: 'skipped', reason: expect.stringContaining('email: hard-bounce') });
+    // Nobody reachable is no customer choice: operators find it like a failed send.
+    await eventually(async () => {
+      const d = await h.client.workflow.getHandle(orderJourneyId(bounced.orderId)).describe();
+      expect(d.typedSearchAttributes.get(SA.deliveryFailures)).toBe(1);
+    });
 
     const complained = sampleOrder({}, { email: 'complaint@example.com' });
     await h.aftercare.startOrderJourney(complained);

@@ -6,6 +6,7 @@
  */
 import {
   contactFor,
+  NO_REACHABLE_CHANNEL,
   type ConsentState,
   type CustomerEvent,
   type CustomerRules,
@@ -182,7 +183,7 @@ function decide(
   if (channels.length === 0) {
     return {
       decision: 'skip',
-      reason: `no channel can reach the customer${excluded.length ? ` (${excluded.join(', ')})` : ''}`,
+      reason: `${NO_REACHABLE_CHANNEL}${excluded.length ? ` (${excluded.join(', ')})` : ''}`,
     };
   }
 

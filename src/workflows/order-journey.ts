@@ -22,6 +22,7 @@ import {
   type Feedback,
   type FollowUpStatus,
   DELIVERY_PROBLEM_OF,
+  NO_REACHABLE_CHANNEL,
   PURPOSE_OF,
   type SendPermit,
   getJourneyQuery,
@@ -126,12 +127,14 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     state.next = { what, ...(until ? { until: until.toISOString() } : {}) };
     const sent = state.messages.filter((m) => m.status === 'sent').length;
     const failed = state.messages.filter((m) => m.status === 'failed').length;
+    const skipped = state.messages.filter((m) => m.status === 'skipped');
     setCurrentDetails(
       [
         `**Order** ${order.orderId} · **customer** ${order.customer.id}`,
         `**Stage** ${state.stage} (${stageIds.indexOf(state.stage) + 1}/${stageIds.length})${state.status === 'completed' ? ' · completed' : ''}`,
         `**Waiting for** ${what}${until ? ` until ${until.toISOString()}` : ''}`,
         `**Messages** ${sent} sent, ${failed} failed${queue.length ? `, ${queue.length} queued` : ''}`,
+        ...(skipped.length ? [`**Not sent** ${skipped.map((m) => `${m.key}: ${m.reason ?? ''}`).join('; ')}`] : []),
       ].join('\n\n'),
     );
     const untilIso = until?.toISOString();
@@ -276,6 +279,11 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
       record.status = 'skipped';
       record.reason = permit.reason;
       log.info('message skipped', { messageKey: message.key, reason: permit.reason });
+      if (permit.reason.startsWith(NO_REACHABLE_CHANNEL)) {
+        // Not the customer's choice but nobody reachable: as visible to operators as a failed send.
+        deliveryFailures += 1;
+        upsertSearchAttributes([{ key: SA.deliveryFailures, value: deliveryFailures }]);
+      }
       return;
     }
     record.status = 'pending';
