@@ -214,7 +214,12 @@ const playbookBaseSchema = z.object({
   delivery: z
     .object({
       /** How long a message keeps retrying transient provider errors before it counts as failed. */
-      giveUpAfter: duration.default(parseDuration('24h')!),
+      giveUpAfter: duration
+        // A send whose worker dies is retried once its 30 s attempt times out: leave room for that retry.
+        .refine((ms) => ms >= 60_000, {
+          message: 'must be at least 1 minute, so a send cut off by a dying worker is retried',
+        })
+        .default(parseDuration('24h')!),
     })
     .prefault({}),
 });

@@ -38,11 +38,16 @@ export interface Harness {
  * channels default to a fresh file outbox; pass adapters (e.g. Resend against a fake server) to override.
  */
 export async function startHarness(
-  opts: { channels?: Partial<Record<Channel, ChannelAdapter>>; playbook?: Playbook; telegramBotUsername?: string } = {},
+  opts: {
+    channels?: Partial<Record<Channel, ChannelAdapter>>;
+    playbook?: Playbook;
+    telegramBotUsername?: string;
+    taskQueue?: string;
+  } = {},
 ): Promise<Harness> {
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
-  const taskQueue = uniqueId('tq');
+  const taskQueue = opts.taskQueue ?? uniqueId('tq');
   const playbook = opts.playbook ?? loadPlaybook(FAST_PLAYBOOK);
   const outbox = new FileOutbox(mkdtempSync(path.join(os.tmpdir(), 'aftercare-outbox-')));
   const channels: Partial<Record<Channel, ChannelAdapter>> = {};
