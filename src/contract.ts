@@ -403,25 +403,9 @@ export interface LoyaltyState {
 export const customerPatchSchema = z
   .object({
     notes: z.string().trim().max(5000).optional(),
-    preferredChannels: z.array(z.enum(CHANNELS)).min(1).max(4).optional(),
-    locale: z
-      .string()
-      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "bn"')
-      .optional(),
-    timeZone: z
-      .string()
-      .refine(
-        (tz) => {
-          try {
-            new Intl.DateTimeFormat('en', { timeZone: tz });
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { message: 'must be an IANA time zone such as "Europe/London"' },
-      )
-      .optional(),
+    preferredChannels: customerInputSchema.shape.preferredChannels,
+    locale: localeTag.optional(),
+    timeZone: timeZone.optional(),
   })
   .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'give at least one field to change' });
 export type CustomerPatch = z.output<typeof customerPatchSchema>;

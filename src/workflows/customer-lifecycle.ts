@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
@@ -19,9 +18,7 @@ import {
 import type { Activities } from '../activities';
 import {
   customerEventSignal,
-  DELIVERY_PROBLEM_OF,
   getCustomerQuery,
-  idempotencyKeyFor,
   orderCompletedSignal,
   orderPlacedSignal,
   PURPOSE_OF,
@@ -38,6 +35,7 @@ import type { MessageData } from '../messages/types';
 import { CHANNELS, upgradePlaybook } from '../playbook/schema';
 import { applyCustomerEvent, decidePermit, emptyConsent, marketingAllowed } from '../rules/consent';
 import { percentOf, rfm, tierFor, tierRank } from '../rules/loyalty';
+import { attemptSend, sendActivityOptions, sendRequest } from './delivery';
 
 /** Continue-as-new well before Temporal's own limits; the server may suggest it earlier. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
@@ -201,66 +199,37 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     record.status = 'pending';
     delete record.reason;
     for (const { channel, to } of permit.channels) {
-      try {
-        const result = await sendMessage.executeWithOptions(
-          {
-            startToCloseTimeout: '30s',
-            scheduleToCloseTimeout: playbook.delivery.giveUpAfter,
-            retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-            summary: `${kind} via ${channel} (${key})`,
-          },
-          [
-            {
-              idempotencyKey: idempotencyKeyFor(workflowId, key, channel),
-              workflowId,
-              customerId: state.customerId,
-              messageKey: key,
-              kind,
-              purpose,
-              channel,
-              to,
-              recipientName: permit.name,
-              locale: permit.locale,
-              timeZone: permit.timeZone,
-              fallbackLocale: playbook.defaultLocale,
-              brand: playbook.brand,
-              data,
-              whatsapp: { windowOpen: permit.whatsappWindowOpen, template: playbook.whatsapp.templates[kind] },
-              smsMaxSegments: playbook.sms.maxSegments,
-            },
-          ],
-        );
-        record.attempts.push({
+      const request = sendRequest({
+        playbook,
+        workflowId,
+        customerId: state.customerId,
+        key,
+        kind,
+        channel,
+        to,
+        permit,
+        data,
+      });
+      const outcome = await attemptSend(
+        record,
+        channel,
+        () =>
+          sendMessage.executeWithOptions(
+            { ...sendActivityOptions(playbook), summary: `${kind} via ${channel} (${key})` },
+            [request],
+          ),
+        nowIso,
+      );
+      if (outcome.sent) return record;
+      if (outcome.problem) {
+        applyCustomerEvent(state.consent, {
+          type: 'delivery-problem',
           channel,
-          outcome: 'sent',
-          provider: result.provider,
-          providerMessageId: result.providerMessageId,
+          problem: outcome.problem,
+          source: `lifecycle:${key}`,
+          eventId: `${workflowId}/${key}/${channel}/failed`,
           at: nowIso(),
         });
-        record.status = 'sent';
-        record.channel = channel;
-        return record;
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        const cause = err instanceof ActivityFailure ? err.cause : err;
-        const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
-        record.attempts.push({
-          channel,
-          outcome: 'failed',
-          error: `${type}: ${String((cause as Error)?.message ?? cause)}`,
-          at: nowIso(),
-        });
-        const problem = DELIVERY_PROBLEM_OF[type];
-        if (problem) {
-          applyCustomerEvent(state.consent, {
-            type: 'delivery-problem',
-            channel,
-            problem,
-            source: `lifecycle:${key}`,
-            eventId: `${workflowId}/${key}/${channel}/failed`,
-            at: nowIso(),
-          });
-        }
       }
     }
     record.status = 'failed';

@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -21,7 +20,6 @@ import {
   submitFeedbackUpdate,
   type Feedback,
   type FollowUpStatus,
-  DELIVERY_PROBLEM_OF,
   NO_REACHABLE_CHANNEL,
   PURPOSE_OF,
   type SendPermit,
@@ -38,6 +36,7 @@ import {
 import type { MessageData } from '../messages/types';
 import { formatDuration } from '../playbook/duration';
 import { warrantyGroups } from '../rules/calendar';
+import { attemptSend, sendActivityOptions, sendRequest } from './delivery';
 import { ISSUE_KINDS, upgradePlaybook, type IssueKind } from '../playbook/schema';
 
 interface QueuedMessage {
@@ -90,12 +89,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   let issueCount = 0;
   let deliveryFailures = 0;
 
-  const sendOptions = {
-    startToCloseTimeout: '30s',
-    // Transient provider trouble is retried (same idempotency key) until the playbook gives up.
-    scheduleToCloseTimeout: playbook.delivery.giveUpAfter,
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
-  } as const;
+  const sendOptions = sendActivityOptions(playbook);
   const { sendMessage } = proxyActivities<Activities>(sendOptions);
   const { recordOrderWithCustomer, recordOrderCompleted, requestSendPermit, reportCustomerEvent, recordStat } =
     proxyActivities<Activities>({
@@ -292,67 +286,49 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     for (const { channel, to, notBefore } of permit.channels) {
       if (notBefore) await waitUntil('quiet-hours', `quiet hours before ${message.kind} via ${channel}`, notBefore);
       show('delivery', `delivery of ${message.kind} (${message.key}) via ${channel}`);
-      try {
-        const result = await sendMessage.executeWithOptions(
-          { ...sendOptions, summary: `${message.kind} via ${channel} (${message.key})` },
-          [
-            {
-              idempotencyKey: idempotencyKeyFor(workflowId, message.key, channel),
-              workflowId,
-              customerId: order.customer.id,
-              messageKey: message.key,
-              kind: message.kind,
-              purpose,
-              channel,
-              to,
-              recipientName: permit.name,
-              locale: permit.locale,
-              timeZone: permit.timeZone,
-              fallbackLocale: playbook.defaultLocale,
-              brand: playbook.brand,
-              data:
-                permit.loyalty && message.kind === 'thank_you'
-                  ? { ...message.data, loyalty: permit.loyalty }
-                  : message.data,
-              whatsapp: { windowOpen: permit.whatsappWindowOpen, template: playbook.whatsapp.templates[message.kind] },
-              smsMaxSegments: playbook.sms.maxSegments,
-              ...(message.linkExpiresAt ? { linkExpiresAt: message.linkExpiresAt } : {}),
-              offerTelegramLink:
-                usePermits &&
-                playbook.channels.includes('telegram') &&
-                !permit.channels.some((c) => c.channel === 'telegram'),
-            },
-          ],
-        );
-        record.attempts.push({
+      const base = sendRequest({
+        playbook,
+        workflowId,
+        customerId: order.customer.id,
+        key: message.key,
+        kind: message.kind,
+        channel,
+        to,
+        permit,
+        data:
+          permit.loyalty && message.kind === 'thank_you' ? { ...message.data, loyalty: permit.loyalty } : message.data,
+      });
+      const outcome = await attemptSend(
+        record,
+        channel,
+        () =>
+          sendMessage.executeWithOptions(
+            { ...sendOptions, summary: `${message.kind} via ${channel} (${message.key})` },
+            [
+              {
+                ...base,
+                ...(message.linkExpiresAt ? { linkExpiresAt: message.linkExpiresAt } : {}),
+                offerTelegramLink:
+                  usePermits &&
+                  playbook.channels.includes('telegram') &&
+                  !permit.channels.some((c) => c.channel === 'telegram'),
+              },
+            ],
+          ),
+        nowIso,
+      );
+      if (outcome.sent) return;
+      log.warn('delivery attempt failed', { messageKey: message.key, channel, error: outcome.error });
+      if (usePermits && outcome.problem) {
+        // Tell the lifecycle, so no other journey of this customer tries this channel again.
+        await reportCustomerEvent(order.customer.id, {
+          type: 'delivery-problem',
           channel,
-          outcome: 'sent',
-          provider: result.provider,
-          providerMessageId: result.providerMessageId,
+          problem: outcome.problem,
+          source: `journey:${workflowId}`,
+          eventId: `${workflowId}/${message.key}/${channel}/failed`,
           at: nowIso(),
         });
-        record.status = 'sent';
-        record.channel = channel;
-        return;
-      } catch (err) {
-        // Permanent failure, or transient trouble that outlasted giveUpAfter: try the next channel.
-        const cause = err instanceof ActivityFailure ? err.cause : err;
-        const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
-        const error = cause instanceof Error ? `${type}: ${cause.message}` : String(cause);
-        record.attempts.push({ channel, outcome: 'failed', error, at: nowIso() });
-        log.warn('delivery attempt failed', { messageKey: message.key, channel, error });
-        const problem = DELIVERY_PROBLEM_OF[type];
-        if (usePermits && problem) {
-          // Tell the lifecycle, so no other journey of this customer tries this channel again.
-          await reportCustomerEvent(order.customer.id, {
-            type: 'delivery-problem',
-            channel,
-            problem,
-            source: `journey:${workflowId}`,
-            eventId: `${workflowId}/${message.key}/${channel}/failed`,
-            at: nowIso(),
-          });
-        }
       }
     }
     record.status = 'failed';
