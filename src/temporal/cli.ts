@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger';
+import { formatElapsed, GoBuildProgress } from './build-progress';
+import { startProgressDisplay } from './progress-display';
 
 /** Newest Temporal CLI tag that `go install` accepts (later tags carry a `replace` directive). */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -74,29 +76,55 @@ async function buildWithGo(go: string, binDir: string, opts: LocateOptions): Pro
     { module: MODULE, into: binDir },
     'building the Temporal CLI with Go (once per machine; takes a few minutes)',
   );
+  // The status line shares the terminal with the logs: let that line out before drawing under it.
+  await new Promise<void>((resolve) => opts.log.flush(() => resolve()));
   const started = Date.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(
-      go,
-      [
-        'install',
-        '-ldflags',
-        `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION.slice(1)}`,
-        MODULE,
-      ],
-      {
-        env: { ...opts.env, GOBIN: binDir, CGO_ENABLED: '0', GOTOOLCHAIN: opts.env.GOTOOLCHAIN ?? 'auto' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
+  const progress = new GoBuildProgress('building Temporal CLI');
+  const display = startProgressDisplay(
+    (elapsedMs, maxWidth) => progress.statusLine(elapsedMs, maxWidth),
+    process.stderr,
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(
+        go,
+        [
+          'install',
+          // -v names each package as it compiles: the progress shown during the long compile.
+          '-v',
+          '-ldflags',
+          `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION.slice(1)}`,
+          MODULE,
+        ],
+        {
+          env: { ...opts.env, GOBIN: binDir, CGO_ENABLED: '0', GOTOOLCHAIN: opts.env.GOTOOLCHAIN ?? 'auto' },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      let stderrTail = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        stderrTail = (stderrTail + chunk).slice(-4000);
+        display.update(progress.feed(chunk));
+      });
+      child.on('error', reject);
+      // 'close', not 'exit': the last of stderr (the actual error) may arrive after the process exits.
+      child.on('close', (code, signal) => {
+        progress.end();
+        if (code === 0) return resolve();
+        // Ctrl-C: the person knows why; a screen of package names would not tell them more.
+        if (signal) return reject(new Error(`go install ${MODULE} was stopped by ${signal}`));
+        // Without the package names from -v, which would push the compiler's error out of the tail.
+        const output = progress.diagnostics || stderrTail;
+        reject(new Error(`go install ${MODULE} failed (exit ${code}):\n${output}`));
+      });
     });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`go install ${MODULE} failed (exit ${code}):\n${stderr}`)),
-    );
-  });
-  opts.log.info({ seconds: Math.round((Date.now() - started) / 1000) }, 'Temporal CLI built');
+  } finally {
+    display.stop();
+  }
+  const elapsedMs = Date.now() - started;
+  opts.log.info(
+    { seconds: Math.round(elapsedMs / 1000), packages: progress.packagesCompiled },
+    `Temporal CLI built in ${formatElapsed(elapsedMs)}`,
+  );
 }
