@@ -48,7 +48,7 @@ export default tseslint.config(
             .map((name) => ({ name, message: 'no Node builtins in workflow code' })),
           patterns: [
             {
-              group: ['../activities', '../activities/*'],
+              group: ['../activities', '../activities/*', '../../activities', '../../activities/*'],
               allowTypeImports: true,
               message: 'import activities as types only',
             },
@@ -60,7 +60,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['../activities', '../activities/*'],
+              group: ['../activities', '../activities/*', '../../activities', '../../activities/*'],
               allowTypeImports: true,
               message: 'import activities as types only',
             },

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { z } from 'zod';
 
 /**
- * All configuration, parsed once at boot. Nothing else in the codebase reads process.env:
- * everything that needs a setting receives it from here.
+ * All configuration, parsed once at boot by one schema: the environment's variables, checks that
+ * span several of them, and the shape the rest of the code receives (`Config` is that schema's
+ * output). Nothing else in the codebase reads process.env.
  */
 const optionalString = z
   .string()
@@ -14,7 +15,7 @@ const optionalString = z
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
-const envSchema = z.object({
+const envSchema = z.looseObject({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -72,69 +73,6 @@ const envSchema = z.object({
   EMAIL_FROM: optionalString,
 });
 
-export interface Config {
-  env: 'development' | 'production' | 'test';
-  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
-  temporal: {
-    /** Set when an external Temporal server is used; otherwise the embedded dev server runs. */
-    address: string | undefined;
-    namespace: string;
-    taskQueue: string;
-    cliPath: string | undefined;
-    port: number;
-    uiPort: number;
-    /** Base URL of the Temporal Web UI, for links in operator-facing output. */
-    uiUrl: string;
-  };
-  api: {
-    host: string;
-    port: number;
-    publicUrl: string;
-    apiKey: string | undefined;
-  };
-  dataDir: string;
-  playbookPath: string;
-  system: {
-    /** Where Aftercare caches things outside any checkout (the Temporal CLI build). */
-    cacheDir: string;
-    /** The environment child processes (Temporal CLI, go) inherit. */
-    childEnv: Record<string, string | undefined>;
-  };
-  outbox: 'auto' | 'off';
-  /** Signs links in messages and keys contacts; generated in development (kept in the data dir). */
-  secret: string | undefined;
-  email: {
-    resendApiKey: string | undefined;
-    resendBaseUrl: string | undefined;
-    from: string | undefined;
-    /** Svix signing secret (whsec_…) of the Resend webhook. */
-    webhookSecret: string | undefined;
-  };
-  sms: {
-    twilio?: {
-      accountSid: string;
-      authToken: string;
-      from?: string;
-      messagingServiceSid?: string;
-      baseUrl?: string;
-    };
-  };
-  telegram: {
-    botToken?: string;
-    botUsername?: string;
-    apiRoot?: string;
-    webhookSecret?: string;
-  };
-  whatsapp: {
-    token?: string;
-    phoneNumberId?: string;
-    baseUrl?: string;
-    graphVersion?: string;
-    appSecret?: string;
-    verifyToken?: string;
-  };
-}
-
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -144,83 +82,87 @@ export class ConfigError extends Error {
 
 export const DEFAULT_PLAYBOOK = path.resolve(__dirname, '..', 'playbooks', 'shop.yaml');
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
-  const problems: string[] = [];
-  if (e.RESEND_API_KEY && !e.EMAIL_FROM) {
-    problems.push('EMAIL_FROM: required when RESEND_API_KEY is set (e.g. "Shop <orders@shop.example>")');
-  }
-  if (e.NODE_ENV === 'production' && !e.AFTERCARE_API_KEY) {
-    problems.push('AFTERCARE_API_KEY: required when NODE_ENV=production');
-  }
-  if (e.NODE_ENV === 'production' && !e.AFTERCARE_SECRET) {
-    problems.push('AFTERCARE_SECRET: required when NODE_ENV=production (signs links in messages)');
-  }
-  if ((e.TWILIO_ACCOUNT_SID || e.TWILIO_AUTH_TOKEN) && !(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN)) {
-    problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both, or neither');
-  }
-  if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_FROM && !e.TWILIO_MESSAGING_SERVICE_SID) {
-    problems.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: required with TWILIO_ACCOUNT_SID');
-  }
-  if (e.TELEGRAM_BOT_TOKEN && !e.TELEGRAM_WEBHOOK_SECRET) {
-    problems.push('TELEGRAM_WEBHOOK_SECRET: required with TELEGRAM_BOT_TOKEN (the bot webhook checks it)');
-  }
-  if ((e.WHATSAPP_TOKEN || e.WHATSAPP_PHONE_NUMBER_ID) && !(e.WHATSAPP_TOKEN && e.WHATSAPP_PHONE_NUMBER_ID)) {
-    problems.push('WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID: set both, or neither');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+const trimSlash = (url: string | undefined) => url?.replace(/\/$/, '');
 
-  const dataDir = path.resolve(e.AFTERCARE_DATA_DIR);
-  return {
+const configSchema = envSchema
+  .superRefine((e, ctx) => {
+    const problem = (variable: string, message: string) => ctx.addIssue({ code: 'custom', path: [variable], message });
+    if (e.RESEND_API_KEY && !e.EMAIL_FROM) {
+      problem('EMAIL_FROM', 'required when RESEND_API_KEY is set (e.g. "Shop <orders@shop.example>")');
+    }
+    if (e.NODE_ENV === 'production' && !e.AFTERCARE_API_KEY) {
+      problem('AFTERCARE_API_KEY', 'required when NODE_ENV=production');
+    }
+    if (e.NODE_ENV === 'production' && !e.AFTERCARE_SECRET) {
+      problem('AFTERCARE_SECRET', 'required when NODE_ENV=production (signs links in messages)');
+    }
+    if ((e.TWILIO_ACCOUNT_SID || e.TWILIO_AUTH_TOKEN) && !(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN)) {
+      problem('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN', 'set both, or neither');
+    }
+    if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_FROM && !e.TWILIO_MESSAGING_SERVICE_SID) {
+      problem('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID', 'required with TWILIO_ACCOUNT_SID');
+    }
+    if (e.TELEGRAM_BOT_TOKEN && !e.TELEGRAM_WEBHOOK_SECRET) {
+      problem('TELEGRAM_WEBHOOK_SECRET', 'required with TELEGRAM_BOT_TOKEN (the bot webhook checks it)');
+    }
+    if ((e.WHATSAPP_TOKEN || e.WHATSAPP_PHONE_NUMBER_ID) && !(e.WHATSAPP_TOKEN && e.WHATSAPP_PHONE_NUMBER_ID)) {
+      problem('WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID', 'set both, or neither');
+    }
+  })
+  .transform((e) => ({
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     temporal: {
+      /** Set when an external Temporal server is used; otherwise the embedded dev server runs. */
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI_PATH,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
-      uiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+      /** Base URL of the Temporal Web UI, for links in operator-facing output. */
+      uiUrl: trimSlash(e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`)!,
     },
     api: {
       host: e.AFTERCARE_HOST,
       port: e.AFTERCARE_PORT,
-      publicUrl: (e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.AFTERCARE_PORT}`).replace(/\/$/, ''),
+      publicUrl: trimSlash(e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.AFTERCARE_PORT}`)!,
       apiKey: e.AFTERCARE_API_KEY,
     },
-    dataDir,
+    dataDir: path.resolve(e.AFTERCARE_DATA_DIR),
     playbookPath: e.AFTERCARE_PLAYBOOK ? path.resolve(e.AFTERCARE_PLAYBOOK) : DEFAULT_PLAYBOOK,
     system: {
+      /** Where Aftercare caches things outside any checkout (the Temporal CLI build). */
       cacheDir: path.resolve(
         e.AFTERCARE_CACHE_DIR ?? path.join(e.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'aftercare'),
       ),
-      childEnv: { ...env },
+      /** The environment child processes (Temporal CLI, go) inherit: the variables as given. */
+      childEnv: Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'string')) as Record<
+        string,
+        string | undefined
+      >,
     },
     outbox: e.AFTERCARE_OUTBOX,
+    /** Signs links in messages and keys contacts; generated in development (kept in the data dir). */
     secret: e.AFTERCARE_SECRET,
     email: {
       resendApiKey: e.RESEND_API_KEY,
-      resendBaseUrl: e.RESEND_BASE_URL?.replace(/\/$/, ''),
+      resendBaseUrl: trimSlash(e.RESEND_BASE_URL),
       from: e.EMAIL_FROM,
+      /** Svix signing secret (whsec_…) of the Resend webhook. */
       webhookSecret: e.RESEND_WEBHOOK_SECRET,
     },
     sms: {
-      ...(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
-        ? {
-            twilio: {
+      twilio:
+        e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+          ? {
               accountSid: e.TWILIO_ACCOUNT_SID,
               authToken: e.TWILIO_AUTH_TOKEN,
               from: e.TWILIO_FROM,
               messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
-              baseUrl: e.TWILIO_API_BASE_URL?.replace(/\/$/, ''),
-            },
-          }
-        : {}),
+              baseUrl: trimSlash(e.TWILIO_API_BASE_URL),
+            }
+          : undefined,
     },
     telegram: {
       botToken: e.TELEGRAM_BOT_TOKEN,
@@ -231,10 +173,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     whatsapp: {
       token: e.WHATSAPP_TOKEN,
       phoneNumberId: e.WHATSAPP_PHONE_NUMBER_ID,
-      baseUrl: e.WHATSAPP_API_BASE_URL?.replace(/\/$/, ''),
+      baseUrl: trimSlash(e.WHATSAPP_API_BASE_URL),
       graphVersion: e.WHATSAPP_GRAPH_VERSION,
       appSecret: e.WHATSAPP_APP_SECRET,
       verifyToken: e.WHATSAPP_VERIFY_TOKEN,
     },
-  };
+  }));
+
+/** The configuration every part of Aftercare receives: the schema's output, not a second hand-written type. */
+export type Config = z.output<typeof configSchema>;
+
+/** Parses the environment once; every problem is reported at once, each naming its variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
 }

@@ -17,7 +17,15 @@ export const REDACT_PATHS = [
 
 export function createLogger(
   level: string,
-  opts: { pretty?: boolean; destination?: pino.DestinationStream } = {},
+  opts: {
+    pretty?: boolean;
+    /**
+     * Pretty output written synchronously in pino-pretty's thread, so that after flush() every line is on the
+     * terminal (by default a line can still be on its way; npm start needs its banner to come last).
+     */
+    sync?: boolean;
+    destination?: pino.DestinationStream;
+  } = {},
 ): Logger {
   const options: pino.LoggerOptions = {
     level,
@@ -26,7 +34,12 @@ export function createLogger(
       ? {
           transport: {
             target: 'pino-pretty',
-            options: { colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' },
+            options: {
+              colorize: true,
+              translateTime: 'HH:MM:ss',
+              ignore: 'pid,hostname',
+              ...(opts.sync ? { sync: true } : {}),
+            },
           },
         }
       : {}),

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { createServiceDeps, installTemporalRuntime } from './runtime';
 import { resolveApiKey, resolveSecret } from './secrets';
 import { startApi } from './server';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
-import { createWorker, runMain } from './worker';
+import { createWorker, runMain, waitUntilRunning } from './worker';
 
 /**
  * `npm start`: the whole stack in one process tree: the embedded Temporal dev server (unless
@@ -17,7 +17,8 @@ import { createWorker, runMain } from './worker';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.logLevel, { pretty: config.env === 'development' });
+  // Pretty logs written synchronously, so that once flushed they are above the banner.
+  const log = createLogger(config.logLevel, { pretty: config.env === 'development', sync: true });
   installTemporalRuntime(log);
 
   let devServer: DevServer | undefined;
@@ -37,7 +38,8 @@ async function main(): Promise<void> {
     });
     address = devServer.address;
     temporalUiUrl = devServer.uiUrl;
-    log.info({ source: devServer.source, binary: devServer.binary, address }, 'Temporal dev server started');
+    // The banner says the same.
+    log.debug({ source: devServer.source, binary: devServer.binary, address }, 'Temporal dev server started');
   }
 
   const deps = await createServiceDeps(config);
@@ -59,8 +61,15 @@ async function main(): Promise<void> {
       telegramBotUsername: config.telegram.botUsername,
       ...(temporalUiUrl ? { temporalUi: { baseUrl: temporalUiUrl, namespace: config.temporal.namespace } } : {}),
     },
+    logger: log,
   });
   const workerDone = worker.run();
+  workerDone.catch(async (err: unknown) => {
+    log.error({ err }, 'worker failed');
+    await devServer?.stop();
+    process.exit(1);
+  });
+  await waitUntilRunning(worker);
   const apiKey = resolveApiKey(config);
   const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.value, secret, temporalUiUrl });
 
@@ -79,12 +88,12 @@ async function main(): Promise<void> {
     `  Playbook       ${config.playbookPath}`,
     '',
   ];
+  // Last on screen: after every log line so far, including the worker's and the API's start-up lines.
+  await flushLogs(log);
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  let stoppingSince: number | undefined;
+  const shutdown = async (signal: NodeJS.Signals) => {
     log.info({ signal }, 'shutting down: draining the worker');
     // The SDK's runtime also reacts to SIGINT/SIGTERM; shutdown() is idempotent.
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -96,13 +105,30 @@ async function main(): Promise<void> {
     log.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  workerDone.catch(async (err: unknown) => {
-    log.error({ err }, 'worker failed');
-    await devServer?.stop();
-    process.exit(1);
-  });
+  // `on`, not `once`: npm and tsx relay Ctrl-C, so one press can arrive twice, and with no listener
+  // left tsx would end the process mid-drain.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppingSince === undefined) {
+      stoppingSince = Date.now();
+      void shutdown(signal);
+    } else if (Date.now() - stoppingSince > 1000) {
+      // A second Ctrl-C, not the first one relayed again by npm or tsx (that arrives within ms).
+      log.warn({ signal }, 'stopping without waiting for the worker to drain');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/**
+ * Resolves once every line logged so far is written, in development (pretty, sync). For JSON
+ * logs (production) flush() returns at once: a write still in flight could, rarely, follow the banner.
+ */
+async function flushLogs(log: Logger): Promise<void> {
+  // The SDK holds its own log lines ("Worker state changed") for ~100 ms to sort them by time.
+  Runtime.instance().flushLogs();
+  await new Promise<void>((resolve) => log.flush(() => resolve()));
 }
 
 runMain(main);

@@ -1,17 +1,21 @@
 import path from 'node:path';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Config } from './config';
-import { ResendEmailAdapter } from './channels/email/resend';
+import { ResendEmailAdapter } from './channels/email/resend/adapter';
 import { FileOutbox, OutboxChannelAdapter } from './channels/outbox';
-import { TwilioSmsAdapter } from './channels/sms/twilio';
-import { TelegramAdapter } from './channels/telegram/telegraf';
-import { WhatsAppCloudAdapter } from './channels/whatsapp/cloud-api';
+import { TwilioSmsAdapter } from './channels/sms/twilio/adapter';
+import { TelegramAdapter } from './channels/telegram/telegraf/adapter';
+import { WhatsAppCloudAdapter } from './channels/whatsapp/cloud-api/adapter';
 import type { ChannelAdapter } from './channels/types';
 import type { Logger } from './logger';
 import { createRenderer } from './messages/renderer';
 import type { MessageRenderer } from './messages/types';
 import { loadPlaybook } from './playbook/load';
-import { CHANNELS, type Channel, type Playbook } from './playbook/schema';
+import { type Playbook } from './playbook/schema';
+import { CHANNELS, type Channel } from './channels/types';
+
+/** The SDK's routine worker lifecycle lines: worth seeing when debugging, noise on every start. */
+const ROUTINE = new Set(['Worker state changed', 'No Nexus services registered, not polling for Nexus tasks']);
 
 /** Routes the Temporal SDK's own logs (worker, workflow and activity loggers, core) into pino. */
 export function installTemporalRuntime(logger: Logger): void {
@@ -20,7 +24,8 @@ export function installTemporalRuntime(logger: Logger): void {
     Runtime.install({
       logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
         const fields: LogMetadata = { ...(meta ?? {}) };
-        temporalLogger[level.toLowerCase() as Lowercase<LogLevel>](fields, message);
+        if (level === 'INFO' && ROUTINE.has(message)) temporalLogger.debug(fields, message);
+        else temporalLogger[level.toLowerCase() as Lowercase<LogLevel>](fields, message);
       }),
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
     });

@@ -32,7 +32,7 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
     },
     outbox: opts.deps.outbox,
     inbound: {
-      sink: aftercare,
+      sink: aftercare.customers,
       secret: opts.secret,
       publicUrl: config.api.publicUrl,
       brandName: opts.deps.playbook.brand.name,

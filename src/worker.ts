@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Worker,
+  type Logger as TemporalLogger,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
@@ -17,18 +24,53 @@ export interface CreateWorkerOptions {
   activities: Omit<ActivityDeps, 'taskQueue'>;
   /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
+  /**
+   * Gets the bundler's report (a screenful of webpack output) at debug level; its warnings and errors
+   * keep their level. Without it, only warnings and errors show, on stderr.
+   */
+  logger?: Logger;
 }
 
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
+  // Bundled here rather than by Worker.create, which would log webpack's output at info.
+  const workflowBundle = opts.workflowBundle ?? {
+    code: (await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger(opts.logger) })).code,
+  };
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    workflowBundle,
     activities: createActivities({ ...opts.activities, taskQueue: opts.taskQueue }),
     // Let in-flight sends finish on Ctrl-C instead of leaving them to time out and retry.
     shutdownGraceTime: '10s',
   });
+}
+
+/** Routine bundler output to debug; warnings and errors (webpack's details when bundling fails) as they are. */
+function bundlerLogger(logger: Logger | undefined): TemporalLogger {
+  if (!logger) return new DefaultLogger('WARN');
+  const bundlerLog = logger.child({ component: 'bundler' });
+  return new DefaultLogger('TRACE', ({ level, message, meta }) => {
+    const fields = { ...meta };
+    if (level === 'ERROR') bundlerLog.error(fields, message);
+    else if (level === 'WARN') bundlerLog.warn(fields, message);
+    else bundlerLog.debug(fields, message);
+  });
+}
+
+/**
+ * Resolves once the worker polls. worker.run() sets RUNNING synchronously today, but plugins may
+ * wrap it and start it later; throws when it fails or stops instead, or does not start in time.
+ */
+export async function waitUntilRunning(worker: Worker, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (worker.getState() === 'INITIALIZED') {
+    if (Date.now() > deadline) throw new Error(`the worker did not start polling within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const state = worker.getState();
+  if (state !== 'RUNNING') throw new Error(`the worker did not start: it is ${state}`);
 }
 
 /** `npm run worker`: the worker role alone, against TEMPORAL_ADDRESS (default 127.0.0.1:TEMPORAL_PORT). */
@@ -56,6 +98,7 @@ async function main(): Promise<void> {
       telegramBotUsername: config.telegram.botUsername,
       temporalUi: { baseUrl: config.temporal.uiUrl, namespace: config.temporal.namespace },
     },
+    logger: log,
   });
   log.info({ address, taskQueue: config.temporal.taskQueue, providers: deps.providers }, 'worker running');
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and drains in-flight tasks.

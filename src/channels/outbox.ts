@@ -1,16 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Channel } from '../playbook/schema';
-import {
-  DeliveryError,
-  TransientDeliveryError,
-  PermanentDeliveryError,
-  type ChannelAdapter,
-  type OutgoingContent,
-  type OutgoingMessage,
-  type SendResult,
-} from './types';
+import { DeliveryError, PermanentDeliveryError, TransientDeliveryError } from './errors';
+import type { Channel, ChannelAdapter, OutgoingContent, OutgoingMessage, SendResult } from './types';
 
 /**
  * The dev outbox: where messages go when no provider credentials are set. One JSON file per

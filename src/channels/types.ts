@@ -1,9 +1,10 @@
-import type { Channel } from '../playbook/schema';
+export const CHANNELS = ['email', 'sms', 'telegram', 'whatsapp'] as const;
+export type Channel = (typeof CHANNELS)[number];
 
 /**
  * One interface for every channel. An adapter turns a rendered message into one provider call and
- * reports failures as one of three DeliveryErrors, so retry behaviour is decided by the error's
- * class, never by string matching further up.
+ * reports failures as one of the DeliveryErrors in ./errors, so retry behaviour is decided by the
+ * error's class, never by string matching further up.
  */
 export interface EmailContent {
   channel: 'email';
@@ -22,7 +23,7 @@ export interface TextContent {
   text: string;
 }
 
-export type OutgoingContent = EmailContent | TextContent;
+export type OutgoingContent = EmailContent | TextContent | WhatsAppContent;
 
 export interface OutgoingMessage<C extends OutgoingContent = OutgoingContent> {
   /** Derived from workflow id + message key (+ channel): the same message always has the same key. */
@@ -44,49 +45,16 @@ export interface ChannelAdapter<C extends OutgoingContent = OutgoingContent> {
   send(message: OutgoingMessage<C>): Promise<SendResult>;
 }
 
-export abstract class DeliveryError extends Error {
-  abstract readonly retry: 'never' | 'after-delay' | 'backoff';
-  constructor(
-    message: string,
-    readonly provider: string,
-    readonly status?: number,
-    readonly code?: string,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
+export interface WhatsAppTemplate {
+  /** Approved template name, e.g. "order_shipped_v1". */
+  name: string;
+  /** Template language code as approved, e.g. "en_US" or "de". */
+  language: string;
+  /** Values for {{1}}, {{2}}, … in the body, in order. */
+  bodyParameters: string[];
 }
 
-/** The provider will never accept this message (bad address, validation, blocked): try another channel. */
-export class PermanentDeliveryError extends DeliveryError {
-  readonly retry = 'never' as const;
-}
-
-/** The provider asked us to slow down: retry after its delay, with the same idempotency key. */
-export class ThrottledDeliveryError extends DeliveryError {
-  readonly retry = 'after-delay' as const;
-  constructor(
-    message: string,
-    provider: string,
-    readonly retryAfterMs: number,
-    status?: number,
-    code?: string,
-  ) {
-    super(message, provider, status, code);
-  }
-}
-
-/** Outage, 5xx, network: retry with backoff, with the same idempotency key. */
-export class TransientDeliveryError extends DeliveryError {
-  readonly retry = 'backoff' as const;
-}
-
-/** Parses Retry-After (seconds or HTTP date) into milliseconds; falls back when absent or odd. */
-export function parseRetryAfter(value: string | null | undefined, now: number, fallbackMs = 1000): number {
-  if (!value) return fallbackMs;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
-  if (Number.isFinite(date)) return Math.max(0, date - now);
-  return fallbackMs;
+export interface WhatsAppContent extends TextContent {
+  /** When set, a template message is sent (required outside the 24 h customer-service window); else free-form text. */
+  template?: WhatsAppTemplate;
 }

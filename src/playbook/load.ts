@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
-import { formatZodIssues, playbookSchema, type Playbook } from './schema';
+import { playbookSchema, type Playbook } from './schema';
+import { formatZodIssues } from '../lib/validation';
 
 export class PlaybookError extends Error {
   constructor(

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { CHANNELS } from '../channels/types';
+import { MESSAGE_KINDS } from '../messages/kind-names';
+import type { LocalizedText } from '../messages/localized';
 import { parseDuration } from './duration';
 
 /**
@@ -6,27 +9,6 @@ import { parseDuration } from './duration';
  * import its types; the journey keeps the playbook it started with in its input, so editing the
  * file changes new journeys and never rewrites the history of running ones.
  */
-
-export const CHANNELS = ['email', 'sms', 'telegram', 'whatsapp'] as const;
-export type Channel = (typeof CHANNELS)[number];
-
-export const MESSAGE_KINDS = [
-  'order_status',
-  'order_delayed',
-  'order_problem',
-  'thank_you',
-  'offer',
-  'survey',
-  'survey_reminder',
-  'review_request',
-  'referral_request',
-  'care_followup',
-  'operator_alert',
-  'warranty_checkin',
-  'tier_upgrade',
-  'winback',
-] as const;
-export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 /** Stage events that report trouble without moving the order forward. */
 export const ISSUE_KINDS = ['delayed', 'problem'] as const;
@@ -49,8 +31,11 @@ const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of d
 const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "bn"');
 
 /** Either one text for every language, or one per language tag. */
-const localizedText = z.union([z.string().min(1), z.record(localeTag, z.string().min(1))]);
-export type LocalizedText = z.infer<typeof localizedText>;
+const localizedText = z.union([
+  z.string().min(1),
+  z.record(localeTag, z.string().min(1)),
+]) satisfies z.ZodType<LocalizedText>;
+export type { LocalizedText };
 
 const stageId = z
   .string()
@@ -263,20 +248,3 @@ export function upgradePlaybook(frozen: Playbook): Playbook {
 }
 export type PlaybookInput = z.input<typeof playbookSchema>;
 export type Stage = Playbook['stages'][number];
-
-/** Picks the text for a locale, falling back to the default locale, then to any text. */
-export function localize(text: LocalizedText | undefined, locale: string, fallback: string): string | undefined {
-  if (text === undefined || typeof text === 'string') return text;
-  return text[locale] ?? text[locale.split('-')[0] ?? locale] ?? text[fallback] ?? Object.values(text)[0];
-}
-
-export function formatZodIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? formatPath(i.path) : '(root)'}: ${i.message}`);
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, part) => {
-    if (typeof part === 'number') return `${acc}[${part}]`;
-    return acc ? `${acc}.${String(part)}` : String(part);
-  }, '');
-}

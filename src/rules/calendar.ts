@@ -42,3 +42,13 @@ export function warrantyGroups(
   }
   return [...byDay.values()].sort((a, b) => (a.endsAt < b.endsAt ? -1 : 1));
 }
+
+/** Whole calendar months from `startMs` to `endMs` (0 when less than a month has passed). */
+export function monthsBetween(startMs: number, endMs: number): number {
+  if (endMs <= startMs) return 0;
+  const start = new Date(startMs);
+  const end = new Date(endMs);
+  let months = (end.getUTCFullYear() - start.getUTCFullYear()) * 12 + (end.getUTCMonth() - start.getUTCMonth());
+  if (addMonths(startMs, months) > endMs) months -= 1;
+  return Math.max(0, months);
+}

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import { smsSegments } from '../../src/channels/sms/twilio';
+import { smsSegments } from '../../src/channels/sms/segments';
 import { type FakeResponse, HttpFake, pathOf, sleep, writeResponse } from './http-fake';
 
 export type { FakeResponse };

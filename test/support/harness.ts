@@ -10,7 +10,8 @@ import { AftercareClient } from '../../src/client';
 import { createLogger } from '../../src/logger';
 import { createRenderer } from '../../src/messages/renderer';
 import { loadPlaybook } from '../../src/playbook/load';
-import { CHANNELS, type Channel, type Playbook } from '../../src/playbook/schema';
+import { type Playbook } from '../../src/playbook/schema';
+import { CHANNELS, type Channel } from '../../src/channels/types';
 import { installTemporalRuntime } from '../../src/runtime';
 import { createWorker } from '../../src/worker';
 
@@ -43,6 +44,8 @@ export async function startHarness(
     playbook?: Playbook;
     telegramBotUsername?: string;
     taskQueue?: string;
+    /** Wraps the Temporal client the activities use (e.g. to make one kind of call fail). */
+    activityClient?: (client: Client) => Client;
   } = {},
 ): Promise<Harness> {
   const address = inject('temporalAddress');
@@ -64,7 +67,7 @@ export async function startHarness(
     activities: {
       renderer: await createRenderer(),
       channels,
-      client,
+      client: opts.activityClient ? opts.activityClient(client) : client,
       secret: TEST_SECRET,
       publicUrl: 'http://aftercare.test',
       telegramBotUsername: opts.telegramBotUsername,

@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { ResendEmailAdapter } from '../../src/channels/email/resend';
+import { ResendEmailAdapter } from '../../src/channels/email/resend/adapter';
 import type { ChannelAdapter } from '../../src/channels/types';
 import { createLogger } from '../../src/logger';
 import { createRenderer } from '../../src/messages/renderer';

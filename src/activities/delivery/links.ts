@@ -1,0 +1,59 @@
+/** Step 1 of a send: the signed links this message carries, added to its data. */
+import type { RecordedMessageData } from '../../messages/data';
+import { reviewLink, surveyLink, telegramLink, unsubscribeLink } from '../../messages/links';
+import type { SendMessageRequest } from '../../workflows/delivery/contract';
+
+const DAY = 86_400_000;
+
+export interface LinkSettings {
+  /** Signs links. */
+  secret: string;
+  /** Base URL of the API, which serves the pages the links lead to. */
+  publicUrl: string;
+  /** The bot's username, for "get updates on Telegram" deep links; absent when Telegram is off. */
+  telegramBotUsername?: string;
+  /** For the operator alert's link to the journey in the Temporal UI. */
+  temporalUi?: { baseUrl: string; namespace: string };
+}
+
+export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number): RecordedMessageData {
+  const data: RecordedMessageData = { ...req.data };
+  if (req.purpose === 'marketing' && req.customerId) {
+    // Every marketing message carries its own signed way out (RFC 8058 one-click for email).
+    data.unsubscribeUrl = unsubscribeLink(s.publicUrl, s.secret, {
+      customerId: req.customerId,
+      channel: req.channel,
+      expiresAt: now + 365 * DAY,
+    });
+  }
+  if (req.kind === 'survey' || req.kind === 'survey_reminder') {
+    data.surveyUrl = surveyLink(s.publicUrl, s.secret, {
+      orderId: req.data.orderId,
+      locale: req.locale ?? req.fallbackLocale,
+      expiresAt: req.linkExpiresAt ? Date.parse(req.linkExpiresAt) : now + 30 * DAY,
+    });
+  }
+  if (data.reviewUrl) {
+    // The business's review page, behind a signed redirect that counts the click.
+    data.reviewUrl = reviewLink(s.publicUrl, s.secret, {
+      orderId: req.data.orderId,
+      reviewUrl: data.reviewUrl,
+      messageKey: req.messageKey,
+      expiresAt: now + 365 * DAY,
+    });
+  }
+  if (req.kind === 'operator_alert' && data.operator && s.temporalUi) {
+    const { baseUrl, namespace } = s.temporalUi;
+    data.operator = {
+      ...data.operator,
+      journeyUrl: `${baseUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(req.workflowId)}`,
+    };
+  }
+  if (req.offerTelegramLink && s.telegramBotUsername && req.customerId) {
+    data.telegramLinkUrl = telegramLink(s.telegramBotUsername, s.secret, {
+      customerId: req.customerId,
+      expiresAt: now + 30 * DAY,
+    });
+  }
+  return data;
+}

@@ -1,0 +1,59 @@
+import { Context } from '@temporalio/activity';
+import { ChannelNotConfiguredError } from '../../channels/errors';
+import type { ChannelAdapter } from '../../channels/types';
+import type { Channel } from '../../channels/types';
+import type { MessageRenderer } from '../../messages/types';
+import type { SendMessageRequest, SendMessageResult } from '../../workflows/delivery/contract';
+import { compose } from './compose';
+import { toActivityFailure } from './failures';
+import { withLinks, type LinkSettings } from './links';
+
+export interface SendDeps extends LinkSettings {
+  renderer: MessageRenderer;
+  /** The adapter that delivers on each channel (a provider, or the dev outbox), if any. */
+  channels: Partial<Record<Channel, ChannelAdapter>>;
+  /** Overrides the playbook's sender for email (EMAIL_FROM). */
+  emailFrom?: string;
+  now?: () => number;
+}
+
+/**
+ * One message on one channel: links, then render, then compose for the channel, then the adapter.
+ * Nothing else happens in this retry scope: a retry repeats only what is safe to repeat, and the
+ * provider call carries the idempotency key. Counting what was sent is the workflow's next step.
+ */
+export function sendMessageActivity(deps: SendDeps) {
+  return async function sendMessage(req: SendMessageRequest): Promise<SendMessageResult> {
+    try {
+      const adapter = deps.channels[req.channel];
+      if (!adapter) throw new ChannelNotConfiguredError(`no provider is configured for ${req.channel}`, 'aftercare');
+      const data = withLinks(req, deps, (deps.now ?? Date.now)());
+      const rendered = deps.renderer.render({
+        kind: req.kind,
+        channel: req.channel,
+        locale: req.locale,
+        fallbackLocale: req.fallbackLocale,
+        timeZone: req.timeZone,
+        brand: req.brand,
+        recipientName: req.recipientName,
+        data,
+      });
+      const content = compose(req, rendered, data, deps.emailFrom);
+      const sent = await adapter.send({
+        idempotencyKey: req.idempotencyKey,
+        content,
+        meta: { kind: req.kind, workflowId: req.workflowId, messageKey: req.messageKey, locale: rendered.locale },
+      });
+      Context.current().log.info('message sent', {
+        messageKey: req.messageKey,
+        kind: req.kind,
+        channel: req.channel,
+        provider: sent.provider,
+        providerMessageId: sent.providerMessageId,
+      });
+      return { ...sent, locale: rendered.locale };
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  };
+}

@@ -1,0 +1,75 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * What the customer-facing HTML pages (survey, unsubscribe) share: the page shell with its base styles, the
+ * response with its security headers, and HTML escaping (also used by the dev outbox page).
+ */
+
+/** Inline styles and a form posting back to the page itself; nothing else loads, runs or frames the page. */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** Sends a page that is never cached, indexed or sniffed, and whose URL (it may carry a token) is never passed on. */
+export function sendPage(reply: FastifyReply, status: number, html: string, opts: { csp?: string } = {}): FastifyReply {
+  return (
+    reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', opts.csp ?? PAGE_CSP)
+      .header('cache-control', 'no-store')
+      // The URL carries the token: never pass it on.
+      .header('referrer-policy', 'no-referrer')
+      .header('x-content-type-options', 'nosniff')
+      .header('x-robots-tag', 'noindex')
+      .send(html)
+  );
+}
+
+const BASE_CSS = `  body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Noto Sans Bengali", sans-serif; color: #1f2328; background: #f6f8fa; }
+  main { max-width: 32rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+  h1 { font-size: 1.35rem; line-height: 1.3; margin: 0 0 .75rem; }
+  p { margin: 0 0 .75rem; }
+  button { width: 100%; font: inherit; font-weight: 600; padding: .8rem 1rem; border: 0; border-radius: 8px; background: #1f6feb; color: #fff; cursor: pointer; }`;
+
+const MOBILE_CSS = `  @media (max-width: 36rem) { main { margin: 0; min-height: 100vh; border-radius: 0; box-shadow: none; } }`;
+
+/**
+ * The page shell: `title` and `body` are HTML (escape what goes into them); `extraCss` is style rules, one per line
+ * indented by two spaces, placed after the base rules and before the mobile layout.
+ */
+export function pageShell(lang: string, title: string, body: string, extraCss = ''): string {
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title}</title>
+<style>
+${BASE_CSS}
+${extraCss === '' ? '' : `${extraCss}\n`}${MOBILE_CSS}
+</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+/** The token of a `/prefix/*` page URL (tokens are longer than Fastify's 100-character parameter limit). */
+export function pathToken(request: FastifyRequest): string {
+  const token = (request.params as { '*'?: string } | undefined)?.['*'] ?? '';
+  return token.includes('/') ? '' : token;
+}

@@ -1,0 +1,159 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { statusOf } from '../../lib/http';
+import { describeError } from '../../lib/redact';
+import { readSurveyLink } from '../../messages/links';
+import type { FeedbackInput } from '../../workflows/order/contract';
+import { reviewRedirectRoutes } from './review';
+import { pathToken, sendPage } from './shell';
+import {
+  alreadyClosedPage,
+  closedPage,
+  errorPage,
+  formPage,
+  invalidPage,
+  MAX_COMMENT,
+  thanksPage,
+  unreadablePage,
+  type FormContext,
+} from './survey-pages';
+import { langOf, peekLang, TEXT } from './survey-text';
+
+/**
+ * The customer-facing survey page (1-5 stars and a comment), and the review-link redirect that counts
+ * clicks (./review). Both links are signed tokens minted by the send activity (src/messages/links.ts):
+ * the order, the locale and the review URL come only from the signature, never from the request.
+ * Routes are `/survey/*` and `/r/*`, not `/:token`: tokens are longer than Fastify's 100-character
+ * parameter limit. Register with `app.register(surveyRoutes, opts)` so the form parser stays in this scope.
+ */
+export interface SurveyOptions {
+  sink: {
+    submitFeedback(orderId: string, input: FeedbackInput): Promise<{ accepted: true; replaced: boolean }>;
+    recordReviewClick(orderId: string, eventId: string): Promise<void>;
+  };
+  /** AFTERCARE_SECRET: verifies the signed 'survey' and 'review-click' tokens. */
+  secret: string;
+  brandName: string;
+  now?: () => number;
+}
+
+const SOURCE = 'survey-page';
+
+// The token is a credential for this one link: keep it out of the request log.
+const logSerializers = {
+  req: (req: FastifyRequest) => ({ method: req.method, url: '/survey/[token]', remoteAddress: req.ip }),
+};
+
+export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): Promise<void> {
+  if (!opts.secret) throw new Error('surveyRoutes: secret is required');
+  const { sink, secret, brandName } = opts;
+  const now = opts.now ?? Date.now;
+
+  // The page's form posts urlencoded; JSON uses Fastify's own parser. The raw string is parsed in the handler,
+  // so a parser some parent scope registered for this type (also returning the raw text) works the same.
+  if (app.hasContentTypeParser('application/x-www-form-urlencoded')) {
+    app.removeContentTypeParser('application/x-www-form-urlencoded');
+  }
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  // Pages, not JSON: a body too large, a malformed body or an outage still gets the customer a readable page.
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const lang = peekLang(pathToken(request));
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendPage(reply, err.statusCode, unreadablePage(lang ?? 'en'));
+    }
+    request.log.error({ error: describeError(err) }, 'survey page failed');
+    return sendPage(reply, 500, errorPage(lang ?? 'en', brandName));
+  });
+
+  /** The survey's order and language, or the page that says why the link does not work. */
+  const survey = (request: FastifyRequest, reply: FastifyReply) => {
+    const token = pathToken(request);
+    const link = readSurveyLink(secret, token, now());
+    if (!link.ok) {
+      const expired = link.reason === 'expired';
+      const lang = peekLang(token);
+      return { reply: sendPage(reply, expired ? 410 : 400, expired ? closedPage(lang) : invalidPage(lang)) };
+    }
+    const { orderId, locale, name } = link.value;
+    const ctx: FormContext = { orderId, lang: langOf(locale) ?? 'en', name };
+    return { ctx };
+  };
+
+  app.get('/survey/*', { logSerializers }, async (request, reply) => {
+    const s = survey(request, reply);
+    if (!s.ctx) return s.reply;
+    return sendPage(reply, 200, formPage(s.ctx, brandName, {}));
+  });
+
+  app.post('/survey/*', { logSerializers }, async (request, reply) => {
+    const s = survey(request, reply);
+    if (!s.ctx) return s.reply;
+    const { orderId, lang } = s.ctx;
+    const t = TEXT[lang];
+
+    const fields = readFields(request.body);
+    const rating = parseRating(fields.rating);
+    const comment = normalizeComment(fields.comment);
+    if (rating === undefined) {
+      return sendPage(reply, 422, formPage(s.ctx, brandName, { error: t.chooseRating, comment }));
+    }
+    if (comment !== undefined && comment.length > MAX_COMMENT) {
+      return sendPage(reply, 422, formPage(s.ctx, brandName, { error: t.commentTooLong, rating, comment }));
+    }
+
+    let replaced: boolean;
+    try {
+      ({ replaced } = await sink.submitFeedback(orderId, {
+        rating,
+        ...(comment !== undefined ? { comment } : {}),
+        source: SOURCE,
+      }));
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 409) return sendPage(reply, 409, alreadyClosedPage(lang, brandName));
+      if (status === 404) return sendPage(reply, 410, closedPage(lang));
+      if (status === 422) {
+        return sendPage(reply, 422, formPage(s.ctx, brandName, { error: t.checkAnswer, rating, comment }));
+      }
+      request.log.error({ error: describeError(err) }, 'survey answer not recorded');
+      return sendPage(reply, 500, errorPage(lang, brandName, { rating, comment, ctx: s.ctx }));
+    }
+    return sendPage(reply, 200, thanksPage(lang, brandName, replaced));
+  });
+
+  reviewRedirectRoutes(app, { recordReviewClick: (o, e) => sink.recordReviewClick(o, e), secret, now });
+}
+
+/** Form fields from the page (urlencoded text) or from a JSON body. */
+function readFields(body: unknown): { rating?: unknown; comment?: unknown } {
+  if (typeof body === 'string') {
+    const params = new URLSearchParams(body);
+    return {
+      ...(params.has('rating') ? { rating: params.get('rating') } : {}),
+      ...(params.has('comment') ? { comment: params.get('comment') } : {}),
+    };
+  }
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const b = body as Record<string, unknown>;
+    return { rating: b.rating, comment: b.comment };
+  }
+  return {};
+}
+
+function parseRating(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 1 && value <= 5 ? value : undefined;
+  if (typeof value === 'string' && /^\s*[1-5]\s*$/.test(value)) return Number(value.trim());
+  return undefined;
+}
+
+/**
+ * Browsers submit a textarea's line breaks as CRLF but count them as one character for maxlength: normalize, so a
+ * comment the page accepted is never rejected for its own line breaks.
+ */
+function normalizeComment(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const comment = value.replace(/\r\n?/g, '\n').trim();
+  return comment === '' ? undefined : comment;
+}

@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { verifyToken } from '../../lib/tokens';
+import type { CustomerEventSink } from '../webhooks/sink';
+import { escapeHtml, pageShell, sendPage } from './shell';
+
+/**
+ * The unsubscribe link in marketing emails, and its RFC 8058 one-click POST. GET only shows a
+ * confirmation page (mail scanners prefetch links; a GET must never unsubscribe anyone); POST, from
+ * the page's form or from the mail client's List-Unsubscribe-Post, records the opt-out.
+ * Routes are `/unsubscribe/*`, not `/:token`: tokens are longer than Fastify's 100-character
+ * parameter limit, which answers 414.
+ */
+export interface UnsubscribeOptions {
+  sink: CustomerEventSink;
+  /** AFTERCARE_SECRET: verifies the signed 'unsubscribe' token. */
+  secret: string;
+  brandName: string;
+  now?: () => number;
+}
+
+// The token is a credential for this one action: keep it out of the request log.
+const logSerializers = {
+  req: (req: FastifyRequest) => ({ method: req.method, url: '/unsubscribe/[token]', remoteAddress: req.ip }),
+};
+
+export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeOptions): Promise<void> {
+  if (!opts.secret) throw new Error('unsubscribeRoutes: secret is required');
+  const now = opts.now ?? Date.now;
+  const brand = opts.brandName;
+
+  // Mail clients send `List-Unsubscribe=One-Click` as multipart/form-data or urlencoded; the token in the URL
+  // is all that matters, so any body is read (within the body limit) and ignored.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
+
+  /** The customer id the token was issued for, or undefined for a forged, expired or foreign token. */
+  const customerOf = (request: FastifyRequest): { token: string; customerId: string } | undefined => {
+    const token = (request.params as { '*'?: string })['*'] ?? '';
+    if (token === '' || token.includes('/')) return undefined;
+    const verified = verifyToken(opts.secret, 'unsubscribe', token, now());
+    if (!verified.ok) return undefined;
+    const customerId = verified.payload.c;
+    return typeof customerId === 'string' && customerId !== '' ? { token, customerId } : undefined;
+  };
+
+  app.get('/unsubscribe/*', { logSerializers }, async (request, reply) => {
+    if (!customerOf(request)) return sendPage(reply, 400, invalidPage(brand));
+    return sendPage(reply, 200, confirmPage(brand));
+  });
+
+  app.post('/unsubscribe/*', { logSerializers }, async (request, reply) => {
+    const target = customerOf(request);
+    if (!target) return sendPage(reply, 400, invalidPage(brand));
+    try {
+      await opts.sink.recordCustomerEvent(target.customerId, {
+        type: 'opt-out',
+        channel: 'all',
+        scope: 'marketing',
+        source: 'email-unsubscribe',
+        // Same link, same event: a double click or a mail client's retry changes nothing.
+        eventId: `unsubscribe:${createHash('sha256').update(target.token, 'utf8').digest('hex')}`,
+        at: new Date(now()).toISOString(),
+      });
+    } catch (err) {
+      // A customer Aftercare no longer knows gets no more offers either: the same page, not an error.
+      if (!isNotFound(err)) {
+        request.log.error(
+          { error: { name: (err as Error)?.name, message: (err as Error)?.message } },
+          'unsubscribe failed',
+        );
+        return sendPage(reply, 500, errorPage(brand));
+      }
+    }
+    return sendPage(reply, 200, donePage(brand));
+  });
+}
+
+/**
+ * What of an error may be logged: its type, code and message with anything phone- or email-shaped masked
+ * (provider and sink errors sometimes quote contacts). Not `name`: the logger redacts that key as PII.
+ */
+export function describeError(err: unknown): { type: string; message: string; code?: unknown } {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const message = e.message.replace(/[^\s@]+@[^\s@]+/g, '[email]').replace(/\+?\d[\d\s().-]{5,}\d/g, '[number]');
+  const code = (err as { code?: unknown } | null)?.code;
+  return { type: e.name, message, ...(code !== undefined ? { code } : {}) };
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { status?: unknown; statusCode?: unknown } | null;
+  return typeof e === 'object' && e !== null && (e.status === 404 || e.statusCode === 404);
+}
+
+const PAGE_CSS = `  .bn { color: #57606a; }
+  button:focus-visible { outline: 3px solid #0b3d91; outline-offset: 2px; }`;
+
+function layout(title: string, body: string): string {
+  return pageShell('en', title, body, PAGE_CSS);
+}
+
+function confirmPage(brandName: string): string {
+  const brand = escapeHtml(brandName);
+  // No action attribute: the form posts to this very URL, token included.
+  return layout(
+    `Unsubscribe from ${brand} offers`,
+    `<h1>Stop offers from ${brand}?</h1>
+<p>You will no longer get offers and promotions. Updates about your orders will still reach you.</p>
+<p class="bn" lang="bn">আপনি আর অফার পাবেন না; অর্ডারের আপডেট আগের মতোই পাবেন।</p>
+<form method="post">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">Unsubscribe from offers · <span lang="bn">অফার পাওয়া বন্ধ করুন</span></button>
+</form>`,
+  );
+}
+
+function donePage(brandName: string): string {
+  const brand = escapeHtml(brandName);
+  return layout(
+    `Unsubscribed from ${brand} offers`,
+    `<h1>You are unsubscribed from offers</h1>
+<p>${brand} will send you no more offers. Order updates will still reach you.</p>
+<p class="bn" lang="bn">আপনি আর অফার পাবেন না; অর্ডারের আপডেট আগের মতোই পাবেন।</p>`,
+  );
+}
+
+function invalidPage(brandName: string): string {
+  const brand = escapeHtml(brandName);
+  return layout(
+    'This link is not valid any more',
+    `<h1>This link is not valid any more</h1>
+<p>It may have expired. To stop offers from ${brand}, use the unsubscribe link in a more recent email.</p>
+<p class="bn" lang="bn">এই লিংকটি আর কার্যকর নয়। নতুন কোনো ইমেইলের লিংক ব্যবহার করুন।</p>`,
+  );
+}
+
+function errorPage(brandName: string): string {
+  const brand = escapeHtml(brandName);
+  return layout(
+    'Please try again',
+    `<h1>Something went wrong</h1>
+<p>We could not unsubscribe you from ${brand} offers just now. Please try again in a few minutes.</p>
+<p class="bn" lang="bn">এই মুহূর্তে সম্ভব হয়নি। কয়েক মিনিট পরে আবার চেষ্টা করুন।</p>`,
+  );
+}

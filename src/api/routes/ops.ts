@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { StatsGateway } from '../../gateway/stats';
+
+/** For load balancers and dashboards: is Temporal reachable, and the follow-up counters. */
+export const opsRoutes: FastifyPluginAsyncZod<{ stats: StatsGateway; temporalHealth: () => Promise<void> }> = async (
+  app,
+  { stats, temporalHealth },
+) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['ops'],
+        security: [],
+        response: {
+          200: z.object({ status: z.literal('ok'), temporal: z.literal('ok') }),
+          503: z.object({ status: z.literal('degraded'), temporal: z.literal('unreachable') }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await temporalHealth();
+        return reply.status(200).send({ status: 'ok', temporal: 'ok' });
+      } catch {
+        return reply.status(503).send({ status: 'degraded', temporal: 'unreachable' });
+      }
+    },
+  );
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    // Counters come from the stats workflow, so they survive restarts (they never go down).
+    const view = await stats.get();
+    const lines = [
+      '# HELP aftercare_followups_total Follow-up events by kind: sent, answered (surveys), converted (offer/win-back orders, review clicks).',
+      '# TYPE aftercare_followups_total counter',
+      ...Object.entries(view.totals).flatMap(([kind, metrics]) =>
+        Object.entries(metrics).map(([event, n]) => `aftercare_followups_total{kind="${kind}",event="${event}"} ${n}`),
+      ),
+    ];
+    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+  });
+};

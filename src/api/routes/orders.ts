@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { OrderGateway } from '../../gateway/orders';
+import { errorBody } from '../../schemas/common';
+import { feedbackInputSchema, orderInputSchema, stageUpdateSchema } from '../../schemas/orders';
+import { feedbackResponse, journeyView, stageUpdateResponse, startOrderResponse } from '../../schemas/views';
+import { orderJourneyId } from '../../workflows/order/contract';
+import type { LinksFor } from './links';
+
+const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody };
+/** The OpenAPI tag, summary and path parameter every /orders/:orderId route shares. */
+const aboutOrder = (summary: string) => ({
+  tags: ['orders'],
+  summary,
+  params: z.object({ orderId: z.string().min(1).max(100) }),
+});
+
+/** The business's order routes: start a journey, move it, record an answer, read it. */
+export const orderRoutes: FastifyPluginAsyncZod<{ orders: OrderGateway; links: LinksFor }> = async (app, opts) => {
+  const { orders, links } = opts;
+
+  app.post(
+    '/orders',
+    {
+      schema: {
+        tags: ['orders'],
+        summary: 'Start the journey of a new order (idempotent per orderId)',
+        body: orderInputSchema,
+        response: { 200: startOrderResponse, 201: startOrderResponse, 401: errorBody, 409: errorBody, 422: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const result = await orders.start(request.body);
+      return reply.status(result.created ? 201 : 200).send({ ...result, links: links(result.workflowId) });
+    },
+  );
+
+  const stage = 'Move the order to a later stage, or send a "delayed" / "problem" notice';
+  app.post(
+    '/orders/:orderId/stage',
+    { schema: { ...aboutOrder(stage), body: stageUpdateSchema, response: { 200: stageUpdateResponse, ...errors } } },
+    async (request) => orders.advanceStage(request.params.orderId, request.body),
+  );
+
+  const feedback = "Record the customer's satisfaction answer collected by the business itself";
+  app.post(
+    '/orders/:orderId/feedback',
+    { schema: { ...aboutOrder(feedback), body: feedbackInputSchema, response: { 200: feedbackResponse, ...errors } } },
+    async (request) => orders.submitFeedback(request.params.orderId, request.body),
+  );
+
+  app.get(
+    '/orders/:orderId',
+    { schema: { ...aboutOrder("The order journey's state"), response: { 200: journeyView, ...errors } } },
+    async (request) => {
+      const state = await orders.get(request.params.orderId);
+      const workflowId = orderJourneyId(state.orderId);
+      return { ...state, workflowId, links: links(workflowId) };
+    },
+  );
+};

@@ -1,0 +1,91 @@
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { describeError } from '../../lib/redact';
+import { unsubscribeRoutes } from '../pages/unsubscribe';
+import type { InboundContext } from './context';
+import { resendWebhooks } from './resend';
+import type { CustomerEventSink } from './sink';
+import { telegramWebhooks, type TelegramWebhookOptions } from './telegram';
+import { twilioWebhooks } from './twilio';
+import { whatsappWebhooks } from './whatsapp';
+
+/**
+ * Inbound provider webhooks: SMS keywords and status callbacks (Twilio), email bounces and
+ * complaints (Resend), Telegram /start and /stop, WhatsApp messages and statuses. Each one checks
+ * the provider's signature (the check lives beside the vendor's adapter, in src/channels), finds
+ * the customer by a keyed hash of the contact, and hands their lifecycle an event whose id comes
+ * from the provider's own id, so a redelivered webhook changes nothing (the lifecycle drops
+ * replayed ids). A provider's routes exist only when it is configured.
+ */
+export interface WebhookOptions {
+  sink: CustomerEventSink;
+  /** AFTERCARE_SECRET: contact keys and tokens. */
+  secret: string;
+  /** The URL providers call us at, e.g. https://aftercare.example (Twilio signs the full URL). */
+  publicUrl: string;
+  /** Enables /webhooks/twilio/*. */
+  twilioAuthToken?: string;
+  /** Enables /webhooks/resend (whsec_…). */
+  resendWebhookSecret?: string;
+  /** Enables /webhooks/telegram. */
+  telegram?: TelegramWebhookOptions;
+  /** Enables /webhooks/whatsapp. */
+  whatsapp?: { appSecret: string; verifyToken: string };
+  now?: () => number;
+}
+
+export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions): Promise<void> {
+  if (!opts.secret) throw new Error('webhookRoutes: secret is required');
+  const now = opts.now ?? Date.now;
+  const ctx: InboundContext = {
+    sink: opts.sink,
+    secret: opts.secret,
+    publicUrl: opts.publicUrl.replace(/\/+$/, ''),
+    now,
+    at: () => new Date(now()).toISOString(),
+    routeOpts: {
+      logSerializers: {
+        req: (req: FastifyRequest) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
+      },
+    },
+  };
+
+  // Signatures cover the bytes as sent, so bodies stay raw in this scope; handlers parse after verifying.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  // Scoped to the webhooks: a sink outage becomes a 5xx the provider retries, logged without the payload.
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(err.statusCode).send({ error: { code: err.code ?? 'bad_request', message: err.message } });
+    }
+    request.log.error({ error: describeError(err) }, 'webhook failed');
+    return reply
+      .status(500)
+      .send({ error: { code: 'internal', message: 'internal error; see the server log for request ' + request.id } });
+  });
+
+  if (opts.twilioAuthToken) twilioWebhooks(app, ctx, opts.twilioAuthToken);
+  if (opts.resendWebhookSecret) resendWebhooks(app, ctx, opts.resendWebhookSecret);
+  if (opts.telegram) telegramWebhooks(app, ctx, opts.telegram);
+  if (opts.whatsapp) whatsappWebhooks(app, ctx, opts.whatsapp);
+}
+
+/**
+ * Registers the webhooks and the unsubscribe pages, each in its own encapsulated scope, so their
+ * raw-body and form parsers (and error handlers) never reach the /v1 routes.
+ */
+export async function registerInboundRoutes(
+  app: FastifyInstance,
+  opts: WebhookOptions & { brandName: string },
+): Promise<void> {
+  const { brandName, ...webhookOpts } = opts;
+  await app.register(webhookRoutes, webhookOpts);
+  await app.register(unsubscribeRoutes, {
+    sink: opts.sink,
+    secret: opts.secret,
+    brandName,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+}

@@ -1,0 +1,117 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { TelegramError } from 'telegraf';
+import type { UserFromGetMe } from 'telegraf/types';
+import { createTelegramBot, handleTelegramUpdate, verifySecretToken } from '../../channels/telegram/telegraf/bot';
+import { contactKey } from '../../channels/contact-keys';
+import { parseJson } from '../../lib/http';
+import { describeError } from '../../lib/redact';
+import { verifyShortToken } from '../../lib/tokens';
+import type { CustomerEvent } from '../../workflows/customer/contract';
+import { badRequest, headerOf, type InboundContext, rawOf } from './context';
+import { recordForContact } from './sink';
+
+export interface TelegramWebhookOptions {
+  botToken: string;
+  apiRoot?: string;
+  webhookSecret: string;
+  botInfo?: UserFromGetMe;
+}
+
+const CONNECTED = "You're connected: order updates will arrive here. Send /stop to stop.";
+const EXPIRED = 'This link has expired. Ask for a new one.';
+const STOPPED = 'You will get no more messages here. Send /start to resume.';
+const NOT_LINKED = 'To get order updates here, open the Telegram link from your order confirmation.';
+
+/** Bot updates: /start (with a deep-link token: link the chat; bare: resubscribe), /stop and blocks. */
+export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: TelegramWebhookOptions): void {
+  if (!tg.webhookSecret) throw new Error('webhookRoutes: telegram.webhookSecret is required');
+  const { sink, secret } = ctx;
+  // The bot is shared; the update being handled travels with the async context.
+  const current = new AsyncLocalStorage<{ request: FastifyRequest; updateId: number }>();
+  const context = () => {
+    const store = current.getStore();
+    if (!store) throw new Error('telegram handler ran outside a webhook request');
+    return store;
+  };
+  const optIn = (eventId: string): CustomerEvent => ({
+    type: 'opt-in',
+    channel: 'telegram',
+    scope: 'all',
+    source: 'telegram',
+    eventId,
+    at: ctx.at(),
+  });
+
+  const bot = createTelegramBot({
+    botToken: tg.botToken,
+    apiRoot: tg.apiRoot,
+    botInfo: tg.botInfo,
+    async onStart({ chatId, payload }) {
+      const { request, updateId } = context();
+      const eventId = `telegram:${updateId}`;
+      if (payload === undefined) {
+        // A bare /start from a linked chat: resubscribe after /stop.
+        const ok = await recordForContact(sink, request, contactKey(secret, 'telegram', chatId), [optIn(eventId)]);
+        return ok ? CONNECTED : NOT_LINKED;
+      }
+      const link = verifyShortToken(secret, 'telegram-link', payload, ctx.now());
+      if (!link.ok) return EXPIRED;
+      const linked: CustomerEvent = {
+        type: 'telegram-linked',
+        chatId,
+        linkToken: payload,
+        contactKey: contactKey(secret, 'telegram', chatId),
+        source: 'telegram',
+        eventId: `${eventId}:linked`,
+        at: ctx.at(),
+      };
+      // A /start after /stop re-subscribes, so linking also opts in.
+      const ok = await recordForContact(sink, request, contactKey(secret, 'telegram-link', link.id), [
+        linked,
+        optIn(`${eventId}:opt-in`),
+      ]);
+      return ok ? CONNECTED : EXPIRED;
+    },
+    async onStop(chatId) {
+      const { request, updateId } = context();
+      await recordForContact(sink, request, contactKey(secret, 'telegram', chatId), [
+        {
+          type: 'opt-out',
+          channel: 'telegram',
+          scope: 'all',
+          source: 'telegram',
+          eventId: `telegram:${updateId}`,
+          at: ctx.at(),
+        },
+      ]);
+      return STOPPED;
+    },
+  });
+
+  app.post('/webhooks/telegram', ctx.routeOpts, async (request, reply) => {
+    if (!verifySecretToken(headerOf(request, 'x-telegram-bot-api-secret-token'), tg.webhookSecret)) {
+      return reply
+        .status(403)
+        .send({ error: { code: 'forbidden', message: 'missing or invalid X-Telegram-Bot-Api-Secret-Token' } });
+    }
+    const update = parseJson(rawOf(request.body));
+    const updateId = (update as { update_id?: unknown } | undefined)?.update_id;
+    if (typeof updateId !== 'number') return reply.status(400).send(badRequest('not a Telegram update'));
+    try {
+      await current.run({ request, updateId }, () => handleTelegramUpdate(bot, update));
+    } catch (err) {
+      // The events are recorded before the reply; a reply Telegram refuses (bot blocked, chat gone) won't
+      // succeed on redelivery either. Anything else (sink, getMe, 429, 5xx) is retried by Telegram.
+      const refused =
+        err instanceof TelegramError &&
+        (err.on as { method?: unknown }).method === 'sendMessage' &&
+        err.code >= 400 &&
+        err.code < 500 &&
+        err.code !== 429;
+      if (!refused) throw err;
+      request.log.warn({ error: describeError(err) }, 'telegram reply refused');
+    }
+    return { ok: true };
+  });
+}

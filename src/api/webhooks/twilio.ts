@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { keywordOf, OPT_OUT_KEYWORDS, SMS_OPT_IN_KEYWORDS } from '../../channels/keywords';
+import { first, problemOfStatus, verifyTwilioRequest } from '../../channels/sms/twilio/webhook';
+import { contactKey } from '../../channels/contact-keys';
+import type { CustomerEvent } from '../../workflows/customer/contract';
+import { type InboundContext, headerOf, unauthorized } from './context';
+import { recordForContact } from './sink';
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+/** Incoming SMS (STOP / START / anything else) and status callbacks (undelivered, failed). */
+export function twilioWebhooks(app: FastifyInstance, ctx: InboundContext, authToken: string): void {
+  const { sink, secret, routeOpts } = ctx;
+  // Twilio signs the full URL it called: our public URL and the path.
+  const verified = (request: FastifyRequest) =>
+    verifyTwilioRequest(authToken, ctx.publicUrl + request.url, request.body, headerOf(request, 'x-twilio-signature'));
+  // Empty TwiML: Twilio sends its own STOP/START confirmations.
+  const twiml = (reply: FastifyReply) => reply.status(200).type('text/xml').send(EMPTY_TWIML);
+
+  app.post('/webhooks/twilio/inbound', routeOpts, async (request, reply) => {
+    const params = verified(request);
+    if (!params) return unauthorized(reply, 'missing or invalid X-Twilio-Signature');
+    const sid = first(params, 'MessageSid');
+    const from = first(params, 'From');
+    if (!sid || !from) return twiml(reply);
+    const base = { source: 'sms', eventId: `twilio:${sid}`, at: ctx.at() };
+    const word = keywordOf(first(params, 'Body'));
+    const event: CustomerEvent =
+      word && OPT_OUT_KEYWORDS.has(word)
+        ? { type: 'opt-out', channel: 'sms', scope: 'all', ...base }
+        : word && SMS_OPT_IN_KEYWORDS.has(word)
+          ? { type: 'opt-in', channel: 'sms', scope: 'all', ...base }
+          : { type: 'inbound', channel: 'sms', ...base };
+    await recordForContact(sink, request, contactKey(secret, 'sms', from), [event]);
+    return twiml(reply);
+  });
+
+  app.post('/webhooks/twilio/status', routeOpts, async (request, reply) => {
+    const params = verified(request);
+    if (!params) return unauthorized(reply, 'missing or invalid X-Twilio-Signature');
+    const sid = first(params, 'MessageSid');
+    const status = first(params, 'MessageStatus');
+    const to = first(params, 'To');
+    if (!sid || !to || (status !== 'undelivered' && status !== 'failed')) return twiml(reply);
+    const code = Number(first(params, 'ErrorCode'));
+    await recordForContact(sink, request, contactKey(secret, 'sms', to), [
+      {
+        type: 'delivery-problem',
+        channel: 'sms',
+        problem: problemOfStatus(Number.isInteger(code) && code > 0 ? code : undefined),
+        // Source 'sms' like STOP, so a later START undoes a 21610 opt-out too.
+        source: 'sms',
+        eventId: `twilio-status:${sid}:${status}`,
+        at: ctx.at(),
+      },
+    ]);
+    return twiml(reply);
+  });
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import { keywordOf, OPT_OUT_KEYWORDS, WHATSAPP_OPT_IN_KEYWORDS } from '../../channels/keywords';
+import {
+  parseWebhookPayload,
+  problemOfFailedStatus,
+  verifySignature256,
+  verifyWebhookChallenge,
+} from '../../channels/whatsapp/cloud-api/webhook';
+import { contactKey } from '../../channels/contact-keys';
+import { parseJson } from '../../lib/http';
+import type { CustomerEvent } from '../../workflows/customer/contract';
+import { badRequest, headerOf, type InboundContext, rawOf, unauthorized } from './context';
+import { recordForContact } from './sink';
+
+/** The subscription handshake, and messages (opening the 24-hour window; STOP / START) and failed statuses. */
+export function whatsappWebhooks(
+  app: FastifyInstance,
+  ctx: InboundContext,
+  wa: { appSecret: string; verifyToken: string },
+): void {
+  app.get('/webhooks/whatsapp', ctx.routeOpts, async (request, reply) => {
+    const challenge = verifyWebhookChallenge(request.query as Record<string, unknown>, wa.verifyToken);
+    if (challenge === undefined) {
+      return reply.status(403).send({ error: { code: 'forbidden', message: 'verify token does not match' } });
+    }
+    return reply
+      .status(200)
+      .type('text/plain; charset=utf-8')
+      .header('x-content-type-options', 'nosniff')
+      .send(challenge);
+  });
+
+  app.post('/webhooks/whatsapp', ctx.routeOpts, async (request, reply) => {
+    const raw = rawOf(request.body);
+    if (!verifySignature256(raw, headerOf(request, 'x-hub-signature-256'), wa.appSecret)) {
+      return unauthorized(reply, 'missing or invalid X-Hub-Signature-256');
+    }
+    const body = parseJson(raw);
+    if (body === undefined) return reply.status(400).send(badRequest('body is not JSON'));
+    let events;
+    try {
+      events = parseWebhookPayload(body);
+    } catch {
+      // Signed by Meta but another object type (page, instagram…): nothing for us, and no redelivery.
+      return { ok: true };
+    }
+    for (const e of events) {
+      if (e.type === 'message') {
+        const base = { source: 'whatsapp', at: ctx.at() };
+        // Any message opens the 24-hour window.
+        const list: CustomerEvent[] = [{ type: 'inbound', channel: 'whatsapp', eventId: `whatsapp:${e.id}`, ...base }];
+        const word = keywordOf(e.text);
+        if (word && OPT_OUT_KEYWORDS.has(word)) {
+          list.push({
+            type: 'opt-out',
+            channel: 'whatsapp',
+            scope: 'all',
+            eventId: `whatsapp:${e.id}:opt-out`,
+            ...base,
+          });
+        } else if (word && WHATSAPP_OPT_IN_KEYWORDS.has(word)) {
+          list.push({ type: 'opt-in', channel: 'whatsapp', scope: 'all', eventId: `whatsapp:${e.id}:opt-in`, ...base });
+        }
+        await recordForContact(ctx.sink, request, contactKey(ctx.secret, 'whatsapp', `+${e.from}`), list);
+      } else if (e.status === 'failed') {
+        await recordForContact(ctx.sink, request, contactKey(ctx.secret, 'whatsapp', `+${e.recipientId}`), [
+          {
+            type: 'delivery-problem',
+            channel: 'whatsapp',
+            problem: problemOfFailedStatus(e),
+            source: 'whatsapp',
+            eventId: `whatsapp:${e.id}:${e.status}`,
+            at: ctx.at(),
+          },
+        ]);
+      }
+    }
+    return { ok: true };
+  });
+}

@@ -1,0 +1,92 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { NotFoundError } from '../errors';
+import type { Consent } from '../schemas/customers';
+import {
+  CUSTOMER_SA,
+  customerEventSignal,
+  customerLifecycleId,
+  getCustomerQuery,
+  updateCustomerUpdate,
+  type CustomerEvent,
+  type CustomerLifecycleState,
+  type CustomerPatch,
+} from '../workflows/customer/contract';
+
+/**
+ * What inbound webhooks and the consent API need from Aftercare: find the customer a contact
+ * belongs to (by its keyed hash, see src/lib/contact-keys.ts) and hand their lifecycle an event.
+ * CustomerGateway implements it against Temporal; tests may record calls instead.
+ */
+export interface CustomerEventSink {
+  /** The customer id whose lifecycle carries this contact key, if any. */
+  findCustomerByContactKey(key: string): Promise<string | undefined>;
+  /** Delivers the event to the customer's lifecycle (which ignores replayed event ids). */
+  recordCustomerEvent(customerId: string, event: CustomerEvent): Promise<void>;
+}
+
+/** The customers' lifecycles in Temporal, for validated input; unknown customers are 404s. */
+export class CustomerGateway implements CustomerEventSink {
+  constructor(
+    private readonly client: Client,
+    private readonly now: () => Date,
+  ) {}
+
+  private handle(customerId: string) {
+    return this.client.workflow.getHandle(customerLifecycleId(customerId));
+  }
+
+  async get(customerId: string): Promise<CustomerLifecycleState> {
+    try {
+      return await this.handle(customerId).query(getCustomerQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
+      throw err;
+    }
+  }
+
+  /** Notes and preferences the business keeps about a customer. */
+  async update(customerId: string, patch: CustomerPatch): Promise<CustomerLifecycleState> {
+    try {
+      return await this.handle(customerId).executeUpdate(updateCustomerUpdate, { args: [patch] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new NotFoundError(`no customer "${customerId}" with an order yet`);
+      throw err;
+    }
+  }
+
+  /** The business records consent given or withdrawn (e.g. at the counter, by phone). */
+  async setConsent(customerId: string, consent: Consent): Promise<CustomerLifecycleState> {
+    const at = this.now().toISOString();
+    await this.recordCustomerEvent(customerId, {
+      type: consent.granted ? 'opt-in' : 'opt-out',
+      channel: consent.channel,
+      scope: consent.purpose === 'marketing' ? 'marketing' : 'all',
+      source: consent.source ?? 'api',
+      eventId: consent.eventId ?? `api-${customerId}-${at}-${consent.purpose}-${consent.channel}-${consent.granted}`,
+      at,
+    });
+    return this.get(customerId);
+  }
+
+  /** Finds the customer whose lifecycle carries this contact key (webhooks name contacts, not customers). */
+  async findCustomerByContactKey(key: string): Promise<string | undefined> {
+    const query = `${CUSTOMER_SA.contactKeys.name} = "${key.replace(/[^A-Za-z0-9_-]/g, '')}" AND WorkflowType = "customerLifecycle" AND ExecutionStatus = "Running"`;
+    for await (const wf of this.client.workflow.list({ query, pageSize: 1 })) {
+      const id = wf.typedSearchAttributes.get(CUSTOMER_SA.customerId);
+      if (id) return id;
+    }
+    return undefined;
+  }
+
+  /** Hands a consent or delivery event to the customer's lifecycle; replayed event ids change nothing. */
+  async recordCustomerEvent(customerId: string, event: CustomerEvent): Promise<void> {
+    try {
+      await this.handle(customerId).signal(customerEventSignal, event);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
+      throw err;
+    }
+  }
+}

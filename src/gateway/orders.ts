@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { recordStatWith } from '../activities/stats';
+import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
+import { formatMinor } from '../lib/money';
+import type { Playbook } from '../playbook/schema';
+import { CUSTOMER_SA } from '../workflows/customer/contract';
+import {
+  advanceStageUpdate,
+  getJourneyQuery,
+  JourneyErrorType,
+  ORDER_JOURNEY,
+  ORDER_SA,
+  orderJourneyId,
+  reviewClickedSignal,
+  submitFeedbackUpdate,
+  type FeedbackInput,
+  type Order,
+  type OrderJourneyState,
+  type OrderJourneyWorkflow,
+  type StageUpdate,
+  type StageUpdateResult,
+} from '../workflows/order/contract';
+
+export interface StartResult {
+  orderId: string;
+  workflowId: string;
+  /** False when the order already had a journey: the same journey is returned, none is started. */
+  created: boolean;
+}
+
+/**
+ * The order journeys in Temporal, for validated input: starts, stage updates, answers and reads,
+ * with Temporal's errors turned into Aftercare's (404, 409, 422).
+ */
+export class OrderGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly playbook: Playbook,
+    private readonly taskQueue: string,
+    private readonly now: () => Date,
+  ) {}
+
+  /** Starts the order's journey, or returns the existing one for a repeated request. */
+  async start(order: Order): Promise<StartResult> {
+    const workflowId = orderJourneyId(order.orderId);
+    const orderHash = hashOrder(order);
+    try {
+      await this.client.workflow.start<OrderJourneyWorkflow>(ORDER_JOURNEY, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [{ order, playbook: this.playbook, receivedAt: this.now().toISOString() }],
+        // One journey per order, ever: a finished order is not started again either.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: 'FAIL',
+        typedSearchAttributes: [
+          { key: ORDER_SA.orderId, value: order.orderId },
+          { key: CUSTOMER_SA.customerId, value: order.customer.id },
+          { key: ORDER_SA.stage, value: this.playbook.stages[0]!.id },
+        ],
+        memo: { orderHash },
+        staticSummary: `Order ${order.orderId} for customer ${order.customer.id}`,
+        staticDetails: `${order.items.length} item(s), total ${formatMinor(order.totalMinor, order.currency)}; stages: ${this.playbook.stages.map((s) => s.id).join(' → ')}`,
+      });
+      return { orderId: order.orderId, workflowId, created: true };
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const existing = await this.client.workflow.getHandle(workflowId).describe();
+      if (existing.memo?.orderHash !== orderHash) {
+        throw new ConflictError(
+          `order ${order.orderId} already has a journey, started with different content; use a new orderId or send stage updates`,
+          'order_exists_with_different_content',
+        );
+      }
+      return { orderId: order.orderId, workflowId, created: false };
+    }
+  }
+
+  /** Moves an order to a later stage, or sends a delay/problem notice (stage "delayed" / "problem"). */
+  async advanceStage(orderId: string, update: StageUpdate): Promise<StageUpdateResult> {
+    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    try {
+      return await handle.executeUpdate(advanceStageUpdate, { args: [update] });
+    } catch (err) {
+      const type = updateFailureType(err);
+      if (type === JourneyErrorType.unknownStage) throw new UnprocessableError(messageOf(err), 'unknown_stage');
+      if (type === JourneyErrorType.stageOutOfOrder) throw new ConflictError(messageOf(err), 'stage_out_of_order');
+      if (type === JourneyErrorType.journeyCompleted) throw new ConflictError(messageOf(err), 'journey_completed');
+      if (err instanceof WorkflowNotFoundError) throw await this.notFoundOrClosed(orderId);
+      throw err;
+    }
+  }
+
+  async get(orderId: string): Promise<OrderJourneyState> {
+    try {
+      return await this.client.workflow.getHandle(orderJourneyId(orderId)).query(getJourneyQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no order "${orderId}"`);
+      throw err;
+    }
+  }
+
+  /** Records the customer's satisfaction answer (survey page, or the business's own channel). */
+  async submitFeedback(orderId: string, feedback: FeedbackInput): Promise<{ accepted: true; replaced: boolean }> {
+    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    try {
+      return await handle.executeUpdate(submitFeedbackUpdate, { args: [feedback] });
+    } catch (err) {
+      if (updateFailureType(err) === JourneyErrorType.feedbackClosed) {
+        throw new ConflictError(messageOf(err), 'feedback_closed');
+      }
+      if (err instanceof WorkflowNotFoundError) {
+        const e = await this.notFoundOrClosed(orderId);
+        throw e instanceof ConflictError
+          ? new ConflictError(`order ${orderId}'s journey has ended; it takes no more answers`, 'feedback_closed')
+          : e;
+      }
+      throw err;
+    }
+  }
+
+  /** Counts a click on a review link sent for this order. */
+  async recordReviewClick(orderId: string, eventId: string): Promise<void> {
+    await recordStatWith(this.client, this.taskQueue, {
+      kind: 'review_request',
+      metric: 'converted',
+      eventId: `review-click:${orderId}`,
+      at: this.now().toISOString(),
+    });
+    try {
+      await this.client.workflow
+        .getHandle(orderJourneyId(orderId))
+        .signal(reviewClickedSignal, { eventId, at: this.now().toISOString() });
+    } catch (err) {
+      // A click after the journey ended is still a click the customer made: the redirect must work.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+
+  /** An update to a closed workflow also reports "not found": tell the two apart for the caller. */
+  private async notFoundOrClosed(orderId: string): Promise<Error> {
+    try {
+      const d = await this.client.workflow.getHandle(orderJourneyId(orderId)).describe();
+      return new ConflictError(
+        `order ${orderId}'s journey has ended (${d.status.name}); it accepts no more stage events`,
+        'journey_completed',
+      );
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return new NotFoundError(`no order "${orderId}"`);
+      throw err;
+    }
+  }
+}
+
+/** The error type a workflow's update validator rejected with, if that is what happened. */
+function updateFailureType(err: unknown): string | undefined {
+  return err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure
+    ? (err.cause.type ?? undefined)
+    : undefined;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof WorkflowUpdateFailedError && err.cause ? err.cause.message : String(err);
+}
+
+/** Canonical hash of an order, to tell a repeated request from a different order with the same id. */
+export function hashOrder(order: Order): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([, x]) => x !== undefined)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(order)))
+    .digest('hex');
+}

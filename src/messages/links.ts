@@ -1,0 +1,114 @@
+/**
+ * The links messages carry, in one place: what each signed token holds, minted by the send activity
+ * and read back by the pages they lead to (survey, review redirect, unsubscribe) and by the Telegram
+ * bot (deep links). Tokens are signed and expiring (src/lib/tokens.ts): what a link is about comes only
+ * from its signature, never from the request.
+ */
+import type { Channel } from '../channels/types';
+import { telegramDeepLink } from '../channels/telegram/deep-link';
+import { telegramLinkId } from '../channels/contact-keys';
+import { signShortToken, signToken, verifyToken, type TokenFailureReason } from '../lib/tokens';
+
+const base = (publicUrl: string) => publicUrl.replace(/\/+$/, '');
+
+/** The unsubscribe page (and RFC 8058 one-click POST) for one customer and channel. */
+export function unsubscribeLink(
+  publicUrl: string,
+  secret: string,
+  p: { customerId: string; channel: Channel; expiresAt: number },
+): string {
+  const token = signToken(secret, 'unsubscribe', { c: p.customerId, ch: p.channel }, { expiresAt: p.expiresAt });
+  return `${base(publicUrl)}/unsubscribe/${token}`;
+}
+
+/** The link to the customer's rating page, for survey and survey_reminder messages. */
+export function surveyLink(
+  publicUrl: string,
+  secret: string,
+  p: { orderId: string; locale: string; expiresAt: number },
+): string {
+  const token = signToken(secret, 'survey', { o: p.orderId, l: p.locale }, { expiresAt: p.expiresAt });
+  return `${base(publicUrl)}/survey/${token}`;
+}
+
+/** The counted redirect to the business's review page, for review_request messages. */
+export function reviewLink(
+  publicUrl: string,
+  secret: string,
+  p: { orderId: string; reviewUrl: string; messageKey: string; expiresAt: number },
+): string {
+  // The redirect refuses anything but http(s); fail at send time rather than mail a link that cannot work.
+  if (!safeHttpUrl(p.reviewUrl)) throw new Error('reviewLink: reviewUrl must be an http(s) URL');
+  const token = signToken(
+    secret,
+    'review-click',
+    { o: p.orderId, u: p.reviewUrl, k: p.messageKey },
+    { expiresAt: p.expiresAt },
+  );
+  return `${base(publicUrl)}/r/${token}`;
+}
+
+/** "Get updates on Telegram": a deep link whose short token names the customer (by a keyed id, not their id). */
+export function telegramLink(botUsername: string, secret: string, p: { customerId: string; expiresAt: number }) {
+  const token = signShortToken(secret, 'telegram-link', telegramLinkId(secret, p.customerId), p.expiresAt);
+  return telegramDeepLink(botUsername, token);
+}
+
+export type LinkCheck<T> = { ok: true; token: string; value: T } | { ok: false; reason: TokenFailureReason | 'empty' };
+
+/** The customer an unsubscribe link was minted for. */
+export function readUnsubscribeLink(secret: string, token: string, nowMs: number): LinkCheck<{ customerId: string }> {
+  const verified = verifyToken(secret, 'unsubscribe', token, nowMs);
+  if (!verified.ok) return verified;
+  const customerId = verified.payload.c;
+  return typeof customerId === 'string' && customerId !== ''
+    ? { ok: true, token, value: { customerId } }
+    : { ok: false, reason: 'empty' };
+}
+
+/** The order and language of a survey link; the first name too, when the link carries one. */
+export function readSurveyLink(
+  secret: string,
+  token: string,
+  nowMs: number,
+): LinkCheck<{ orderId: string; locale: string | undefined; name: string }> {
+  const verified = verifyToken(secret, 'survey', token, nowMs);
+  if (!verified.ok) return verified;
+  const { o, l, n } = verified.payload;
+  if (typeof o !== 'string' || o === '') return { ok: false, reason: 'empty' };
+  return {
+    ok: true,
+    token,
+    value: {
+      orderId: o,
+      locale: typeof l === 'string' && l !== '' ? l : undefined,
+      name: typeof n === 'string' ? n.trim().slice(0, 60) : '',
+    },
+  };
+}
+
+/** The order and the business's review page behind a review link. */
+export function readReviewLink(
+  secret: string,
+  token: string,
+  nowMs: number,
+): LinkCheck<{ orderId: string; target: string }> {
+  const verified = verifyToken(secret, 'review-click', token, nowMs);
+  if (!verified.ok) return verified;
+  const orderId = verified.payload.o;
+  const target = safeHttpUrl(verified.payload.u);
+  return typeof orderId === 'string' && orderId !== '' && target
+    ? { ok: true, token, value: { orderId, target } }
+    : { ok: false, reason: 'empty' };
+}
+
+/** The URL, normalized, when it is an absolute http(s) URL; undefined for anything else (javascript:, data:, …). */
+export function safeHttpUrl(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,92 @@
+/** Request schemas of the order routes: validated once, at the edge; workflows get the output. */
+import { z } from 'zod';
+import { CHANNELS } from '../channels/types';
+import { toMinorUnits } from '../lib/money';
+import { ISSUE_KINDS } from '../playbook/schema';
+import type { FeedbackInput, Order, StageUpdate } from '../workflows/order/contract';
+import { businessKey, currencyCode, e164, localeTag, money, timeZone } from './common';
+
+export const customerInputSchema = z
+  .object({
+    id: businessKey,
+    name: z.string().trim().min(1).max(200),
+    email: z.email('must be a valid email address').max(254).optional(),
+    phone: e164.optional(),
+    telegramChatId: z
+      .union([z.string().regex(/^-?\d{1,20}$/, 'must be a numeric Telegram chat id'), z.number().int()])
+      .transform(String)
+      .optional(),
+    locale: localeTag.optional(),
+    timeZone: timeZone.optional(),
+    /** The customer's own channel order; overrides the playbook's. */
+    preferredChannels: z.array(z.enum(CHANNELS)).min(1).max(4).optional(),
+    /** Explicit marketing consent given at checkout (needed where the playbook requires opt-in). */
+    marketingConsent: z.boolean().optional(),
+  })
+  .refine((c) => c.email !== undefined || c.phone !== undefined || c.telegramChatId !== undefined, {
+    message: 'give at least one contact: email, phone or telegramChatId',
+  });
+
+export const orderItemSchema = z.object({
+  sku: z.string().trim().min(1).max(100),
+  name: z.string().trim().min(1).max(300),
+  quantity: z.number().int().min(1).max(1_000_000),
+  unitPrice: money,
+  warrantyMonths: z.number().int().min(1).max(600).optional(),
+});
+
+export const orderInputSchema = z
+  .object({
+    orderId: businessKey,
+    customer: customerInputSchema,
+    items: z.array(orderItemSchema).min(1, 'an order needs at least one item').max(500),
+    currency: currencyCode,
+    total: money,
+    placedAt: z.iso.datetime({ offset: true }).optional(),
+    /** A personal offer or win-back code the customer used: attributes this order to that follow-up. */
+    promoCode: z.string().trim().min(1).max(40).optional(),
+  })
+  .transform((o, ctx) => {
+    const totalMinor = toMinorUnits(o.total, o.currency);
+    if (totalMinor === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['total'], message: `has more decimals than ${o.currency} allows` });
+    }
+    const items = o.items.map((item, i) => {
+      const unitPriceMinor = toMinorUnits(item.unitPrice, o.currency);
+      if (unitPriceMinor === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'unitPrice'],
+          message: `has more decimals than ${o.currency} allows`,
+        });
+      }
+      return { ...item, unitPriceMinor: unitPriceMinor ?? 0 };
+    });
+    const { total: _total, ...rest } = o;
+    return { ...rest, items, totalMinor: totalMinor ?? 0 };
+  }) satisfies z.ZodType<Order>;
+
+export type OrderInput = z.input<typeof orderInputSchema>;
+
+export const stageUpdateSchema = z
+  .object({
+    stage: z.string().min(1).max(40),
+    note: z.string().trim().min(1).max(1000).optional(),
+    reason: z.string().trim().min(1).max(1000).optional(),
+    eta: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine(
+    (u) => !(ISSUE_KINDS as readonly string[]).includes(u.stage) || u.reason !== undefined || u.note !== undefined,
+    {
+      path: ['reason'],
+      message: 'a "delayed" or "problem" notice needs a reason the customer can read',
+    },
+  ) satisfies z.ZodType<StageUpdate>;
+export type StageUpdateInput = z.input<typeof stageUpdateSchema>;
+
+export const feedbackInputSchema = z.object({
+  rating: z.number().int().min(1, 'rate from 1 to 5').max(5, 'rate from 1 to 5'),
+  comment: z.string().trim().max(2000).optional(),
+  /** Where the answer came from: the survey page, or the business's own channel. */
+  source: z.string().trim().min(1).max(100).optional(),
+}) satisfies z.ZodType<FeedbackInput>;

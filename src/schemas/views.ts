@@ -1,0 +1,219 @@
+/**
+ * Response schemas of the /v1 routes: what callers get back, documented in the OpenAPI spec and
+ * checked on the way out. Each one is pinned to the contract type it shows (`exactly`), so a field
+ * added to a workflow's state without its schema fails to compile instead of vanishing from responses.
+ */
+import { z } from 'zod';
+import { CHANNELS } from '../channels/types';
+import { MESSAGE_KINDS } from '../messages/kinds';
+import type { Playbook } from '../playbook/schema';
+import { ISSUE_KINDS } from '../playbook/schema';
+import type { CustomerLifecycleState } from '../workflows/customer/contract';
+import type { MessageRecord, SendPermit } from '../workflows/delivery/contract';
+import type { OrderJourneyState, StageUpdateResult } from '../workflows/order/contract';
+import { STAT_METRICS, type StatMetric } from '../workflows/stats/contract';
+
+/** Compile-time check that a schema's output is exactly the contract type, optional fields included. */
+type Flat<T> = T extends (infer U)[] ? Flat<U>[] : T extends object ? { [K in keyof T]: Flat<T[K]> } : T;
+type Exactly<A, B> = (<T>() => T extends Flat<A> ? 1 : 2) extends <T>() => T extends Flat<B> ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+
+const channel = z.enum(CHANNELS);
+const iso = z.string();
+
+export const links = z.record(z.string(), z.string()).describe('Where to look: the journey in the Temporal UI');
+
+export const startOrderResponse = z.object({
+  orderId: z.string(),
+  workflowId: z.string(),
+  /** False when the order already had a journey: the same journey is returned, none is started. */
+  created: z.boolean(),
+  links,
+});
+
+export const stageUpdateResponse = z.object({
+  stage: z.string(),
+  status: z.enum(['active', 'completed']),
+  messageKey: z.string().optional(),
+});
+export type _StageUpdateIsExact = Assert<Exactly<z.output<typeof stageUpdateResponse>, StageUpdateResult>>;
+
+export const feedbackResponse = z.object({ accepted: z.literal(true), replaced: z.boolean() });
+
+const messageRecord = z.object({
+  key: z.string(),
+  kind: z.enum(MESSAGE_KINDS),
+  purpose: z.enum(['transactional', 'marketing']),
+  status: z.enum(['pending', 'waiting', 'sent', 'failed', 'skipped']),
+  reason: z.string().optional(),
+  channel: channel.optional(),
+  attempts: z.array(
+    z.object({
+      channel,
+      outcome: z.enum(['sent', 'failed']),
+      providerMessageId: z.string().optional(),
+      provider: z.string().optional(),
+      error: z.string().optional(),
+      at: iso,
+    }),
+  ),
+  queuedAt: iso,
+});
+export type _MessageRecordIsExact = Assert<Exactly<z.output<typeof messageRecord>, MessageRecord>>;
+
+const journeyState = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  status: z.enum(['active', 'completed']),
+  stage: z.string(),
+  stages: z.array(z.string()),
+  events: z.array(
+    z.union([
+      z.object({
+        type: z.literal('stage'),
+        stage: z.string(),
+        note: z.string().optional(),
+        eta: iso.optional(),
+        at: iso,
+      }),
+      z.object({ type: z.enum(ISSUE_KINDS), reason: z.string(), eta: iso.optional(), at: iso }),
+    ]),
+  ),
+  messages: z.array(messageRecord),
+  next: z.object({ what: z.string(), until: iso.optional() }).nullable(),
+  offer: z.object({ code: z.string(), discountPercent: z.number(), expiresAt: iso }).optional(),
+  feedback: z
+    .object({ rating: z.number(), comment: z.string().optional(), source: z.string().optional(), at: iso })
+    .optional(),
+  followUps: z.array(
+    z.object({
+      key: z.string(),
+      what: z.string(),
+      at: iso,
+      status: z.enum(['scheduled', 'done', 'answered', 'no-answer']),
+      doneAt: iso.optional(),
+    }),
+  ),
+  operatorAlerts: z.array(
+    z.object({ channel: z.enum(['email', 'telegram']), outcome: z.enum(['sent', 'failed']), at: iso }),
+  ),
+  reviewClicks: z.array(z.object({ eventId: z.string(), at: iso })),
+  referralCode: z.string().optional(),
+  completedAt: iso.optional(),
+});
+export type _JourneyStateIsExact = Assert<Exactly<z.output<typeof journeyState>, OrderJourneyState>>;
+
+export const journeyView = journeyState.extend({ workflowId: z.string(), links });
+
+const mark = z.object({ reason: z.string(), source: z.string(), at: iso });
+const consentState = z.object({
+  marketing: z.object({
+    granted: z.boolean().nullable(),
+    source: z.string().optional(),
+    at: iso.optional(),
+    previous: z.boolean().nullable().optional(),
+  }),
+  channels: z.partialRecord(
+    channel,
+    z.object({ blocked: mark.optional(), marketingSuppressed: mark.optional(), lastProblem: mark.optional() }),
+  ),
+  lastInboundAt: z.partialRecord(channel, iso),
+  marketingSentAt: z.array(z.number()),
+  seenEvents: z.array(z.string()),
+  // Internal bookkeeping of the lifecycle, shown as it is.
+  permits: z.array(z.object({ id: z.string(), decision: z.custom<SendPermit>() })),
+  usedLinkTokens: z.array(z.string()),
+});
+
+const customerState = z.object({
+  customerId: z.string(),
+  profile: z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      email: z.string().optional(),
+      phone: z.string().optional(),
+      telegramChatId: z.string().optional(),
+      locale: z.string().optional(),
+      timeZone: z.string().optional(),
+      preferredChannels: z.array(channel).optional(),
+      marketingConsent: z.boolean().optional(),
+    })
+    .nullable(),
+  orders: z.array(
+    z.object({
+      orderId: z.string(),
+      placedAt: iso,
+      currency: z.string(),
+      totalMinor: z.number(),
+      status: z.enum(['active', 'completed']),
+      completedAt: iso.optional(),
+    }),
+  ),
+  consent: consentState,
+  rules: z.custom<CustomerLifecycleState['rules']>(),
+  contactKeys: z.array(z.string()),
+  firstSeenAt: iso.optional(),
+  lastOrderAt: iso.optional(),
+  generation: z.number(),
+  playbook: z.custom<Playbook>().optional(),
+  notes: z.string().optional(),
+  loyalty: z
+    .object({
+      completedOrders: z.number(),
+      spendMinor: z.number(),
+      cashbackBalanceMinor: z.number(),
+      currency: z.string().optional(),
+      tier: z.string().optional(),
+      tierSince: iso.optional(),
+    })
+    .optional(),
+  value: z
+    .object({
+      recency: z.number(),
+      frequency: z.number(),
+      monetary: z.number(),
+      score: z.string(),
+      segment: z.string(),
+      at: iso,
+    })
+    .optional(),
+  feedback: z
+    .array(z.object({ orderId: z.string(), rating: z.number(), comment: z.string().optional(), at: iso }))
+    .optional(),
+  offersIssued: z
+    .array(z.object({ code: z.string(), orderId: z.string(), expiresAt: iso, usedByOrderId: z.string().optional() }))
+    .optional(),
+  winback: z
+    .object({
+      attempts: z.array(
+        z.object({
+          attempt: z.union([z.literal(1), z.literal(2)]),
+          at: iso,
+          code: z.string(),
+          forLastOrderAt: iso,
+          status: z.enum(['pending', 'sent', 'skipped', 'failed']),
+        }),
+      ),
+      converted: z.array(z.object({ orderId: z.string(), at: iso, attempt: z.number() })),
+    })
+    .optional(),
+  messages: z.array(messageRecord).optional(),
+});
+export type _CustomerStateIsExact = Assert<Exactly<z.output<typeof customerState>, CustomerLifecycleState>>;
+
+export const customerView = customerState.extend({ workflowId: z.string(), links });
+export const customerUpdateResponse = customerState;
+export const consentResponse = z.object({ customerId: z.string(), consent: consentState });
+
+const metricCounts = z.object(
+  Object.fromEntries(STAT_METRICS.map((m) => [m, z.number()])) as Record<StatMetric, z.ZodNumber>,
+);
+export const statsView = z.object({
+  /** Month ("2026-11") → kind → metric → count. */
+  periods: z.record(z.string(), z.record(z.string(), metricCounts.partial())),
+  totals: z.record(z.string(), metricCounts),
+  /** (answered + converted) / sent, per kind. */
+  responseRate: z.record(z.string(), z.number()),
+});
+export type StatsView = z.output<typeof statsView>;

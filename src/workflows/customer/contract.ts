@@ -1,0 +1,184 @@
+/**
+ * The customer lifecycle's contract, shared by the workflow, its activities, the client and the API:
+ * id, signals, updates, queries, search attributes and the state it keeps. Deterministic: no I/O.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Channel } from '../../channels/types';
+import type { Playbook } from '../../playbook/schema';
+import type { DeliveryProblem, MessageRecord, SendPermit, SendPermitRequest } from '../delivery/contract';
+
+/** One lifecycle per customer, however often (or concurrently) their orders arrive. */
+export const customerLifecycleId = (customerId: string) => `customer-${customerId}`;
+
+/** Search attributes an operator filters customers on in the Temporal UI. */
+export const CUSTOMER_SA = {
+  /** Also set on every order journey of the customer. */
+  customerId: defineSearchAttributeKey('AftercareCustomerId', SearchAttributeType.KEYWORD),
+  /** Keyed hashes (HMAC) of contacts: lets webhooks find a customer with no plain PII in visibility. */
+  contactKeys: defineSearchAttributeKey('AftercareContactKeys', SearchAttributeType.KEYWORD_LIST),
+  /** Channels nothing may be sent on (opted out, bounced, blocked), e.g. to list who left SMS. */
+  blockedChannels: defineSearchAttributeKey('AftercareBlockedChannels', SearchAttributeType.KEYWORD_LIST),
+  /** granted / denied / unknown. */
+  marketingConsent: defineSearchAttributeKey('AftercareMarketingConsent', SearchAttributeType.KEYWORD),
+  /** Value segment from RFM: vip, loyal, promising, new, at_risk, lapsed, regular. */
+  segment: defineSearchAttributeKey('AftercareSegment', SearchAttributeType.KEYWORD),
+  /** Loyalty tier id from the playbook (e.g. regular, vip). */
+  tier: defineSearchAttributeKey('AftercareTier', SearchAttributeType.KEYWORD),
+  /** "R5F3M4": recency, frequency, monetary scores. */
+  rfm: defineSearchAttributeKey('AftercareRfm', SearchAttributeType.KEYWORD),
+  /** Lifetime spend of completed orders, in minor units. */
+  lifetimeValue: defineSearchAttributeKey('AftercareLifetimeValue', SearchAttributeType.INT),
+} as const;
+
+/** The part of the playbook a customer's lifecycle needs; refreshed by every order. */
+export type CustomerRules = Pick<Playbook, 'consent' | 'quietHours' | 'frequencyCap'>;
+
+/** Who the customer is and how to reach them (PII: encrypted in history, never in logs or visibility). */
+export interface CustomerProfile {
+  id: string;
+  name: string;
+  email?: string;
+  phone?: string;
+  telegramChatId?: string;
+  locale?: string;
+  timeZone?: string;
+  /** The customer's own channel order; overrides the playbook's. */
+  preferredChannels?: Channel[];
+  /** Explicit marketing consent given at checkout (needed where the playbook requires opt-in). */
+  marketingConsent?: boolean;
+}
+
+export interface CustomerOrderSummary {
+  orderId: string;
+  placedAt: string;
+  currency: string;
+  totalMinor: number;
+  status: 'active' | 'completed';
+  completedAt?: string;
+}
+
+export interface OrderPlacedSignal {
+  /** The playbook rules the customer's messages obey (the newest order's playbook wins). */
+  rules: CustomerRules;
+  profile: CustomerProfile;
+  /** Keyed hashes of the customer's contacts, so webhooks can find the customer without plain PII in visibility. */
+  contactKeys: string[];
+  order: Omit<CustomerOrderSummary, 'status' | 'completedAt'> & { promoCode?: string };
+  /** The whole playbook of the order (loyalty, value, win-back, message texts); absent from old journeys. */
+  playbook?: Playbook;
+}
+
+export interface CustomerLifecycleInput {
+  customerId: string;
+  /** State carried across continue-as-new; absent on the first run. */
+  carried?: CustomerLifecycleState;
+  /** Continue-as-new after this many history events (tests set it tiny). */
+  historyLimit?: number;
+}
+
+export interface LoyaltyState {
+  completedOrders: number;
+  spendMinor: number;
+  cashbackBalanceMinor: number;
+  currency?: string;
+  tier?: string;
+  tierSince?: string;
+}
+
+export interface WinbackAttempt {
+  attempt: 1 | 2;
+  at: string;
+  code: string;
+  forLastOrderAt: string;
+  // pending: waiting for quiet hours or the frequency cap, or in flight.
+  status: 'pending' | 'sent' | 'skipped' | 'failed';
+}
+
+export interface CustomerLifecycleState {
+  customerId: string;
+  profile: CustomerProfile | null;
+  orders: CustomerOrderSummary[];
+  /** Consent, suppressions and reachability per channel: the rules every journey asks before sending. */
+  consent: ConsentState;
+  rules: CustomerRules | null;
+  contactKeys: string[];
+  firstSeenAt?: string;
+  lastOrderAt?: string;
+  /** How many times this lifecycle continued as new: proof that state survived it. */
+  generation: number;
+  /** The newest order's playbook: loyalty, value thresholds, win-back, message texts. */
+  playbook?: Playbook;
+  /** Free-form notes and preferences the business keeps (PATCH /v1/customers/{id}). */
+  notes?: string;
+  loyalty?: LoyaltyState;
+  value?: { recency: number; frequency: number; monetary: number; score: string; segment: string; at: string };
+  feedback?: { orderId: string; rating: number; comment?: string; at: string }[];
+  offersIssued?: { code: string; orderId: string; expiresAt: string; usedByOrderId?: string }[];
+  winback?: { attempts: WinbackAttempt[]; converted: { orderId: string; at: string; attempt: number }[] };
+  /** Messages the lifecycle itself sent (tier news, win-back). */
+  messages?: MessageRecord[];
+}
+
+/** What the business may change about a customer (PATCH /v1/customers/{id}). */
+export interface CustomerPatch {
+  notes?: string;
+  preferredChannels?: Channel[];
+  locale?: string;
+  timeZone?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consent: the per-customer rules that span journeys (see docs/architecture.md).
+// ---------------------------------------------------------------------------------------------
+export interface ChannelConsent {
+  /** Nothing may be sent on this channel (STOP, hard bounce, blocked bot, invalid address). */
+  blocked?: { reason: string; source: string; at: string };
+  /** Marketing may not be sent on this channel (complaint, soft suppression). */
+  marketingSuppressed?: { reason: string; source: string; at: string };
+  /** The last delivery problem reported, blocking or not (e.g. an SMS the carrier did not deliver). */
+  lastProblem?: { reason: string; source: string; at: string };
+}
+
+export interface ConsentState {
+  /** Customer-wide marketing consent: null = never stated (the playbook decides what that means). */
+  marketing: { granted: boolean | null; source?: string; at?: string; previous?: boolean | null };
+  channels: Partial<Record<Channel, ChannelConsent>>;
+  /** Last inbound message per channel (WhatsApp's 24-hour window). */
+  lastInboundAt: Partial<Record<Channel, string>>;
+  /** When marketing messages were granted a send (ms), for the frequency cap; pruned to the window. */
+  marketingSentAt: number[];
+  /** Recent webhook/event ids already applied: replays change nothing. Bounded. */
+  seenEvents: string[];
+  /** Recent permit decisions by permit id, so a retried request gets the same answer. Bounded. */
+  permits: { id: string; decision: SendPermit }[];
+  /** Telegram link tokens already used (single use). Bounded. */
+  usedLinkTokens: string[];
+}
+
+interface EventBase {
+  source: string;
+  /** Replayed ids change nothing. */
+  eventId: string;
+  at: string;
+}
+
+export type CustomerEvent =
+  | ({ type: 'opt-out' | 'opt-in'; channel: Channel | 'all'; scope: 'all' | 'marketing' } & EventBase)
+  | ({ type: 'delivery-problem'; channel: Channel; problem: DeliveryProblem } & EventBase)
+  | ({ type: 'telegram-linked'; chatId: string; linkToken: string; contactKey: string } & EventBase)
+  | ({ type: 'inbound'; channel: Channel } & EventBase)
+  /** Not consent: follow-up facts the lifecycle remembers (offers for attribution, answers). */
+  | ({ type: 'offer-issued'; code: string; orderId: string; expiresAt: string } & EventBase)
+  | ({ type: 'feedback'; orderId: string; rating: number; comment?: string } & EventBase);
+
+export const orderPlacedSignal = defineSignal<[OrderPlacedSignal]>('orderPlaced');
+export const orderCompletedSignal = defineSignal<[{ orderId: string; completedAt: string }]>('orderCompleted');
+export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent');
+export const getCustomerQuery = defineQuery<CustomerLifecycleState>('getCustomer');
+export const updateCustomerUpdate = defineUpdate<CustomerLifecycleState, [CustomerPatch]>('updateCustomer');
+export const requestSendPermitUpdate = defineUpdate<SendPermit, [SendPermitRequest]>('requestSendPermit');
+
+/** The lifecycle workflow's type and signature, for clients that start or signal it by name. */
+export const CUSTOMER_LIFECYCLE = 'customerLifecycle';
+export type CustomerLifecycleWorkflow = (input: CustomerLifecycleInput) => Promise<void>;

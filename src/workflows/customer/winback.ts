@@ -1,0 +1,94 @@
+/**
+ * The win-back ("we miss you", twice, with a code) and attribution (which follow-up brought an
+ * order back). Due times are derived from state, so continue-as-new keeps them exact; an order
+ * cancels an in-flight win-back. Workflow code: deterministic.
+ */
+import { CancellationScope, condition, isCancellation, log } from '@temporalio/workflow';
+import { personalCode } from '../codes';
+import type { WinbackAttempt } from './contract';
+import type { Lifecycle } from './context';
+
+/** The next win-back attempt and when it is due, if one is. */
+export function winbackDue(l: Lifecycle): { attempt: 1 | 2; at: number } | undefined {
+  const { state } = l;
+  const rules = state.playbook?.winback;
+  if (!l.withLoyalty || !rules || !state.lastOrderAt) return undefined;
+  const forThisGap = (state.winback?.attempts ?? []).filter((a) => a.forLastOrderAt === state.lastOrderAt);
+  if (forThisGap.length === 0) return { attempt: 1, at: Date.parse(state.lastOrderAt) + rules.after };
+  if (forThisGap.length === 1) return { attempt: 2, at: Date.parse(forThisGap[0]!.at) + rules.secondAfter };
+  return undefined;
+}
+
+/** Sends one win-back attempt; an order arriving meanwhile cancels it ("we miss you" after a purchase: never). */
+export async function runWinback(l: Lifecycle, attempt: 1 | 2): Promise<void> {
+  const { state } = l;
+  const rules = state.playbook!.winback!;
+  const forLastOrderAt = state.lastOrderAt!;
+  const ordersBefore = l.ordersArrived();
+  const code = personalCode(state.playbook!.brand.name, 'W', 7, 'CODE');
+  const entry: WinbackAttempt = { attempt, at: l.now(), code, forLastOrderAt, status: 'pending' };
+  const winback = (state.winback ??= { attempts: [], converted: [] });
+  winback.attempts.push(entry);
+  const scope = new CancellationScope();
+  const watcher = condition(() => l.ordersArrived() !== ordersBefore).then(() => scope.cancel());
+  try {
+    const record = await scope.run(() =>
+      l.deliver({
+        key: `winback-${Date.parse(forLastOrderAt)}-${attempt}`,
+        kind: 'winback',
+        data: {
+          orderId: state.orders.at(-1)?.orderId ?? '',
+          winback: {
+            code,
+            discountPercent: rules.discountPercent,
+            expiresAt: new Date(Date.now() + rules.validFor).toISOString(),
+            attempt,
+          },
+        },
+      }),
+    );
+    entry.status = record.status === 'sent' ? 'sent' : record.status === 'skipped' ? 'skipped' : 'failed';
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    entry.status = 'skipped';
+    log.info('win-back cancelled: the customer ordered again', { attempt });
+  }
+  void watcher;
+}
+
+/** Records that marketing is not allowed, so the attempt is not due again for this gap. */
+export function skipWinback(l: Lifecycle, attempt: 1 | 2): void {
+  (l.state.winback ??= { attempts: [], converted: [] }).attempts.push({
+    attempt,
+    at: l.now(),
+    code: '',
+    forLastOrderAt: l.state.lastOrderAt!,
+    status: 'skipped',
+  });
+}
+
+/** Measure each measure: which follow-up brought this order? Queues the conversion counts. */
+export function attributeOrder(l: Lifecycle, orderId: string, placedAt: string, promoCode: string | undefined): void {
+  const { state, workflowId } = l;
+  const winback = state.winback;
+  const window = state.playbook?.winback?.attributionWindow;
+  const lastSent = winback?.attempts.filter((a) => a.status === 'sent').at(-1);
+  if (winback && lastSent && window !== undefined) {
+    const since = Date.parse(placedAt) - Date.parse(lastSent.at);
+    if (since >= 0 && since <= window) {
+      winback.converted.push({ orderId, at: placedAt, attempt: lastSent.attempt });
+      l.stats.push({ kind: 'winback', metric: 'converted', eventId: `${workflowId}/winback-converted/${orderId}` });
+    }
+  }
+  if (!promoCode) return;
+  const offer = state.offersIssued?.find((o) => o.code === promoCode.toUpperCase() && !o.usedByOrderId);
+  if (offer) {
+    offer.usedByOrderId = orderId;
+    l.stats.push({ kind: 'offer', metric: 'converted', eventId: `${workflowId}/offer-converted/${offer.code}` });
+  }
+  const code = winback?.attempts.find((a) => a.code === promoCode.toUpperCase());
+  if (code && !winback!.converted.some((c) => c.orderId === orderId)) {
+    winback!.converted.push({ orderId, at: placedAt, attempt: code.attempt });
+    l.stats.push({ kind: 'winback', metric: 'converted', eventId: `${workflowId}/winback-converted/${orderId}` });
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Message delivery's contract: what a journey (or the lifecycle) records about each message, the
+ * permit the customer's lifecycle gives before a send, and what the send activity takes and returns.
+ * Deterministic: workflows import it.
+ */
+import { DeliveryFailureType, type DeliveryProblem } from '../../channels/errors';
+import type { Channel } from '../../channels/types';
+import type { Playbook } from '../../playbook/schema';
+import type { KindAndData, LoyaltyData } from '../../messages/data';
+import type { MessageKind, Purpose } from '../../messages/kinds';
+
+export interface DeliveryAttempt {
+  channel: Channel;
+  outcome: 'sent' | 'failed';
+  providerMessageId?: string;
+  provider?: string;
+  error?: string;
+  at: string;
+}
+
+export interface MessageRecord {
+  /** Unique within the journey; with the workflow id it forms the idempotency key. */
+  key: string;
+  kind: MessageKind;
+  purpose: Purpose;
+  /** skipped: the customer's consent, caps or reachability ruled it out (see `reason`). */
+  status: 'pending' | 'waiting' | 'sent' | 'failed' | 'skipped';
+  reason?: string;
+  channel?: Channel;
+  attempts: DeliveryAttempt[];
+  queuedAt: string;
+}
+
+/** Stable per workflow, message and channel: a retried send can never become a second message. */
+export const idempotencyKeyFor = (workflowId: string, messageKey: string, channel: Channel) =>
+  `${workflowId}/${messageKey}/${channel}`;
+
+/** The customer's address on a channel, or undefined when they cannot be reached there. */
+export function contactFor(
+  channel: Channel,
+  customer: { email?: string; phone?: string; telegramChatId?: string },
+): string | undefined {
+  switch (channel) {
+    case 'email':
+      return customer.email;
+    case 'sms':
+    case 'whatsapp':
+      return customer.phone;
+    case 'telegram':
+      return customer.telegramChatId;
+  }
+}
+
+export type { DeliveryProblem };
+
+export interface SendPermitRequest {
+  /** Idempotency: the same id always gets the same decision. */
+  permitId: string;
+  kind: MessageKind;
+  purpose: Purpose;
+  /** The playbook's channel order for this kind; the customer's preference is applied by the lifecycle. */
+  channels: Channel[];
+}
+
+export type SendPermit =
+  | {
+      decision: 'send';
+      /** Allowed channels in order, with the address to use and, per channel, when it may be used. */
+      channels: { channel: Channel; to: string; notBefore?: string }[];
+      /** WhatsApp: inside the 24-hour window free-form text is allowed; outside, only templates. */
+      whatsappWindowOpen: boolean;
+      locale?: string;
+      timeZone?: string;
+      name: string;
+      /** The customer's standing, for messages that show it (the thank-you). */
+      loyalty?: LoyaltyData;
+    }
+  | { decision: 'wait'; until: string; reason: 'quiet-hours' | 'frequency-cap' }
+  | { decision: 'skip'; reason: string };
+
+/** Start of a skip reason meaning nobody could be reached at all (not a consent decision). */
+export const NO_REACHABLE_CHANNEL = 'no channel can reach the customer';
+
+/**
+ * What the journey hands the send activity: one message, one channel, one address. Its kind and data come as
+ * a checked pair (KindAndData); for a generic K, the pair of that kind.
+ */
+export type SendMessageRequest<K extends MessageKind = MessageKind> = SendMessageFields & KindAndData<K>;
+
+interface SendMessageFields {
+  idempotencyKey: string;
+  workflowId: string;
+  customerId?: string;
+  messageKey: string;
+  purpose?: Purpose;
+  channel: Channel;
+  /** The customer's address on this channel (PII: never logged). */
+  to: string;
+  recipientName: string;
+  locale?: string;
+  timeZone?: string;
+  fallbackLocale: string;
+  brand: Playbook['brand'];
+  whatsapp?: { windowOpen: boolean; template?: { name: string; languages: Record<string, string> } };
+  smsMaxSegments?: number;
+  /** Add a "get updates on Telegram" deep link (the customer has no linked chat yet). */
+  offerTelegramLink?: boolean;
+  /** Until when links in the message (survey) work. */
+  linkExpiresAt?: string;
+}
+
+export interface SendMessageResult {
+  provider: string;
+  providerMessageId: string;
+  locale: string;
+}
+
+/** What a permanent failure of each type says about the address; the journey tells the lifecycle. */
+export const DELIVERY_PROBLEM_OF: Partial<Record<DeliveryFailureType, DeliveryProblem>> = {
+  [DeliveryFailureType.optedOut]: 'opted-out',
+  [DeliveryFailureType.unreachable]: 'blocked',
+  [DeliveryFailureType.invalidAddress]: 'invalid-address',
+};

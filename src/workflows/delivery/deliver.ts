@@ -1,0 +1,224 @@
+/**
+ * The one delivery loop, shared by the order journey and the customer lifecycle: ask for a permit
+ * (waiting out quiet hours and the frequency cap), try the permitted channels in order, record each
+ * attempt, remember what a permanent failure says about the address, and count what was sent.
+ * What differs between the two callers (where the permit comes from, how a wait is shown, where a
+ * problem is reported) comes in through the Deliverer. Workflow code: deterministic.
+ */
+import { ActivityFailure, ApplicationFailure, isCancellation, log, patched } from '@temporalio/workflow';
+import type { DeliveryFailureType } from '../../channels/errors';
+import type { Channel } from '../../channels/types';
+import type { KindAndData } from '../../messages/data';
+import { PURPOSE_OF } from '../../messages/kinds';
+import type { Playbook } from '../../playbook/schema';
+import { bookkeeping, send } from '../activity-options';
+import type { CustomerEvent } from '../customer/contract';
+import {
+  DELIVERY_PROBLEM_OF,
+  idempotencyKeyFor,
+  NO_REACHABLE_CHANNEL,
+  type DeliveryProblem,
+  type MessageRecord,
+  type SendMessageRequest,
+  type SendPermit,
+  type SendPermitRequest,
+} from './contract';
+
+/** A message a workflow wants sent: a kind with that kind's data, so the compiler checks them where it is built. */
+export type Outgoing = Envelope & KindAndData;
+
+interface Envelope {
+  /** Unique within the workflow; with the workflow id it forms the idempotency key. */
+  key: string;
+  /** Until when links in the message work (the survey's answer window). */
+  linkExpiresAt?: string;
+}
+
+type Waiting = Extract<SendPermit, { decision: 'wait' }>;
+type Allowed = Extract<SendPermit, { decision: 'send' }>;
+
+/**
+ * What the caller provides. Hooks that may complete synchronously return a plain value: the loop
+ * then does not await, so the order of commands in a workflow task stays what it always was.
+ */
+export interface Deliverer {
+  workflowId: string;
+  customerId: string;
+  playbook: Playbook;
+  /** Keeps the record where the caller shows its messages. */
+  track(record: MessageRecord): void;
+  /** Consent, caps, quiet hours and reachability: the customer's lifecycle decides. */
+  permit(request: SendPermitRequest): SendPermit | Promise<SendPermit>;
+  /** How a wait reads on the message record. */
+  waitReason(permit: Waiting): string;
+  /** Sleeps until the given time, saying what for (in the Temporal UI). */
+  waitUntil(waitingFor: string, what: string, untilIso: string): Promise<void>;
+  /** Right before each attempt (the journey shows it to operators). */
+  beforeAttempt?(message: Pick<Outgoing, 'key' | 'kind'>, channel: Channel): void;
+  /** Who reports a problem about an address (kept with the customer's consent record). */
+  problemSource(message: Pick<Outgoing, 'key' | 'kind'>): string;
+  /** A permanent failure said something about the address: no other message should try it. */
+  reportProblem(event: Extract<CustomerEvent, { type: 'delivery-problem' }>): void | Promise<void>;
+  /** Nobody could be reached, or every channel failed: as visible to operators as a failed send. */
+  onUndeliverable?(record: MessageRecord): void;
+  /** Offer a "get updates on Telegram" link when the customer has none yet (order messages only). */
+  offersTelegramLink: boolean;
+  now(): string;
+}
+
+/** Delivers one message and returns its record (sent, skipped or failed); cancellation propagates. */
+export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageRecord> {
+  const { playbook, workflowId } = d;
+  const purpose = PURPOSE_OF[message.kind];
+  const record: MessageRecord = {
+    key: message.key,
+    kind: message.kind,
+    purpose,
+    status: 'pending',
+    attempts: [],
+    queuedAt: d.now(),
+  };
+  d.track(record);
+
+  // Asked right before sending: an opt-out that arrived a second ago already counts.
+  let permit: SendPermit;
+  for (let round = 0; ; round++) {
+    const asked = d.permit({
+      permitId: `${workflowId}/${message.key}/${round}`,
+      kind: message.kind,
+      purpose,
+      channels: playbook.messages[message.kind]?.channels ?? playbook.channels,
+    });
+    permit = isPromise(asked) ? await asked : asked;
+    if (permit.decision !== 'wait') break;
+    record.status = 'waiting';
+    record.reason = d.waitReason(permit);
+    await d.waitUntil(permit.reason, `${permit.reason} before ${message.kind} (${message.key})`, permit.until);
+  }
+  if (permit.decision === 'skip') {
+    record.status = 'skipped';
+    record.reason = permit.reason;
+    log.info('message skipped', { messageKey: message.key, reason: permit.reason });
+    // Not the customer's choice but nobody reachable.
+    if (permit.reason.startsWith(NO_REACHABLE_CHANNEL)) d.onUndeliverable?.(record);
+    return record;
+  }
+  record.status = 'pending';
+  delete record.reason;
+
+  for (const { channel, to, notBefore } of permit.channels) {
+    if (notBefore) await d.waitUntil('quiet-hours', `quiet hours before ${message.kind} via ${channel}`, notBefore);
+    d.beforeAttempt?.(message, channel);
+    const request = sendRequest(d, message, permit, channel, to);
+    const outcome = await attemptSend(
+      record,
+      channel,
+      () => send(playbook, `${message.kind} via ${channel} (${message.key})`, request),
+      d.now,
+    );
+    if (outcome.sent) {
+      // Counted after the send, in its own activity: a hiccup there can never re-send the message.
+      if (patched('stats-after-send')) {
+        await bookkeeping.recordStat({
+          kind: message.kind,
+          metric: 'sent',
+          eventId: `sent:${request.idempotencyKey}`,
+        });
+      }
+      return record;
+    }
+    log.warn('delivery attempt failed', { messageKey: message.key, channel, error: outcome.error });
+    if (outcome.problem) {
+      const reported = d.reportProblem({
+        type: 'delivery-problem',
+        channel,
+        problem: outcome.problem,
+        source: d.problemSource(message),
+        eventId: `${workflowId}/${message.key}/${channel}/failed`,
+        at: d.now(),
+      });
+      if (isPromise(reported)) await reported;
+    }
+  }
+  record.status = 'failed';
+  d.onUndeliverable?.(record);
+  log.error('message could not be delivered on any channel', {
+    messageKey: message.key,
+    tried: permit.channels.map((c) => c.channel),
+  });
+  return record;
+}
+
+/** The send activity's input for one channel: the playbook's settings, the permit's recipient. */
+function sendRequest(d: Deliverer, message: Outgoing, permit: Allowed, channel: Channel, to: string) {
+  const { playbook } = d;
+  // The thank-you shows the customer's standing, which only the lifecycle knows. Kind and data come
+  // from one Outgoing, so they belong together even though TypeScript loses that when they are read apart.
+  const kindAndData = {
+    kind: message.kind,
+    data: permit.loyalty && message.kind === 'thank_you' ? { ...message.data, loyalty: permit.loyalty } : message.data,
+  } as KindAndData;
+  const request: SendMessageRequest = {
+    ...kindAndData,
+    idempotencyKey: idempotencyKeyFor(d.workflowId, message.key, channel),
+    workflowId: d.workflowId,
+    customerId: d.customerId,
+    messageKey: message.key,
+    purpose: PURPOSE_OF[message.kind],
+    channel,
+    to,
+    recipientName: permit.name,
+    locale: permit.locale,
+    timeZone: permit.timeZone,
+    fallbackLocale: playbook.defaultLocale,
+    brand: playbook.brand,
+    whatsapp: { windowOpen: permit.whatsappWindowOpen, template: playbook.whatsapp.templates[message.kind] },
+    smsMaxSegments: playbook.sms.maxSegments,
+  };
+  if (message.linkExpiresAt) request.linkExpiresAt = message.linkExpiresAt;
+  if (d.offersTelegramLink) {
+    request.offerTelegramLink =
+      playbook.channels.includes('telegram') && !permit.channels.some((c) => c.channel === 'telegram');
+  }
+  return request;
+}
+
+export type AttemptOutcome = { sent: true } | { sent: false; error: string; problem?: DeliveryProblem };
+
+/**
+ * One attempt on one channel, recorded on the message. A permanent failure, or transient trouble
+ * that outlasted giveUpAfter, is returned (with the channel problem to remember, if any) so the
+ * caller can try the next channel; cancellation propagates.
+ */
+export async function attemptSend(
+  record: MessageRecord,
+  channel: Channel,
+  attempt: () => Promise<{ provider: string; providerMessageId: string }>,
+  now: () => string,
+): Promise<AttemptOutcome> {
+  try {
+    const result = await attempt();
+    record.attempts.push({
+      channel,
+      outcome: 'sent',
+      provider: result.provider,
+      providerMessageId: result.providerMessageId,
+      at: now(),
+    });
+    record.status = 'sent';
+    record.channel = channel;
+    return { sent: true };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
+    const error = cause instanceof Error ? `${type}: ${cause.message}` : String(cause);
+    record.attempts.push({ channel, outcome: 'failed', error, at: now() });
+    const problem = DELIVERY_PROBLEM_OF[type as DeliveryFailureType];
+    return { sent: false, error, ...(problem ? { problem } : {}) };
+  }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === 'function';
+}

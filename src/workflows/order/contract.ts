@@ -1,0 +1,124 @@
+/**
+ * The order journey's contract, shared by the workflow, the client and the API: id, updates,
+ * queries, signals, search attributes, its input and the state it shows. Deterministic: no I/O.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { IssueKind, Playbook } from '../../playbook/schema';
+import type { CustomerProfile } from '../customer/contract';
+import type { MessageRecord } from '../delivery/contract';
+
+/** One journey per order, ever: derived from the business's own order id. */
+export const orderJourneyId = (orderId: string) => `order-${orderId}`;
+
+/** Search attributes an operator filters journeys on in the Temporal UI (AftercareCustomerId too). */
+export const ORDER_SA = {
+  orderId: defineSearchAttributeKey('AftercareOrderId', SearchAttributeType.KEYWORD),
+  stage: defineSearchAttributeKey('AftercareStage', SearchAttributeType.KEYWORD),
+  waitingFor: defineSearchAttributeKey('AftercareWaitingFor', SearchAttributeType.KEYWORD),
+  nextActionAt: defineSearchAttributeKey('AftercareNextActionAt', SearchAttributeType.DATETIME),
+  deliveryFailures: defineSearchAttributeKey('AftercareDeliveryFailures', SearchAttributeType.INT),
+} as const;
+
+export interface OrderItem {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+  /** unitPrice in the currency's minor units (cents). */
+  unitPriceMinor: number;
+  warrantyMonths?: number;
+}
+
+/** An order as the edge validated it: money in integer minor units. */
+export interface Order {
+  orderId: string;
+  customer: CustomerProfile;
+  items: OrderItem[];
+  currency: string;
+  totalMinor: number;
+  placedAt?: string;
+  /** A personal offer or win-back code the customer used: attributes this order to that follow-up. */
+  promoCode?: string;
+}
+
+export interface OrderJourneyInput {
+  order: Order;
+  /** The playbook the journey runs by, frozen at start so edits never rewrite running journeys. */
+  playbook: Playbook;
+  /** When Aftercare received the order (ISO); placedAt defaults to it. */
+  receivedAt: string;
+}
+
+/** A stage move, or a "delayed" / "problem" notice (which needs a reason or note). */
+export interface StageUpdate {
+  stage: string;
+  note?: string;
+  reason?: string;
+  eta?: string;
+}
+
+export interface StageUpdateResult {
+  stage: string;
+  status: OrderJourneyState['status'];
+  /** Key of the message this update queued, if any. */
+  messageKey?: string;
+}
+
+/** The customer's satisfaction answer, as submitted. */
+export interface FeedbackInput {
+  rating: number;
+  comment?: string;
+  /** Where the answer came from: the survey page, or the business's own channel. */
+  source?: string;
+}
+export type Feedback = FeedbackInput & { at: string };
+
+export type FollowUpStatus = 'scheduled' | 'done' | 'answered' | 'no-answer';
+
+export type JourneyEvent =
+  | { type: 'stage'; stage: string; note?: string; eta?: string; at: string }
+  | { type: IssueKind; reason: string; eta?: string; at: string };
+
+export interface OrderJourneyState {
+  orderId: string;
+  customerId: string;
+  status: 'active' | 'completed';
+  stage: string;
+  stages: string[];
+  events: JourneyEvent[];
+  messages: MessageRecord[];
+  /** What the journey waits for next and, when it is a timer, until when. */
+  next: { what: string; until?: string } | null;
+  /** The cross-sell offer sent after completion, if any. */
+  offer?: { code: string; discountPercent: number; expiresAt: string };
+  /** The customer's satisfaction answer (the latest one). */
+  feedback?: Feedback;
+  /** Follow-ups after completion: what is planned, when, and what became of it. */
+  followUps: { key: string; what: string; at: string; status: FollowUpStatus; doneAt?: string }[];
+  operatorAlerts: { channel: 'email' | 'telegram'; outcome: 'sent' | 'failed'; at: string }[];
+  reviewClicks: { eventId: string; at: string }[];
+  referralCode?: string;
+  completedAt?: string;
+}
+
+/** Error types the update validators use; the client maps them to HTTP statuses. */
+export const JourneyErrorType = {
+  unknownStage: 'UnknownStage',
+  stageOutOfOrder: 'StageOutOfOrder',
+  journeyCompleted: 'JourneyCompleted',
+  feedbackClosed: 'FeedbackClosed',
+} as const;
+
+export const advanceStageUpdate = defineUpdate<StageUpdateResult, [StageUpdate]>('advanceStage');
+export const getJourneyQuery = defineQuery<OrderJourneyState>('getJourney');
+/** The customer's satisfaction answer; a second answer replaces the first until the journey moves on. */
+export const submitFeedbackUpdate = defineUpdate<{ accepted: true; replaced: boolean }, [FeedbackInput]>(
+  'submitFeedback',
+);
+/** A click on the review link (counted for "measure each measure"); ids make repeats harmless. */
+export const reviewClickedSignal = defineSignal<[{ eventId: string; at: string }]>('reviewClicked');
+
+/** The journey workflow's type and signature, for clients that start it by name. */
+export const ORDER_JOURNEY = 'orderJourney';
+export type OrderJourneyWorkflow = (input: OrderJourneyInput) => Promise<OrderJourneyState>;

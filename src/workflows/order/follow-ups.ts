@@ -1,0 +1,243 @@
+/**
+ * After the thank-you: the satisfaction survey, then a review request (satisfied) or care and an
+ * operator alert (unhappy), the cross-sell offer, the referral ask and a check-in before each
+ * warranty ends. Each runs only when the journey's frozen playbook has it, so journeys started
+ * before a follow-up existed replay unchanged. Workflow code: deterministic.
+ */
+import { condition, log, sleep } from '@temporalio/workflow';
+import { formatDuration } from '../../playbook/duration';
+import { monthsBetween, warrantyGroups } from '../../rules/calendar';
+import { bookkeeping, send } from '../activity-options';
+import { personalCode } from '../codes';
+import { idempotencyKeyFor } from '../delivery/contract';
+import type { Feedback, FollowUpStatus } from './contract';
+import type { Journey } from './context';
+
+export async function runFollowUps(j: Journey): Promise<void> {
+  const { survey, review, offer, warranty } = j.playbook.followUps;
+  if (survey) await runSurvey(j, survey);
+  if (offer) await runOffer(j, offer);
+  const { feedback } = j.state;
+  if (review?.referralAfter && feedback && survey && feedback.rating >= survey.satisfiedAt) {
+    await runReferral(j, review.referralAfter, review.referralRewardPercent);
+  }
+  if (warranty) await runWarrantyCheckIns(j, warranty);
+}
+
+type FollowUps = Journey['playbook']['followUps'];
+
+function plan(j: Journey, key: string, what: string, at: Date): void {
+  j.state.followUps.push({ key, what, at: at.toISOString(), status: 'scheduled' });
+}
+
+function mark(j: Journey, key: string, status: FollowUpStatus): void {
+  const entry = j.state.followUps.find((f) => f.key === key);
+  if (entry) Object.assign(entry, { status, doneAt: j.now() });
+}
+
+const inFuture = (ms: number) => new Date(Date.now() + ms);
+
+async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): Promise<void> {
+  const { order, state, view } = j;
+  const answered = () => state.feedback !== undefined;
+  plan(j, 'survey', 'satisfaction survey', inFuture(survey.after));
+  view.show(
+    'survey',
+    `the satisfaction survey (${formatDuration(survey.after)} after the thank-you)`,
+    inFuture(survey.after),
+  );
+  // The business may already have sent the customer's answer itself: then no survey is needed.
+  if (!(await condition(answered, survey.after))) {
+    const linkExpiresAt = new Date(Date.now() + survey.window + survey.changeWindow).toISOString();
+    await j.deliver({ key: 'survey', kind: 'survey', data: { orderId: order.orderId }, linkExpiresAt });
+    view.show('survey-answer', "the customer's answer to the survey", inFuture(survey.reminderAfter));
+    if (!(await condition(answered, survey.reminderAfter))) {
+      await j.deliver({
+        key: 'survey-reminder',
+        kind: 'survey_reminder',
+        data: { orderId: order.orderId },
+        linkExpiresAt,
+      });
+      const rest = Math.max(survey.window - survey.reminderAfter, 1000);
+      view.show('survey-answer', "the customer's answer after the reminder", inFuture(rest));
+      await condition(answered, rest);
+    }
+  }
+  // A changed answer replaces the first until the journey acts on it.
+  while (state.feedback) {
+    const seen = j.answers.version();
+    view.show('survey-answer', 'a changed answer, if any', inFuture(survey.changeWindow));
+    if (!(await condition(() => j.answers.version() !== seen, survey.changeWindow))) break;
+  }
+  j.answers.close();
+  mark(j, 'survey', state.feedback ? 'answered' : 'no-answer');
+  const feedback = state.feedback;
+  if (!feedback) return;
+
+  // Remember the answer with the customer, and count it.
+  await bookkeeping.reportCustomerEvent(order.customer.id, {
+    type: 'feedback',
+    orderId: order.orderId,
+    rating: feedback.rating,
+    ...(feedback.comment ? { comment: feedback.comment } : {}),
+    source: feedback.source ?? 'survey',
+    eventId: `${j.workflowId}/feedback`,
+    at: feedback.at,
+  });
+  await bookkeeping.recordStat({ kind: 'survey', metric: 'answered', eventId: `${j.workflowId}/survey-answered` });
+
+  if (feedback.rating >= survey.satisfiedAt) {
+    const review = j.playbook.followUps.review;
+    if (review) {
+      await j.deliver({
+        key: 'review',
+        kind: 'review_request',
+        data: { orderId: order.orderId, feedback: { rating: feedback.rating }, reviewUrl: review.url },
+      });
+    }
+  } else {
+    // Care for the unhappy first: a personal note to them, and a person at the business alerted.
+    await j.deliver({
+      key: 'care',
+      kind: 'care_followup',
+      data: { orderId: order.orderId, feedback: { rating: feedback.rating, comment: feedback.comment } },
+    });
+    await alertOperator(j, feedback);
+  }
+}
+
+/** The business's operator hears about an unhappy customer at once, on every operator channel. */
+async function alertOperator(j: Journey, feedback: Feedback): Promise<void> {
+  const { order, playbook, state, workflowId } = j;
+  const targets = [
+    ...(playbook.operator.email ? [{ channel: 'email' as const, to: playbook.operator.email }] : []),
+    ...(playbook.operator.telegramChatId
+      ? [{ channel: 'telegram' as const, to: playbook.operator.telegramChatId }]
+      : []),
+  ];
+  for (const target of targets) {
+    try {
+      await send(playbook, `operator alert via ${target.channel}`, {
+        idempotencyKey: idempotencyKeyFor(workflowId, 'operator-alert', target.channel),
+        workflowId,
+        messageKey: 'operator-alert',
+        kind: 'operator_alert',
+        purpose: 'transactional',
+        channel: target.channel,
+        to: target.to,
+        recipientName: playbook.brand.name,
+        fallbackLocale: playbook.defaultLocale,
+        brand: playbook.brand,
+        data: {
+          orderId: order.orderId,
+          feedback: { rating: feedback.rating, comment: feedback.comment },
+          operator: { customerId: order.customer.id, customerName: order.customer.name },
+        },
+      });
+      state.operatorAlerts.push({ channel: target.channel, outcome: 'sent', at: j.now() });
+    } catch (err) {
+      state.operatorAlerts.push({ channel: target.channel, outcome: 'failed', at: j.now() });
+      log.error('operator alert failed', { channel: target.channel, error: String(err) });
+    }
+  }
+}
+
+/**
+ * Customers rarely know everything a business does: after the thank-you, the rest of the catalogue
+ * with a personal code (unique per offer, so a later order can be attributed to it).
+ */
+async function runOffer(j: Journey, offer: NonNullable<FollowUps['offer']>): Promise<void> {
+  const { order, state } = j;
+  plan(j, 'offer', 'cross-sell offer', inFuture(offer.after));
+  j.view.show(
+    'offer',
+    `the cross-sell offer (${formatDuration(offer.after)} after the thank-you)`,
+    inFuture(offer.after),
+  );
+  await sleep(offer.after, { summary: 'wait before the cross-sell offer' });
+  const code = personalCode(j.playbook.brand.name, '', 8);
+  const expiresAt = new Date(Date.now() + offer.validFor).toISOString();
+  state.offer = { code, discountPercent: offer.discountPercent, expiresAt };
+  const record = await j.deliver({
+    key: 'offer',
+    kind: 'offer',
+    data: {
+      orderId: order.orderId,
+      offer: {
+        code,
+        discountPercent: offer.discountPercent,
+        expiresAt,
+        conditions: offer.conditions,
+        services: offer.services,
+      },
+    },
+  });
+  if (record.status === 'sent') {
+    // The lifecycle attributes a later order that carries this code to the offer.
+    await bookkeeping.reportCustomerEvent(order.customer.id, {
+      type: 'offer-issued',
+      code,
+      orderId: order.orderId,
+      expiresAt,
+      source: `journey:${j.workflowId}`,
+      eventId: `${j.workflowId}/offer-issued`,
+      at: j.now(),
+    });
+  }
+  mark(j, 'offer', 'done');
+}
+
+async function runReferral(j: Journey, after: number, rewardPercent: number): Promise<void> {
+  plan(j, 'referral', 'referral ask', inFuture(after));
+  j.view.show('referral', 'the referral ask', inFuture(after));
+  await sleep(after, { summary: 'wait before the referral ask' });
+  const code = personalCode(j.playbook.brand.name, 'R', 7);
+  j.state.referralCode = code;
+  await j.deliver({
+    key: 'referral',
+    kind: 'referral_request',
+    data: { orderId: j.order.orderId, referral: { code, rewardPercent } },
+  });
+  mark(j, 'referral', 'done');
+}
+
+/**
+ * Come back when the warranty ends: one timer per distinct end date, months or years long. A
+ * sleeping journey costs one timer and no history growth.
+ */
+async function runWarrantyCheckIns(j: Journey, warranty: NonNullable<FollowUps['warranty']>): Promise<void> {
+  const completedAt = Date.parse(j.state.completedAt!);
+  const groups = warrantyGroups(completedAt, j.order.items);
+  const review = j.playbook.followUps.review;
+  groups.forEach((g, i) =>
+    plan(
+      j,
+      `warranty-${i + 1}`,
+      `warranty check-in: ${g.items.join(', ')}`,
+      new Date(Date.parse(g.endsAt) - warranty.leadTime),
+    ),
+  );
+  for (const [i, group] of groups.entries()) {
+    const due = Date.parse(group.endsAt) - warranty.leadTime;
+    j.view.show('warranty', `the warranty check-in for ${group.items.join(', ')}`, new Date(Math.max(due, Date.now())));
+    if (due > Date.now()) {
+      await sleep(due - Date.now(), { summary: `wait for the warranty check-in (${group.items.join(', ')})` });
+    }
+    await j.deliver({
+      key: `warranty-${i + 1}`,
+      kind: 'warranty_checkin',
+      data: {
+        orderId: j.order.orderId,
+        warranty: {
+          items: group.items,
+          endsAt: group.endsAt,
+          // How long the customer has really had it, at the time of the message (not the warranty's length).
+          monthsOwned: monthsBetween(completedAt, Date.now()),
+          inspectionOffer: warranty.inspectionOffer,
+        },
+        ...(review ? { reviewUrl: review.url } : {}),
+      },
+    });
+    mark(j, `warranty-${i + 1}`, 'done');
+  }
+}

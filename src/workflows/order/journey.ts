@@ -1,0 +1,144 @@
+import { allHandlersFinished, condition, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { formatDuration } from '../../playbook/duration';
+import { upgradePlaybook, type Playbook } from '../../playbook/schema';
+import { bookkeeping } from '../activity-options';
+import { contactFor, type SendPermit } from '../delivery/contract';
+import { deliver, type Deliverer, type Outgoing } from '../delivery/deliver';
+import { handleAnswers } from './answers';
+import type { Journey } from './context';
+import { getJourneyQuery, type Order, type OrderJourneyInput, type OrderJourneyState } from './contract';
+import { runFollowUps } from './follow-ups';
+import { operatorView } from './operator-view';
+import { handleStageUpdates, stageMessage } from './stages';
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * One journey per order: a status message at every notifying stage, honest notices for delays and
+ * problems, and after the final stage the follow-ups (thank-you, survey, review or care, offer,
+ * referral, warranty check-in). The business drives it with the advanceStage update; the journey
+ * decides what to say and when, and hands each message to the shared delivery loop.
+ */
+export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourneyState> {
+  const { order } = input;
+  const playbook = upgradePlaybook(input.playbook);
+  const { workflowId } = workflowInfo();
+  const firstStage = playbook.stages[0]!;
+
+  // Journeys started before send permits existed replay without them (see test/histories).
+  const usePermits = patched('send-permits');
+
+  const state: OrderJourneyState = {
+    orderId: order.orderId,
+    customerId: order.customer.id,
+    status: 'active',
+    stage: firstStage.id,
+    stages: playbook.stages.map((s) => s.id),
+    events: [{ type: 'stage', stage: firstStage.id, at: order.placedAt ?? input.receivedAt }],
+    messages: [],
+    next: null,
+    followUps: [],
+    operatorAlerts: [],
+    reviewClicks: [],
+  };
+  const queue: Outgoing[] = [];
+  const view = operatorView(order, state, () => queue.length);
+
+  setHandler(getJourneyQuery, () => state);
+  handleStageUpdates({ order, playbook, state, queue }, nowIso);
+  const answers = handleAnswers(order, state, nowIso);
+
+  const deliverer: Deliverer = {
+    workflowId,
+    customerId: order.customer.id,
+    playbook,
+    track: (record) => state.messages.push(record),
+    // Before send permits existed, the journey used the order's own contacts; old histories replay that way.
+    permit: (request) =>
+      usePermits ? bookkeeping.requestSendPermit(order.customer.id, request) : localPermit(order, playbook),
+    waitReason: (permit) => permit.reason,
+    waitUntil: async (waitingFor, what, untilIso) => {
+      const until = new Date(untilIso);
+      view.show(waitingFor, what, until);
+      const ms = until.getTime() - Date.now();
+      if (ms > 0) await sleep(ms, { summary: what });
+    },
+    beforeAttempt: (message, channel) =>
+      view.show('delivery', `delivery of ${message.kind} (${message.key}) via ${channel}`),
+    problemSource: () => `journey:${workflowId}`,
+    // Tell the lifecycle, so no other journey of this customer tries this channel again.
+    reportProblem: (event) => (usePermits ? bookkeeping.reportCustomerEvent(order.customer.id, event) : undefined),
+    onUndeliverable: () => view.countDeliveryFailure(),
+    offersTelegramLink: usePermits,
+    now: nowIso,
+  };
+  const journey: Journey = {
+    order,
+    playbook,
+    workflowId,
+    state,
+    view,
+    answers,
+    deliver: (message) => deliver(deliverer, message),
+    now: nowIso,
+  };
+
+  // Queued before anything awaits, so an update that arrives meanwhile is told after "placed".
+  if (firstStage.notify) queue.push(stageMessage(playbook, order, 0));
+  await bookkeeping.recordOrderWithCustomer({
+    rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
+    profile: order.customer,
+    order: {
+      orderId: order.orderId,
+      placedAt: order.placedAt ?? input.receivedAt,
+      currency: order.currency,
+      totalMinor: order.totalMinor,
+      ...(order.promoCode ? { promoCode: order.promoCode } : {}),
+    },
+    playbook,
+  });
+
+  for (;;) {
+    while (queue.length > 0) await journey.deliver(queue.shift()!);
+    if (state.status === 'completed') break;
+    const next = state.stages[state.stages.indexOf(state.stage) + 1];
+    view.show('stage-update', `the next stage update from the business (${next})`);
+    await condition(() => queue.length > 0 || state.status === 'completed');
+  }
+  await bookkeeping.recordOrderCompleted({
+    customerId: order.customer.id,
+    orderId: order.orderId,
+    completedAt: state.completedAt!,
+  });
+
+  const thankYouAt = new Date(Date.now() + playbook.delays.thankYou);
+  view.show('thank-you', `the thank-you (${formatDuration(playbook.delays.thankYou)} after completion)`, thankYouAt);
+  await sleep(playbook.delays.thankYou, { summary: 'wait before the thank-you' });
+  await journey.deliver({
+    key: 'thank-you',
+    kind: 'thank_you',
+    data: { orderId: order.orderId, totalMinor: order.totalMinor, currency: order.currency },
+  });
+
+  await runFollowUps(journey);
+
+  view.show('nothing', 'nothing: the journey is done');
+  state.next = null;
+  await condition(allHandlersFinished);
+  return state;
+}
+
+/** The order's own contacts on the playbook's channels: how journeys from before send permits sent. */
+function localPermit(order: Order, playbook: Playbook): SendPermit {
+  return {
+    decision: 'send',
+    channels: playbook.channels.flatMap((channel) => {
+      const to = contactFor(channel, order.customer);
+      return to ? [{ channel, to }] : [];
+    }),
+    whatsappWindowOpen: false,
+    name: order.customer.name,
+    ...(order.customer.locale ? { locale: order.customer.locale } : {}),
+    ...(order.customer.timeZone ? { timeZone: order.customer.timeZone } : {}),
+  };
+}

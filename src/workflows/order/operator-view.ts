@@ -1,0 +1,56 @@
+/**
+ * What an operator sees of a journey in the Temporal UI: current details that lead with what it
+ * waits for, and the search attributes they filter on (upserted only when they change: each upsert
+ * is a billed action). Workflow code: deterministic.
+ */
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ORDER_SA, type Order, type OrderJourneyState } from './contract';
+
+export interface OperatorView {
+  /** Shows what the journey waits for (`waitingFor` is the search attribute value) and until when. */
+  show(waitingFor: string, what: string, until?: Date): void;
+  /** Counts a message nobody could be sent (AftercareDeliveryFailures). */
+  countDeliveryFailure(): void;
+}
+
+export function operatorView(order: Order, state: OrderJourneyState, queued: () => number): OperatorView {
+  let shownStage = '';
+  let shownWaiting = '';
+  let shownUntil: string | undefined;
+  let deliveryFailures = 0;
+
+  return {
+    show(waitingFor, what, until) {
+      state.next = { what, ...(until ? { until: until.toISOString() } : {}) };
+      const sent = state.messages.filter((m) => m.status === 'sent').length;
+      const failed = state.messages.filter((m) => m.status === 'failed').length;
+      const skipped = state.messages.filter((m) => m.status === 'skipped');
+      const position = state.stages.indexOf(state.stage) + 1;
+      const queue = queued();
+      setCurrentDetails(
+        [
+          `**Order** ${order.orderId} · **customer** ${order.customer.id}`,
+          `**Stage** ${state.stage} (${position}/${state.stages.length})${state.status === 'completed' ? ' · completed' : ''}`,
+          `**Waiting for** ${what}${until ? ` until ${until.toISOString()}` : ''}`,
+          `**Messages** ${sent} sent, ${failed} failed${queue ? `, ${queue} queued` : ''}`,
+          ...(skipped.length ? [`**Not sent** ${skipped.map((m) => `${m.key}: ${m.reason ?? ''}`).join('; ')}`] : []),
+        ].join('\n\n'),
+      );
+      const untilIso = until?.toISOString();
+      if (shownStage !== state.stage || shownWaiting !== waitingFor || shownUntil !== untilIso) {
+        upsertSearchAttributes([
+          { key: ORDER_SA.stage, value: state.stage },
+          { key: ORDER_SA.waitingFor, value: waitingFor },
+          { key: ORDER_SA.nextActionAt, value: until ?? null },
+        ]);
+        shownStage = state.stage;
+        shownWaiting = waitingFor;
+        shownUntil = untilIso;
+      }
+    },
+    countDeliveryFailure() {
+      deliveryFailures += 1;
+      upsertSearchAttributes([{ key: ORDER_SA.deliveryFailures, value: deliveryFailures }]);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The business moves the order: the advanceStage update, with a validator that rejects unknown,
+ * backward and late stages before they touch history. A stage that notifies, or a delay or problem
+ * notice, queues a message for the journey to deliver. Workflow code: deterministic.
+ */
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
+import { ISSUE_KINDS, type IssueKind, type Playbook } from '../../playbook/schema';
+import type { Outgoing } from '../delivery/deliver';
+import {
+  advanceStageUpdate,
+  JourneyErrorType,
+  type Order,
+  type OrderJourneyState,
+  type StageUpdateResult,
+} from './contract';
+
+const isIssue = (stage: string): stage is IssueKind => (ISSUE_KINDS as readonly string[]).includes(stage);
+
+/** The status message of a stage (by its index in the playbook). */
+export function stageMessage(playbook: Playbook, order: Order, index: number, note?: string, eta?: string): Outgoing {
+  const stage = playbook.stages[index]!;
+  return {
+    key: `status-${stage.id}`,
+    kind: 'order_status',
+    data: {
+      orderId: order.orderId,
+      stageLabel: stage.label,
+      stageDescription: stage.description,
+      note,
+      eta,
+      isFinal: index === playbook.stages.length - 1,
+    },
+  };
+}
+
+export function handleStageUpdates(
+  j: { order: Order; playbook: Playbook; state: OrderJourneyState; queue: Outgoing[] },
+  now: () => string,
+): void {
+  const { order, playbook, state, queue } = j;
+  const stageIds = state.stages;
+  let issueCount = 0;
+
+  setHandler(
+    advanceStageUpdate,
+    (update): StageUpdateResult => {
+      const at = now();
+      if (isIssue(update.stage)) {
+        const kind = update.stage;
+        const reason = (update.reason ?? update.note)!;
+        issueCount += 1;
+        state.events.push({ type: kind, reason, ...(update.eta ? { eta: update.eta } : {}), at });
+        const message: Outgoing = {
+          key: `${kind}-${issueCount}`,
+          kind: kind === 'delayed' ? 'order_delayed' : 'order_problem',
+          data: {
+            orderId: order.orderId,
+            stageLabel: playbook.stages[stageIds.indexOf(state.stage)]!.label,
+            reason,
+            eta: update.eta,
+          },
+        };
+        queue.push(message);
+        return { stage: state.stage, status: state.status, messageKey: message.key };
+      }
+      const index = stageIds.indexOf(update.stage);
+      const stage = playbook.stages[index]!;
+      state.stage = stage.id;
+      state.events.push({
+        type: 'stage',
+        stage: stage.id,
+        ...(update.note ? { note: update.note } : {}),
+        ...(update.eta ? { eta: update.eta } : {}),
+        at,
+      });
+      let messageKey: string | undefined;
+      if (stage.notify) {
+        const message = stageMessage(playbook, order, index, update.note, update.eta);
+        queue.push(message);
+        messageKey = message.key;
+      }
+      if (index === stageIds.length - 1) {
+        state.status = 'completed';
+        state.completedAt = at;
+      }
+      return { stage: state.stage, status: state.status, ...(messageKey ? { messageKey } : {}) };
+    },
+    {
+      description: 'Move the order to a later stage, or report a delay or problem without moving it.',
+      // Rejected updates never reach history: a bad request changes nothing.
+      validator: (update) => {
+        if (state.status === 'completed') {
+          throw ApplicationFailure.nonRetryable(
+            `order ${order.orderId} is already completed (stage "${state.stage}"); it accepts no more stage events`,
+            JourneyErrorType.journeyCompleted,
+          );
+        }
+        if (isIssue(update.stage)) return;
+        const index = stageIds.indexOf(update.stage);
+        if (index < 0) {
+          throw ApplicationFailure.nonRetryable(
+            `unknown stage "${update.stage}"; this order's stages are: ${stageIds.join(', ')} (or "delayed" / "problem" for a notice)`,
+            JourneyErrorType.unknownStage,
+          );
+        }
+        const current = stageIds.indexOf(state.stage);
+        if (index <= current) {
+          throw ApplicationFailure.nonRetryable(
+            `order ${order.orderId} is already at stage "${state.stage}"; stages only move forward (next: ${stageIds.slice(current + 1).join(', ')})`,
+            JourneyErrorType.stageOutOfOrder,
+          );
+        }
+      },
+    },
+  );
+}

@@ -1,0 +1,35 @@
+import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import { countSignal, getStatsQuery, type StatsState } from './contract';
+
+const MAX_SEEN = 5_000;
+const DEFAULT_HISTORY_LIMIT = 5_000;
+
+/**
+ * One workflow for the whole namespace that counts what each follow-up did: sent, answered,
+ * converted. Counts live in workflow state, so they survive restarts of everything and every
+ * count is idempotent by event id.
+ */
+export async function followUpStats(input: { carried?: StatsState; historyLimit?: number } = {}): Promise<void> {
+  const state: StatsState = input.carried ?? { counts: {}, seen: [], generation: 0 };
+  const seen = new Set(state.seen);
+
+  setHandler(getStatsQuery, () => ({ ...state, seen: [] }));
+  setHandler(countSignal, ({ kind, metric, eventId, at }) => {
+    if (seen.has(eventId)) return;
+    seen.add(eventId);
+    state.seen.push(eventId);
+    if (state.seen.length > MAX_SEEN) seen.delete(state.seen.shift()!);
+    const period = at.slice(0, 7);
+    const byKind = (state.counts[period] ??= {});
+    const metrics = (byKind[kind] ??= {});
+    metrics[metric] = (metrics[metric] ?? 0) + 1;
+  });
+
+  const limit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof followUpStats>({
+    carried: { ...state, generation: state.generation + 1 },
+    ...(input.historyLimit !== undefined ? { historyLimit: input.historyLimit } : {}),
+  });
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { extraKeysOf, kindSpec, MESSAGE_KINDS, PURPOSE_OF } from '../../src/messages/kinds';
+
+describe('the registry of message kinds', () => {
+  it('keeps the kinds, in order, that playbooks and recorded journeys name', () => {
+    expect(MESSAGE_KINDS).toEqual([
+      'order_status',
+      'order_delayed',
+      'order_problem',
+      'thank_you',
+      'offer',
+      'survey',
+      'survey_reminder',
+      'review_request',
+      'referral_request',
+      'care_followup',
+      'operator_alert',
+      'warranty_checkin',
+      'tier_upgrade',
+      'winback',
+    ]);
+  });
+
+  it('derives the purpose of each kind from its spec: marketing needs consent and obeys caps', () => {
+    const marketing = MESSAGE_KINDS.filter((kind) => PURPOSE_OF[kind] === 'marketing');
+    expect(marketing).toEqual(['offer', 'review_request', 'referral_request', 'tier_upgrade', 'winback']);
+    for (const kind of MESSAGE_KINDS) expect(['transactional', 'marketing']).toContain(PURPOSE_OF[kind]);
+  });
+
+  it('names the strings each kind adds to the locale files', () => {
+    const extras = Object.fromEntries(MESSAGE_KINDS.map((kind) => [kind, extraKeysOf(kind)]));
+    expect(extras).toMatchObject({
+      offer: ['servicesHeading', 'codeLabel', 'validUntil', 'conditionsLabel'],
+      referral_request: ['codeLabel', 'rewardNote'],
+      winback: ['codeLabel', 'validUntil'],
+      operator_alert: ['footer'],
+      order_status: [],
+      survey: [],
+    });
+  });
+
+  it('has no spec for a kind it does not know (recorded data may name one)', () => {
+    expect(kindSpec('birthday' as never)).toBeUndefined();
+  });
+});
