@@ -13,6 +13,7 @@ import YAML from 'yaml';
 import { FileOutbox, OutboxChannelAdapter } from '../src/channels/outbox';
 import { AftercareClient } from '../src/client';
 import { loadConfig } from '../src/config';
+import { deriveKeys } from '../src/lib/keys';
 import { customerLifecycleId } from '../src/workflows/customer/contract';
 import { orderJourneyId } from '../src/workflows/order/contract';
 import { createLogger } from '../src/logger';
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
         renderer: await createRenderer(),
         channels,
         client,
-        secret: 'record-histories-secret-0123456789abcdef',
+        keys: deriveKeys('record-histories-secret-0123456789abcdef'),
         publicUrl: 'http://aftercare.test',
       },
     });

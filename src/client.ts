@@ -94,8 +94,8 @@ export class AftercareClient implements CustomerEventSink {
     return this.stats.get();
   }
 
-  async findCustomerByContactKey(key: string): Promise<string | undefined> {
-    return this.customers.findCustomerByContactKey(key);
+  async findCustomersByContactKeys(keys: string[]): Promise<string[]> {
+    return this.customers.findCustomersByContactKeys(keys);
   }
 
   async recordCustomerEvent(customerId: string, event: CustomerEvent): Promise<void> {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseKeyring } from './lib/keys';
 
 /**
  * All configuration, parsed once at boot by one schema: the environment's variables, checks that
@@ -33,11 +34,16 @@ const envSchema = z.looseObject({
   AFTERCARE_DATA_DIR: z.string().min(1).default('.data'),
   AFTERCARE_PLAYBOOK: optionalString,
   AFTERCARE_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /** Operators' key: the codec endpoint, /metrics and /docs in production (and, later, operator actions). */
+  AFTERCARE_OPERATOR_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   AFTERCARE_CACHE_DIR: optionalString,
   XDG_CACHE_HOME: optionalString,
-  AFTERCARE_OUTBOX: z.enum(['auto', 'off']).default('auto'),
+  /** auto: channels without credentials write to the dev outbox (development only); off: they fail. */
+  AFTERCARE_OUTBOX: z.enum(['auto', 'off']).optional(),
 
   AFTERCARE_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  /** "id:base64,id:base64": payload-encryption keys, the first encrypts (rotate by putting a new one first). */
+  AFTERCARE_ENCRYPTION_KEYS: optionalString,
 
   RESEND_API_KEY: optionalString,
   RESEND_WEBHOOK_SECRET: optionalString,
@@ -90,17 +96,58 @@ const configSchema = envSchema
     if (e.RESEND_API_KEY && !e.EMAIL_FROM) {
       problem('EMAIL_FROM', 'required when RESEND_API_KEY is set (e.g. "Shop <orders@shop.example>")');
     }
-    if (e.NODE_ENV === 'production' && !e.AFTERCARE_API_KEY) {
-      problem('AFTERCARE_API_KEY', 'required when NODE_ENV=production');
+    // Anything but development is held to production's rules: NODE_ENV=test on a server must not relax them.
+    const strict = e.NODE_ENV !== 'development';
+    const where = `when NODE_ENV=${e.NODE_ENV}`;
+    if (strict && !e.AFTERCARE_API_KEY) problem('AFTERCARE_API_KEY', `required ${where}`);
+    if (strict && !e.AFTERCARE_SECRET) {
+      problem('AFTERCARE_SECRET', `required ${where} (links in messages, contact keys and encryption derive from it)`);
     }
-    if (e.NODE_ENV === 'production' && !e.AFTERCARE_SECRET) {
-      problem('AFTERCARE_SECRET', 'required when NODE_ENV=production (signs links in messages)');
+    if (strict && !e.AFTERCARE_OPERATOR_KEY) {
+      problem('AFTERCARE_OPERATOR_KEY', `required ${where} (the codec endpoint, /metrics and /docs ask for it)`);
+    }
+    if (strict && !e.AFTERCARE_PUBLIC_URL?.startsWith('https://')) {
+      problem(
+        'AFTERCARE_PUBLIC_URL',
+        `an https URL is required ${where}: links in messages and Twilio's signatures use it`,
+      );
+    }
+    if (strict && e.AFTERCARE_OUTBOX === 'auto') {
+      problem(
+        'AFTERCARE_OUTBOX',
+        `"auto" is for development: ${where} a channel without credentials must fail, not "send" to a file`,
+      );
+    }
+    if (strict) {
+      for (const name of [
+        'RESEND_BASE_URL',
+        'TWILIO_API_BASE_URL',
+        'TELEGRAM_API_ROOT',
+        'WHATSAPP_API_BASE_URL',
+      ] as const) {
+        const url = e[name];
+        if (url && !url.startsWith('https://'))
+          problem(name, `must be https ${where}: it carries credentials and customers' contacts`);
+      }
+    }
+    if (e.WHATSAPP_TOKEN && !(e.WHATSAPP_APP_SECRET && e.WHATSAPP_VERIFY_TOKEN)) {
+      problem(
+        'WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN',
+        'required with WHATSAPP_TOKEN: without the webhook, opt-outs and the 24-hour window go unseen',
+      );
     }
     if ((e.TWILIO_ACCOUNT_SID || e.TWILIO_AUTH_TOKEN) && !(e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN)) {
       problem('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN', 'set both, or neither');
     }
     if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_FROM && !e.TWILIO_MESSAGING_SERVICE_SID) {
       problem('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID', 'required with TWILIO_ACCOUNT_SID');
+    }
+    if (e.AFTERCARE_ENCRYPTION_KEYS) {
+      try {
+        parseKeyring(e.AFTERCARE_ENCRYPTION_KEYS);
+      } catch (err) {
+        problem('AFTERCARE_ENCRYPTION_KEYS', (err as Error).message);
+      }
     }
     if (e.TELEGRAM_BOT_TOKEN && !e.TELEGRAM_WEBHOOK_SECRET) {
       problem('TELEGRAM_WEBHOOK_SECRET', 'required with TELEGRAM_BOT_TOKEN (the bot webhook checks it)');
@@ -128,6 +175,7 @@ const configSchema = envSchema
       port: e.AFTERCARE_PORT,
       publicUrl: trimSlash(e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.AFTERCARE_PORT}`)!,
       apiKey: e.AFTERCARE_API_KEY,
+      operatorKey: e.AFTERCARE_OPERATOR_KEY,
     },
     dataDir: path.resolve(e.AFTERCARE_DATA_DIR),
     playbookPath: e.AFTERCARE_PLAYBOOK ? path.resolve(e.AFTERCARE_PLAYBOOK) : DEFAULT_PLAYBOOK,
@@ -142,9 +190,11 @@ const configSchema = envSchema
         string | undefined
       >,
     },
-    outbox: e.AFTERCARE_OUTBOX,
+    outbox: e.AFTERCARE_OUTBOX ?? (e.NODE_ENV === 'development' ? 'auto' : 'off'),
     /** Signs links in messages and keys contacts; generated in development (kept in the data dir). */
     secret: e.AFTERCARE_SECRET,
+    /** Payload-encryption keyring; without it the key derived from the secret encrypts. */
+    encryptionKeys: e.AFTERCARE_ENCRYPTION_KEYS,
     email: {
       resendApiKey: e.RESEND_API_KEY,
       resendBaseUrl: trimSlash(e.RESEND_BASE_URL),

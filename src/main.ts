@@ -4,7 +4,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { createServiceDeps, installTemporalRuntime } from './runtime';
-import { resolveApiKey, resolveSecret } from './secrets';
+import { resolveApiKey, resolveKeys } from './secrets';
 import { startApi } from './server';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   }
 
   const deps = await createServiceDeps(config);
-  const secret = resolveSecret(config).value;
+  const keys = resolveKeys(config);
   const connection = await Connection.connect({ address });
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const nativeConnection = await NativeConnection.connect({ address });
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       channels: deps.channels,
       emailFrom: config.email.from,
       client: new Client({ connection, namespace: config.temporal.namespace }),
-      secret,
+      keys,
       publicUrl: config.api.publicUrl,
       telegramBotUsername: config.telegram.botUsername,
       ...(temporalUiUrl ? { temporalUi: { baseUrl: temporalUiUrl, namespace: config.temporal.namespace } } : {}),
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   });
   await waitUntilRunning(worker);
   const apiKey = resolveApiKey(config);
-  const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.value, secret, temporalUiUrl });
+  const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.value, keys, temporalUiUrl });
 
   const lines = [
     '',

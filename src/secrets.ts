@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config';
+import { deriveKeys, type Keys } from './lib/keys';
 
 export interface Resolved {
   value: string;
@@ -27,3 +28,6 @@ export const resolveApiKey = (config: Config) =>
   configuredOrGenerated(config, config.api.apiKey, 'dev-api-key', 'dev_');
 export const resolveSecret = (config: Config) =>
   configuredOrGenerated(config, config.secret, 'dev-secret', 'devsecret_');
+
+/** The subkeys of AFTERCARE_SECRET (links, contact keys, payload encryption), with AFTERCARE_ENCRYPTION_KEYS if set. */
+export const resolveKeys = (config: Config): Keys => deriveKeys(resolveSecret(config).value, config.encryptionKeys);

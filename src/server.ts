@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
 import { AftercareClient } from './client';
 import { loadConfig, type Config } from './config';
-import { resolveApiKey, resolveSecret } from './secrets';
+import type { Keys } from './lib/keys';
+import { resolveApiKey, resolveKeys } from './secrets';
 import { createLogger, type Logger } from './logger';
 import { createServiceDeps, type ServiceDeps } from './runtime';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -15,7 +16,7 @@ export interface StartApiOptions {
   connection: Connection;
   deps: Pick<ServiceDeps, 'playbook' | 'outbox'>;
   apiKey: string;
-  secret: string;
+  keys: Keys;
   temporalUiUrl: string | undefined;
 }
 
@@ -33,7 +34,7 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
     outbox: opts.deps.outbox,
     inbound: {
       sink: aftercare.customers,
-      secret: opts.secret,
+      keys: opts.keys,
       publicUrl: config.api.publicUrl,
       brandName: opts.deps.playbook.brand.name,
       ...(config.sms.twilio ? { twilioAuthToken: config.sms.twilio.authToken } : {}),
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     connection,
     deps,
     apiKey: apiKey.value,
-    secret: resolveSecret(config).value,
+    keys: resolveKeys(config),
     temporalUiUrl: config.temporal.uiUrl,
   });
   log.info({ url, docs: `${url}/docs` }, 'API listening');

@@ -12,7 +12,7 @@ import { createActivities, type ActivityDeps } from './activities';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { createServiceDeps, installTemporalRuntime } from './runtime';
-import { resolveSecret } from './secrets';
+import { resolveKeys } from './secrets';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 export const workflowsPath = path.resolve(__dirname, 'workflows', 'index.ts');
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       channels: deps.channels,
       emailFrom: config.email.from,
       client,
-      secret: resolveSecret(config).value,
+      keys: resolveKeys(config),
       publicUrl: config.api.publicUrl,
       telegramBotUsername: config.telegram.botUsername,
       temporalUi: { baseUrl: config.temporal.uiUrl, namespace: config.temporal.namespace },

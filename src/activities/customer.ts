@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { contactKeysFor } from '../channels/contact-keys';
+import type { Keys } from '../lib/keys';
 import {
   CUSTOMER_LIFECYCLE,
   CUSTOMER_SA,
@@ -15,14 +16,14 @@ import {
 import type { SendPermit, SendPermitRequest } from '../workflows/delivery/contract';
 
 /** What journeys tell, and ask, the customer's lifecycle. */
-export function customerActivities(deps: { client: Client; taskQueue: string; secret: string }) {
+export function customerActivities(deps: { client: Client; taskQueue: string; keys: Pick<Keys, 'contacts'> }) {
   const lifecycle = (customerId: string) => deps.client.workflow.getHandle(customerLifecycleId(customerId));
   return {
     /** Tells the customer's lifecycle about a new order, starting the lifecycle if it is new. */
     async recordOrderWithCustomer(
       input: Omit<OrderPlacedSignal, 'contactKeys' | 'rules'> & Partial<Pick<OrderPlacedSignal, 'rules'>>,
     ): Promise<void> {
-      const signal = { ...input, contactKeys: contactKeysFor(deps.secret, input.profile) } as OrderPlacedSignal;
+      const signal = { ...input, contactKeys: contactKeysFor(deps.keys.contacts, input.profile) } as OrderPlacedSignal;
       await deps.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {
         workflowId: customerLifecycleId(signal.profile.id),
         taskQueue: deps.taskQueue,

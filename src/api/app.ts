@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.outbox) await app.register(outboxRoutes, { outbox: deps.outbox });
   if (deps.inbound) {
     await registerInboundRoutes(app as unknown as FastifyInstance, deps.inbound);
-    await app.register(surveyRoutes, { sink: orders, secret: deps.inbound.secret, brandName: deps.inbound.brandName });
+    await app.register(surveyRoutes, { sink: orders, keys: deps.inbound.keys, brandName: deps.inbound.brandName });
   }
 
   const links = linksFor(deps.temporalUi);

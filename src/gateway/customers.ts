@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { NotFoundError } from '../errors';
 import type { Consent } from '../schemas/customers';
 import {
+  CUSTOMER_LIFECYCLE,
   CUSTOMER_SA,
   customerEventSignal,
   customerLifecycleId,
@@ -18,8 +19,8 @@ import {
  * CustomerGateway implements it against Temporal; tests may record calls instead.
  */
 export interface CustomerEventSink {
-  /** The customer id whose lifecycle carries this contact key, if any. */
-  findCustomerByContactKey(key: string): Promise<string | undefined>;
+  /** Every customer whose lifecycle carries one of these contact keys (none when unknown). */
+  findCustomersByContactKeys(keys: string[]): Promise<string[]>;
   /** Delivers the event to the customer's lifecycle (which ignores replayed event ids). */
   recordCustomerEvent(customerId: string, event: CustomerEvent): Promise<void>;
 }
@@ -70,14 +71,17 @@ export class CustomerGateway implements CustomerEventSink {
     return this.get(customerId);
   }
 
-  /** Finds the customer whose lifecycle carries this contact key (webhooks name contacts, not customers). */
-  async findCustomerByContactKey(key: string): Promise<string | undefined> {
-    const query = `${CUSTOMER_SA.contactKeys.name} = "${key.replace(/[^A-Za-z0-9_-]/g, '')}" AND WorkflowType = "customerLifecycle" AND ExecutionStatus = "Running"`;
-    for await (const wf of this.client.workflow.list({ query, pageSize: 1 })) {
+  /** Finds the customers whose lifecycles carry these contact keys (webhooks name contacts, not customers). */
+  async findCustomersByContactKeys(keys: string[]): Promise<string[]> {
+    const safe = [...new Set(keys.map((k) => k.replace(/[^A-Za-z0-9_-]/g, '')).filter(Boolean))];
+    if (safe.length === 0) return [];
+    const query = `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running"`;
+    const found = new Set<string>();
+    for await (const wf of this.client.workflow.list({ query, pageSize: 100 })) {
       const id = wf.typedSearchAttributes.get(CUSTOMER_SA.customerId);
-      if (id) return id;
+      if (id) found.add(id);
     }
-    return undefined;
+    return [...found];
   }
 
   /** Hands a consent or delivery event to the customer's lifecycle; replayed event ids change nothing. */

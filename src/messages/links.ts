@@ -7,40 +7,48 @@
 import type { Channel } from '../channels/types';
 import { telegramDeepLink } from '../channels/telegram/deep-link';
 import { telegramLinkId } from '../channels/contact-keys';
-import { signShortToken, signToken, verifyToken, type TokenFailureReason } from '../lib/tokens';
+import type { Keys } from '../lib/keys';
+import {
+  signShortToken,
+  signToken,
+  verifyShortToken,
+  verifyToken,
+  type TokenFailureReason,
+  type TokenPurpose,
+} from '../lib/tokens';
 
 const base = (publicUrl: string) => publicUrl.replace(/\/+$/, '');
 
 /** The unsubscribe page (and RFC 8058 one-click POST) for one customer and channel. */
 export function unsubscribeLink(
   publicUrl: string,
-  secret: string,
+  linkKey: string,
   p: { customerId: string; channel: Channel; expiresAt: number },
 ): string {
-  const token = signToken(secret, 'unsubscribe', { c: p.customerId, ch: p.channel }, { expiresAt: p.expiresAt });
+  const token = signToken(linkKey, 'unsubscribe', { c: p.customerId, ch: p.channel }, { expiresAt: p.expiresAt });
   return `${base(publicUrl)}/unsubscribe/${token}`;
 }
 
 /** The link to the customer's rating page, for survey and survey_reminder messages. */
 export function surveyLink(
   publicUrl: string,
-  secret: string,
+  linkKey: string,
   p: { orderId: string; locale: string; expiresAt: number },
 ): string {
-  const token = signToken(secret, 'survey', { o: p.orderId, l: p.locale }, { expiresAt: p.expiresAt });
+  const token = signToken(linkKey, 'survey', { o: p.orderId, l: p.locale }, { expiresAt: p.expiresAt });
   return `${base(publicUrl)}/survey/${token}`;
 }
 
 /** The counted redirect to the business's review page, for review_request messages. */
 export function reviewLink(
   publicUrl: string,
-  secret: string,
+  linkKey: string,
   p: { orderId: string; reviewUrl: string; messageKey: string; expiresAt: number },
 ): string {
   // The redirect refuses anything but http(s); fail at send time rather than mail a link that cannot work.
   if (!safeHttpUrl(p.reviewUrl)) throw new Error('reviewLink: reviewUrl must be an http(s) URL');
   const token = signToken(
-    secret,
+    linkKey,
     'review-click',
     { o: p.orderId, u: p.reviewUrl, k: p.messageKey },
     { expiresAt: p.expiresAt },
@@ -49,16 +57,37 @@ export function reviewLink(
 }
 
 /** "Get updates on Telegram": a deep link whose short token names the customer (by a keyed id, not their id). */
-export function telegramLink(botUsername: string, secret: string, p: { customerId: string; expiresAt: number }) {
-  const token = signShortToken(secret, 'telegram-link', telegramLinkId(secret, p.customerId), p.expiresAt);
+export function telegramLink(
+  botUsername: string,
+  keys: Pick<Keys, 'links' | 'contacts'>,
+  p: { customerId: string; expiresAt: number },
+) {
+  const token = signShortToken(keys.links, 'telegram-link', telegramLinkId(keys.contacts, p.customerId), p.expiresAt);
   return telegramDeepLink(botUsername, token);
+}
+
+/** The key links are signed with, and the master secret links were signed with before subkeys (still verified). */
+export type LinkKeys = Pick<Keys, 'links'> & Partial<Pick<Keys, 'legacy'>>;
+
+/** Verifies with the link-signing key, then with the legacy key for links minted before it existed. */
+export function verifyLink(keys: LinkKeys, purpose: TokenPurpose, token: string, nowMs: number) {
+  const verified = verifyToken(keys.links, purpose, token, nowMs);
+  if (verified.ok || verified.reason !== 'bad-signature' || !keys.legacy) return verified;
+  return verifyToken(keys.legacy, purpose, token, nowMs);
+}
+
+/** The keyed customer id a Telegram deep link carries (links minted before subkeys verify with the legacy key). */
+export function readTelegramLink(keys: LinkKeys, payload: string, nowMs: number) {
+  const verified = verifyShortToken(keys.links, 'telegram-link', payload, nowMs);
+  if (verified.ok || verified.reason !== 'bad-signature' || !keys.legacy) return verified;
+  return verifyShortToken(keys.legacy, 'telegram-link', payload, nowMs);
 }
 
 export type LinkCheck<T> = { ok: true; token: string; value: T } | { ok: false; reason: TokenFailureReason | 'empty' };
 
 /** The customer an unsubscribe link was minted for. */
-export function readUnsubscribeLink(secret: string, token: string, nowMs: number): LinkCheck<{ customerId: string }> {
-  const verified = verifyToken(secret, 'unsubscribe', token, nowMs);
+export function readUnsubscribeLink(keys: LinkKeys, token: string, nowMs: number): LinkCheck<{ customerId: string }> {
+  const verified = verifyLink(keys, 'unsubscribe', token, nowMs);
   if (!verified.ok) return verified;
   const customerId = verified.payload.c;
   return typeof customerId === 'string' && customerId !== ''
@@ -68,11 +97,11 @@ export function readUnsubscribeLink(secret: string, token: string, nowMs: number
 
 /** The order and language of a survey link; the first name too, when the link carries one. */
 export function readSurveyLink(
-  secret: string,
+  keys: LinkKeys,
   token: string,
   nowMs: number,
 ): LinkCheck<{ orderId: string; locale: string | undefined; name: string }> {
-  const verified = verifyToken(secret, 'survey', token, nowMs);
+  const verified = verifyLink(keys, 'survey', token, nowMs);
   if (!verified.ok) return verified;
   const { o, l, n } = verified.payload;
   if (typeof o !== 'string' || o === '') return { ok: false, reason: 'empty' };
@@ -89,11 +118,11 @@ export function readSurveyLink(
 
 /** The order and the business's review page behind a review link. */
 export function readReviewLink(
-  secret: string,
+  keys: LinkKeys,
   token: string,
   nowMs: number,
 ): LinkCheck<{ orderId: string; target: string }> {
-  const verified = verifyToken(secret, 'review-click', token, nowMs);
+  const verified = verifyLink(keys, 'review-click', token, nowMs);
   if (!verified.ok) return verified;
   const orderId = verified.payload.o;
   const target = safeHttpUrl(verified.payload.u);

@@ -25,7 +25,7 @@ let server: DevServer | undefined;
  * bundles the workflows once for every test file.
  */
 export async function setup(project: TestProject): Promise<void> {
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
+  const config = loadConfig({ ...process.env, NODE_ENV: 'development' });
   const log = createLogger('info');
   let address = config.temporal.address;
   if (!address) {

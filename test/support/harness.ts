@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { FileOutbox, OutboxChannelAdapter } from '../../src/channels/outbox';
 import type { ChannelAdapter } from '../../src/channels/types';
 import { AftercareClient } from '../../src/client';
+import { deriveKeys } from '../../src/lib/keys';
 import { createLogger } from '../../src/logger';
 import { createRenderer } from '../../src/messages/renderer';
 import { loadPlaybook } from '../../src/playbook/load';
@@ -16,6 +17,8 @@ import { installTemporalRuntime } from '../../src/runtime';
 import { createWorker } from '../../src/worker';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789';
+/** The subkeys the app derives from TEST_SECRET (links, contact keys, payload encryption). */
+export const TEST_KEYS = deriveKeys(TEST_SECRET);
 export const FAST_PLAYBOOK = path.resolve(__dirname, '..', 'playbook.fast.yaml');
 export const testLogger = createLogger('silent');
 // SDK logs at warn and above only, so test output stays readable.
@@ -68,7 +71,7 @@ export async function startHarness(
       renderer: await createRenderer(),
       channels,
       client: opts.activityClient ? opts.activityClient(client) : client,
-      secret: TEST_SECRET,
+      keys: TEST_KEYS,
       publicUrl: 'http://aftercare.test',
       telegramBotUsername: opts.telegramBotUsername,
       temporalUi: { baseUrl: 'http://temporal-ui.test', namespace },

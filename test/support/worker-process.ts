@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ResendEmailAdapter } from '../../src/channels/email/resend/adapter';
 import type { ChannelAdapter } from '../../src/channels/types';
+import { deriveKeys } from '../../src/lib/keys';
 import { createLogger } from '../../src/logger';
 import { createRenderer } from '../../src/messages/renderer';
 import { installTemporalRuntime } from '../../src/runtime';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
         email: new ResendEmailAdapter({ apiKey: opts.resend.apiKey, baseUrl: opts.resend.url }) as ChannelAdapter,
       },
       client: new Client({ connection, namespace: opts.namespace }),
-      secret: opts.secret,
+      keys: deriveKeys(opts.secret),
       publicUrl: 'http://aftercare.test',
     },
   });

@@ -76,6 +76,8 @@ describe('config', () => {
           expect.stringContaining('EMAIL_FROM'),
           expect.stringContaining('AFTERCARE_API_KEY'),
           expect.stringContaining('AFTERCARE_SECRET'),
+          expect.stringContaining('AFTERCARE_OPERATOR_KEY'),
+          expect.stringContaining('AFTERCARE_PUBLIC_URL'),
         ],
       }),
     );

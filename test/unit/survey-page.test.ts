@@ -4,9 +4,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { surveyRoutes, type SurveyOptions } from '../../src/api/pages/survey';
 import { reviewLink, surveyLink } from '../../src/messages/links';
 import { ConflictError, NotFoundError } from '../../src/errors';
+import { deriveKeys } from '../../src/lib/keys';
 import { signToken, verifyToken } from '../../src/lib/tokens';
 
 const SECRET = 'aftercare-test-secret-0123456789';
+const KEYS = deriveKeys(SECRET);
 const PUBLIC_URL = 'https://aftercare.example';
 const NOW = Date.parse('2026-11-02T10:00:00.000Z');
 const WEEK = 7 * 86_400_000;
@@ -41,9 +43,9 @@ let clock = NOW;
 const logLines: string[] = [];
 
 const surveyToken = (p: { o?: string; l?: string; n?: string } = {}, expiresAt = NOW + WEEK) =>
-  signToken(SECRET, 'survey', { o: 'A-1001', l: 'en', ...p }, { expiresAt });
+  signToken(KEYS.links, 'survey', { o: 'A-1001', l: 'en', ...p }, { expiresAt });
 const reviewToken = (u = REVIEW_URL, expiresAt = NOW + WEEK) =>
-  signToken(SECRET, 'review-click', { o: 'A-1001', u, k: 'review_request' }, { expiresAt });
+  signToken(KEYS.links, 'review-click', { o: 'A-1001', u, k: 'review_request' }, { expiresAt });
 /** Keeps the body (so the locale is still readable) and breaks the signature. */
 const forged = (token: string) => `${token.split('.')[0]}.${'A'.repeat(43)}`;
 const form = (fields: Record<string, string>) => ({
@@ -60,7 +62,7 @@ beforeAll(async () => {
     },
   });
   app = Fastify({ logger: { level: 'info', stream } });
-  await app.register(surveyRoutes, { sink, secret: SECRET, brandName: BRAND, now: () => clock });
+  await app.register(surveyRoutes, { sink, keys: KEYS, brandName: BRAND, now: () => clock });
   // A sibling route outside the plugin: the form parser must not reach it.
   app.post('/outside', async () => ({ ok: true }));
   await app.ready();
@@ -145,7 +147,7 @@ describe('GET /survey/:token', () => {
   });
 
   it("rejects another link's token (an unsubscribe or review token is no survey)", async () => {
-    const unsubscribe = signToken(SECRET, 'unsubscribe', { c: 'cust-1', o: 'A-1001' }, { expiresAt: NOW + WEEK });
+    const unsubscribe = signToken(KEYS.links, 'unsubscribe', { c: 'cust-1', o: 'A-1001' }, { expiresAt: NOW + WEEK });
     for (const token of [unsubscribe, reviewToken()]) {
       const res = await app.inject({ method: 'GET', url: `/survey/${token}` });
       expect(res.statusCode).toBe(400);
@@ -422,17 +424,17 @@ describe('GET /r/:token (review link)', () => {
 
 describe('link helpers', () => {
   it('surveyLink signs the order and locale under the "survey" purpose', async () => {
-    const link = surveyLink(`${PUBLIC_URL}/`, SECRET, { orderId: 'A-1001', locale: 'bn', expiresAt: NOW + WEEK });
+    const link = surveyLink(`${PUBLIC_URL}/`, KEYS.links, { orderId: 'A-1001', locale: 'bn', expiresAt: NOW + WEEK });
     expect(link.startsWith(`${PUBLIC_URL}/survey/`)).toBe(true);
     const token = link.slice(`${PUBLIC_URL}/survey/`.length);
-    expect(verifyToken(SECRET, 'survey', token, NOW)).toEqual({ ok: true, payload: { o: 'A-1001', l: 'bn' } });
+    expect(verifyToken(KEYS.links, 'survey', token, NOW)).toEqual({ ok: true, payload: { o: 'A-1001', l: 'bn' } });
     const res = await app.inject({ method: 'GET', url: new URL(link).pathname });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('আমাদের সেবা কেমন লেগেছে?');
   });
 
   it('reviewLink signs the order, URL and message key under "review-click", and refuses non-http URLs', async () => {
-    const link = reviewLink(PUBLIC_URL, SECRET, {
+    const link = reviewLink(PUBLIC_URL, KEYS.links, {
       orderId: 'A-1001',
       reviewUrl: REVIEW_URL,
       messageKey: 'review_request',
@@ -440,14 +442,14 @@ describe('link helpers', () => {
     });
     expect(link.startsWith(`${PUBLIC_URL}/r/`)).toBe(true);
     const token = link.slice(`${PUBLIC_URL}/r/`.length);
-    expect(verifyToken(SECRET, 'review-click', token, NOW)).toEqual({
+    expect(verifyToken(KEYS.links, 'review-click', token, NOW)).toEqual({
       ok: true,
       payload: { o: 'A-1001', u: REVIEW_URL, k: 'review_request' },
     });
     const res = await app.inject({ method: 'GET', url: new URL(link).pathname });
     expect(res.headers.location).toBe(REVIEW_URL);
     expect(() =>
-      reviewLink(PUBLIC_URL, SECRET, {
+      reviewLink(PUBLIC_URL, KEYS.links, {
         orderId: 'A-1001',
         reviewUrl: 'javascript:alert(1)',
         messageKey: 'review_request',

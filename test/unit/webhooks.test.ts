@@ -7,12 +7,14 @@ import { registerInboundRoutes } from '../../src/api/webhooks/index';
 import { contactKey, telegramLinkId, telegramLinkKey } from '../../src/channels/contact-keys';
 import type { CustomerEvent } from '../../src/workflows/customer/contract';
 import { NotFoundError } from '../../src/errors';
+import { deriveKeys } from '../../src/lib/keys';
 import { signShortToken, signToken } from '../../src/lib/tokens';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server';
 import { FAKE_TWILIO_AUTH_TOKEN, twilioSignature } from '../fakes/twilio-server';
 import { signWebhook, webhookPayloads } from '../fakes/whatsapp-server';
 
 const SECRET = 'aftercare-test-secret-0123456789';
+const KEYS = deriveKeys(SECRET);
 const PUBLIC_URL = 'https://aftercare.example';
 const NOW = Date.parse('2026-11-02T10:00:00.000Z');
 const AT = new Date(NOW).toISOString();
@@ -33,8 +35,8 @@ class RecordingSink implements CustomerEventSink {
   /** Makes every record fail, like Temporal being unreachable. */
   failWith: Error | undefined;
 
-  async findCustomerByContactKey(key: string): Promise<string | undefined> {
-    return this.keys.get(key);
+  async findCustomersByContactKeys(keys: string[]): Promise<string[]> {
+    return [...new Set(keys.flatMap((key) => (this.keys.has(key) ? [this.keys.get(key)!] : [])))];
   }
 
   async recordCustomerEvent(customerId: string, event: CustomerEvent): Promise<void> {
@@ -58,10 +60,10 @@ beforeAll(async () => {
   app = Fastify();
   await registerInboundRoutes(app, {
     sink: {
-      findCustomerByContactKey: (key) => sink.findCustomerByContactKey(key),
+      findCustomersByContactKeys: (keys) => sink.findCustomersByContactKeys(keys),
       recordCustomerEvent: (id, event) => sink.recordCustomerEvent(id, event),
     },
-    secret: SECRET,
+    keys: KEYS,
     publicUrl: `${PUBLIC_URL}/`,
     brandName: BRAND,
     twilioAuthToken: FAKE_TWILIO_AUTH_TOKEN,
@@ -129,7 +131,7 @@ describe('POST /webhooks/twilio/inbound', () => {
   });
 
   it('STOP (any case, padded) records an SMS opt-out and answers empty TwiML', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-1');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-1');
     const params = sms('  stop ', 'SM1');
     const res = await inbound(params);
     expect(res.statusCode).toBe(200);
@@ -144,7 +146,7 @@ describe('POST /webhooks/twilio/inbound', () => {
   });
 
   it('START and UNSTOP opt back in; every other opt-out keyword opts out', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-1');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-1');
     await inbound(sms('START', 'SM2'));
     await inbound(sms('unstop', 'SM3'));
     await inbound(sms('QUIT', 'SM4'));
@@ -157,13 +159,13 @@ describe('POST /webhooks/twilio/inbound', () => {
   });
 
   it('"stop please" is not a keyword: inbound only', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-1');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-1');
     await inbound(sms('stop please', 'SM5'));
     expect(sink.events()).toEqual([{ type: 'inbound', channel: 'sms', source: 'sms', eventId: 'twilio:SM5', at: AT }]);
   });
 
   it('a replay carries the same event id (the lifecycle drops it)', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-1');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-1');
     const params = sms('STOP', 'SM6');
     await inbound(params);
     await inbound(params);
@@ -171,7 +173,7 @@ describe('POST /webhooks/twilio/inbound', () => {
   });
 
   it('rejects a bad, missing or wrong-URL signature with 401 and records nothing', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-1');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-1');
     const params = sms('STOP');
     expect((await inbound(params, null)).statusCode).toBe(401);
     expect((await inbound(params, 'bm9wZQ==')).statusCode).toBe(401);
@@ -190,7 +192,7 @@ describe('POST /webhooks/twilio/inbound', () => {
   });
 
   it('answers 500 when the event cannot be recorded, so Twilio retries; the error shows no contact', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-1');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-1');
     sink.failWith = new Error(`temporal unavailable while signalling for ${PHONE}`);
     const res = await inbound(sms('STOP'));
     expect(res.statusCode).toBe(500);
@@ -220,7 +222,7 @@ describe('POST /webhooks/twilio/status', () => {
   });
 
   it('undelivered 30003 → invalid-address; failed 21610 → opted-out; 30007 → undelivered', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-1');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-1');
     expect((await status(callback('undelivered', '30003'))).statusCode).toBe(200);
     await status(callback('failed', '21610'));
     await status(callback('undelivered', '30007'));
@@ -253,7 +255,7 @@ describe('POST /webhooks/twilio/status', () => {
   });
 
   it('ignores other statuses and rejects unsigned callbacks', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-1');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-1');
     expect((await status(callback('delivered'))).statusCode).toBe(200);
     const unsigned = await app.inject({
       method: 'POST',
@@ -300,7 +302,7 @@ describe('POST /webhooks/resend', () => {
   };
 
   it('permanent bounce → hard-bounce, transient → soft-bounce, complaint, suppressed → hard-bounce', async () => {
-    know(contactKey(SECRET, 'email', EMAIL), 'cust-1');
+    know(contactKey(KEYS.contacts, 'email', EMAIL), 'cust-1');
     const hard = resendEvent('email.bounced', { bounce: { type: 'Permanent', subType: 'General', message: 'x' } });
     expect((await post(hard, { id: 'msg_hard' })).statusCode).toBe(200);
     await post(resendEvent('email.bounced', { bounce: { type: 'Transient', subType: 'MailboxFull' } }), {
@@ -325,7 +327,7 @@ describe('POST /webhooks/resend', () => {
   });
 
   it('a redelivery (same svix-id) carries the same event id', async () => {
-    know(contactKey(SECRET, 'email', EMAIL), 'cust-1');
+    know(contactKey(KEYS.contacts, 'email', EMAIL), 'cust-1');
     const body = resendEvent('email.complained');
     await post(body, { id: 'msg_again' });
     await post(body, { id: 'msg_again', at: NOW + 60_000 });
@@ -333,7 +335,7 @@ describe('POST /webhooks/resend', () => {
   });
 
   it('rejects missing, forged and stale signatures with 401', async () => {
-    know(contactKey(SECRET, 'email', EMAIL), 'cust-1');
+    know(contactKey(KEYS.contacts, 'email', EMAIL), 'cust-1');
     const body = resendEvent('email.complained');
     expect((await post(body, { signature: null })).statusCode).toBe(401);
     const forged = new Webhook(`whsec_${randomBytes(24).toString('base64')}`).sign('msg_1', new Date(NOW), body);
@@ -347,7 +349,7 @@ describe('POST /webhooks/resend', () => {
   });
 
   it('accepts one valid signature among several (key rotation)', async () => {
-    know(contactKey(SECRET, 'email', EMAIL), 'cust-1');
+    know(contactKey(KEYS.contacts, 'email', EMAIL), 'cust-1');
     const body = resendEvent('email.complained');
     const good = new Webhook(RESEND_SECRET).sign('msg_rot', new Date(NOW), body);
     const res = await post(body, { id: 'msg_rot', signature: `v1,bm9wZQ== ${good}` });
@@ -402,11 +404,11 @@ describe('POST /webhooks/telegram', () => {
       payload: JSON.stringify(update),
     });
   const linkToken = (customerId: string, expiresAt = NOW + 3_600_000) =>
-    signShortToken(SECRET, 'telegram-link', telegramLinkId(SECRET, customerId), expiresAt);
+    signShortToken(KEYS.links, 'telegram-link', telegramLinkId(KEYS.contacts, customerId), expiresAt);
   const replies = () => telegram.sent.map((m) => ({ chat: m.chat_id, text: m.text }));
 
   it('/start <valid link token> links the chat, opts in, and says so', async () => {
-    know(telegramLinkKey(SECRET, 'cust-tg'), 'cust-tg');
+    know(telegramLinkKey(KEYS.contacts, 'cust-tg'), 'cust-tg');
     const token = linkToken('cust-tg');
     const update = command(`/start ${token}`);
     const res = await post(update);
@@ -419,7 +421,7 @@ describe('POST /webhooks/telegram', () => {
           type: 'telegram-linked',
           chatId: String(CHAT_ID),
           linkToken: token,
-          contactKey: contactKey(SECRET, 'telegram', String(CHAT_ID)),
+          contactKey: contactKey(KEYS.contacts, 'telegram', String(CHAT_ID)),
           source: 'telegram',
           eventId: `telegram:${update.update_id}:linked`,
           at: AT,
@@ -452,9 +454,14 @@ describe('POST /webhooks/telegram', () => {
   });
 
   it('an expired or forged link token records nothing and asks for a new link', async () => {
-    know(telegramLinkKey(SECRET, 'cust-tg'), 'cust-tg');
+    know(telegramLinkKey(KEYS.contacts, 'cust-tg'), 'cust-tg');
     await post(command(`/start ${linkToken('cust-tg', NOW - 1000)}`));
-    const forged = signShortToken('another-secret', 'telegram-link', telegramLinkId(SECRET, 'cust-tg'), NOW + 60_000);
+    const forged = signShortToken(
+      'another-secret',
+      'telegram-link',
+      telegramLinkId(KEYS.contacts, 'cust-tg'),
+      NOW + 60_000,
+    );
     await post(command(`/start ${forged}`));
     expect(sink.recorded).toEqual([]);
     expect(replies()).toEqual([
@@ -464,7 +471,7 @@ describe('POST /webhooks/telegram', () => {
   });
 
   it('/stop opts the chat out; a bare /start opts back in; blocking the bot opts out without a reply', async () => {
-    know(contactKey(SECRET, 'telegram', String(CHAT_ID)), 'cust-tg');
+    know(contactKey(KEYS.contacts, 'telegram', String(CHAT_ID)), 'cust-tg');
     const stop = command('/stop');
     await post(stop);
     const start = command('/start');
@@ -507,7 +514,7 @@ describe('POST /webhooks/telegram', () => {
   });
 
   it('rejects a missing or wrong secret token with 403 before touching the bot', async () => {
-    know(contactKey(SECRET, 'telegram', String(CHAT_ID)), 'cust-tg');
+    know(contactKey(KEYS.contacts, 'telegram', String(CHAT_ID)), 'cust-tg');
     expect((await post(command('/stop'), null)).statusCode).toBe(403);
     expect((await post(command('/stop'), 'wrong')).statusCode).toBe(403);
     expect(sink.recorded).toEqual([]);
@@ -515,7 +522,7 @@ describe('POST /webhooks/telegram', () => {
   });
 
   it('acknowledges when Telegram refuses the reply (chat blocked) after the event was recorded', async () => {
-    know(contactKey(SECRET, 'telegram', String(CHAT_ID)), 'cust-tg');
+    know(contactKey(KEYS.contacts, 'telegram', String(CHAT_ID)), 'cust-tg');
     telegram.blockChat(CHAT_ID);
     const res = await post(command('/stop'));
     expect(res.statusCode).toBe(200);
@@ -555,7 +562,7 @@ describe('/webhooks/whatsapp', () => {
   });
 
   it('a signed text opens the window (inbound); STOP also opts out', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-wa');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-wa');
     await post(webhookPayloads.inboundText({ from: WA_FROM, text: 'Where is my order?', id: 'wamid.A' }));
     await post(webhookPayloads.inboundText({ from: WA_FROM, text: 'Stop', id: 'wamid.B' }));
     expect(sink.recorded).toEqual([
@@ -582,7 +589,7 @@ describe('/webhooks/whatsapp', () => {
   });
 
   it('a failed status: 131026 → invalid-address, 131047 (outside the window) → undelivered', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-wa');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-wa');
     const failed = webhookPayloads.status({ id: 'wamid.S1', recipientId: WA_FROM, status: 'failed' });
     await post(failed);
     await post(failed);
@@ -610,7 +617,7 @@ describe('/webhooks/whatsapp', () => {
   });
 
   it('rejects a missing or wrong signature with 401', async () => {
-    know(contactKey(SECRET, 'sms', PHONE), 'cust-wa');
+    know(contactKey(KEYS.contacts, 'sms', PHONE), 'cust-wa');
     const payload = webhookPayloads.inboundText({ from: WA_FROM, text: 'STOP' });
     expect((await post(payload, null)).statusCode).toBe(401);
     expect((await post(payload, signWebhook(JSON.stringify(payload), 'other-secret'))).statusCode).toBe(401);
@@ -629,7 +636,7 @@ describe('/webhooks/whatsapp', () => {
 // -----------------------------------------------------------------------------------------------
 describe('/unsubscribe/:token', () => {
   const token = (customerId = 'cust-mail', expiresAt = NOW + 30 * 86_400_000) =>
-    signToken(SECRET, 'unsubscribe', { c: customerId }, { expiresAt });
+    signToken(KEYS.links, 'unsubscribe', { c: customerId }, { expiresAt });
   const oneClick = (t: string) =>
     app.inject({
       method: 'POST',
@@ -639,7 +646,7 @@ describe('/unsubscribe/:token', () => {
     });
 
   it('GET shows a confirmation form (and records nothing), with the brand name escaped', async () => {
-    know(contactKey(SECRET, 'email', EMAIL), 'cust-mail');
+    know(contactKey(KEYS.contacts, 'email', EMAIL), 'cust-mail');
     const t = token();
     expect(t.length).toBeGreaterThan(100); // beyond Fastify's default parameter length
     const res = await app.inject({ method: 'GET', url: `/unsubscribe/${t}` });
@@ -662,7 +669,7 @@ describe('/unsubscribe/:token', () => {
   });
 
   it('one-click POST opts out of marketing everywhere; a repeat has the same event id', async () => {
-    know(contactKey(SECRET, 'email', EMAIL), 'cust-mail');
+    know(contactKey(KEYS.contacts, 'email', EMAIL), 'cust-mail');
     const t = token();
     const res = await oneClick(t);
     expect(res.statusCode).toBe(200);
@@ -685,7 +692,7 @@ describe('/unsubscribe/:token', () => {
   });
 
   it('the page form (multipart from some mail clients) works too', async () => {
-    know(contactKey(SECRET, 'email', EMAIL), 'cust-mail');
+    know(contactKey(KEYS.contacts, 'email', EMAIL), 'cust-mail');
     const boundary = '----aftercare';
     const res = await app.inject({
       method: 'POST',
@@ -698,9 +705,9 @@ describe('/unsubscribe/:token', () => {
   });
 
   it('POST with a forged or expired token: 400 and nothing recorded', async () => {
-    know(contactKey(SECRET, 'email', EMAIL), 'cust-mail');
+    know(contactKey(KEYS.contacts, 'email', EMAIL), 'cust-mail');
     expect((await oneClick(token('cust-mail', NOW - 1))).statusCode).toBe(400);
-    const otherPurpose = signToken(SECRET, 'survey', { c: 'cust-mail' }, { expiresAt: NOW + 60_000 });
+    const otherPurpose = signToken(KEYS.links, 'survey', { c: 'cust-mail' }, { expiresAt: NOW + 60_000 });
     expect((await oneClick(otherPurpose)).statusCode).toBe(400);
     expect(sink.recorded).toEqual([]);
   });

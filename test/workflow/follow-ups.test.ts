@@ -14,7 +14,7 @@ import {
   FAST_PLAYBOOK,
   sampleOrder,
   startHarness,
-  TEST_SECRET,
+  TEST_KEYS,
   testLogger,
   type Harness,
 } from '../support/harness';
@@ -57,7 +57,7 @@ beforeAll(async () => {
     apiKey: KEY,
     logger: testLogger,
     temporalHealth: async () => {},
-    inbound: { sink: h.aftercare, secret: TEST_SECRET, publicUrl: 'http://aftercare.test', brandName: 'Test Shop' },
+    inbound: { sink: h.aftercare, keys: TEST_KEYS, publicUrl: 'http://aftercare.test', brandName: 'Test Shop' },
   });
 });
 afterAll(async () => {

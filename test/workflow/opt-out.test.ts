@@ -14,7 +14,7 @@ import {
   FAST_PLAYBOOK,
   sampleOrder,
   startHarness,
-  TEST_SECRET,
+  TEST_KEYS,
   testLogger,
   type Harness,
 } from '../support/harness';
@@ -45,7 +45,7 @@ beforeAll(async () => {
     temporalHealth: async () => {},
     inbound: {
       sink: h.aftercare,
-      secret: TEST_SECRET,
+      keys: TEST_KEYS,
       publicUrl: PUBLIC_URL,
       brandName: 'Test Shop',
       twilioAuthToken: TWILIO_TOKEN,
@@ -146,7 +146,7 @@ describe('opting out through their own channel stops marketing everywhere', () =
     // 3. Email: the one-click unsubscribe link of a marketing email (RFC 8058 POST).
 
     const token = signToken(
-      TEST_SECRET,
+      TEST_KEYS.links,
       'unsubscribe',
       { c: byEmail.customer.id, ch: 'email' },
       { expiresAt: Date.now() + 86_400_000 },

@@ -1,4 +1,5 @@
 /** Step 1 of a send: the signed links this message carries, added to its data. */
+import type { Keys } from '../../lib/keys';
 import type { RecordedMessageData } from '../../messages/data';
 import { reviewLink, surveyLink, telegramLink, unsubscribeLink } from '../../messages/links';
 import type { SendMessageRequest } from '../../workflows/delivery/contract';
@@ -6,8 +7,8 @@ import type { SendMessageRequest } from '../../workflows/delivery/contract';
 const DAY = 86_400_000;
 
 export interface LinkSettings {
-  /** Signs links. */
-  secret: string;
+  /** Signs links (its own subkey) and keys the Telegram link's customer id. */
+  keys: Pick<Keys, 'links' | 'contacts'>;
   /** Base URL of the API, which serves the pages the links lead to. */
   publicUrl: string;
   /** The bot's username, for "get updates on Telegram" deep links; absent when Telegram is off. */
@@ -20,14 +21,14 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
   const data: RecordedMessageData = { ...req.data };
   if (req.purpose === 'marketing' && req.customerId) {
     // Every marketing message carries its own signed way out (RFC 8058 one-click for email).
-    data.unsubscribeUrl = unsubscribeLink(s.publicUrl, s.secret, {
+    data.unsubscribeUrl = unsubscribeLink(s.publicUrl, s.keys.links, {
       customerId: req.customerId,
       channel: req.channel,
       expiresAt: now + 365 * DAY,
     });
   }
   if (req.kind === 'survey' || req.kind === 'survey_reminder') {
-    data.surveyUrl = surveyLink(s.publicUrl, s.secret, {
+    data.surveyUrl = surveyLink(s.publicUrl, s.keys.links, {
       orderId: req.data.orderId,
       locale: req.locale ?? req.fallbackLocale,
       expiresAt: req.linkExpiresAt ? Date.parse(req.linkExpiresAt) : now + 30 * DAY,
@@ -35,7 +36,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
   }
   if (data.reviewUrl) {
     // The business's review page, behind a signed redirect that counts the click.
-    data.reviewUrl = reviewLink(s.publicUrl, s.secret, {
+    data.reviewUrl = reviewLink(s.publicUrl, s.keys.links, {
       orderId: req.data.orderId,
       reviewUrl: data.reviewUrl,
       messageKey: req.messageKey,
@@ -50,7 +51,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
     };
   }
   if (req.offerTelegramLink && s.telegramBotUsername && req.customerId) {
-    data.telegramLinkUrl = telegramLink(s.telegramBotUsername, s.secret, {
+    data.telegramLinkUrl = telegramLink(s.telegramBotUsername, s.keys, {
       customerId: req.customerId,
       expiresAt: now + 30 * DAY,
     });

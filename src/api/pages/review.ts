@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { readReviewLink } from '../../messages/links';
+import { readReviewLink, type LinkKeys } from '../../messages/links';
 import { describeError } from '../../lib/redact';
 import { pathToken, sendPage } from './shell';
 import { linkExpiredPage, linkInvalidPage } from './survey-pages';
@@ -19,10 +19,10 @@ const logSerializers = {
  */
 export function reviewRedirectRoutes(
   app: FastifyInstance,
-  opts: { recordReviewClick(orderId: string, eventId: string): Promise<void>; secret: string; now: () => number },
+  opts: { recordReviewClick(orderId: string, eventId: string): Promise<void>; keys: LinkKeys; now: () => number },
 ): void {
   app.get('/r/*', { logSerializers }, async (request, reply) => {
-    const link = readReviewLink(opts.secret, pathToken(request), opts.now());
+    const link = readReviewLink(opts.keys, pathToken(request), opts.now());
     if (!link.ok)
       return sendPage(
         reply,

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { statusOf } from '../../lib/http';
 import { describeError } from '../../lib/redact';
-import { readSurveyLink } from '../../messages/links';
+import { readSurveyLink, type LinkKeys } from '../../messages/links';
 import type { FeedbackInput } from '../../workflows/order/contract';
 import { reviewRedirectRoutes } from './review';
 import { pathToken, sendPage } from './shell';
@@ -30,8 +30,8 @@ export interface SurveyOptions {
     submitFeedback(orderId: string, input: FeedbackInput): Promise<{ accepted: true; replaced: boolean }>;
     recordReviewClick(orderId: string, eventId: string): Promise<void>;
   };
-  /** AFTERCARE_SECRET: verifies the signed 'survey' and 'review-click' tokens. */
-  secret: string;
+  /** Verifies the signed 'survey' and 'review-click' tokens. */
+  keys: LinkKeys;
   brandName: string;
   now?: () => number;
 }
@@ -44,8 +44,7 @@ const logSerializers = {
 };
 
 export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): Promise<void> {
-  if (!opts.secret) throw new Error('surveyRoutes: secret is required');
-  const { sink, secret, brandName } = opts;
+  const { sink, keys, brandName } = opts;
   const now = opts.now ?? Date.now;
 
   // The page's form posts urlencoded; JSON uses Fastify's own parser. The raw string is parsed in the handler,
@@ -70,7 +69,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
   /** The survey's order and language, or the page that says why the link does not work. */
   const survey = (request: FastifyRequest, reply: FastifyReply) => {
     const token = pathToken(request);
-    const link = readSurveyLink(secret, token, now());
+    const link = readSurveyLink(keys, token, now());
     if (!link.ok) {
       const expired = link.reason === 'expired';
       const lang = peekLang(token);
@@ -123,7 +122,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
     return sendPage(reply, 200, thanksPage(lang, brandName, replaced));
   });
 
-  reviewRedirectRoutes(app, { recordReviewClick: (o, e) => sink.recordReviewClick(o, e), secret, now });
+  reviewRedirectRoutes(app, { recordReviewClick: (o, e) => sink.recordReviewClick(o, e), keys, now });
 }
 
 /** Form fields from the page (urlencoded text) or from a JSON body. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifyToken } from '../../lib/tokens';
+import { readUnsubscribeLink, type LinkKeys } from '../../messages/links';
 import type { CustomerEventSink } from '../webhooks/sink';
-import { escapeHtml, pageShell, sendPage } from './shell';
+import { escapeHtml, pageShell, pathToken, sendPage } from './shell';
 
 /**
  * The unsubscribe link in marketing emails, and its RFC 8058 one-click POST. GET only shows a
@@ -13,8 +13,8 @@ import { escapeHtml, pageShell, sendPage } from './shell';
  */
 export interface UnsubscribeOptions {
   sink: CustomerEventSink;
-  /** AFTERCARE_SECRET: verifies the signed 'unsubscribe' token. */
-  secret: string;
+  /** Verifies the signed 'unsubscribe' token. */
+  keys: LinkKeys;
   brandName: string;
   now?: () => number;
 }
@@ -25,7 +25,6 @@ const logSerializers = {
 };
 
 export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeOptions): Promise<void> {
-  if (!opts.secret) throw new Error('unsubscribeRoutes: secret is required');
   const now = opts.now ?? Date.now;
   const brand = opts.brandName;
 
@@ -36,12 +35,8 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeO
 
   /** The customer id the token was issued for, or undefined for a forged, expired or foreign token. */
   const customerOf = (request: FastifyRequest): { token: string; customerId: string } | undefined => {
-    const token = (request.params as { '*'?: string })['*'] ?? '';
-    if (token === '' || token.includes('/')) return undefined;
-    const verified = verifyToken(opts.secret, 'unsubscribe', token, now());
-    if (!verified.ok) return undefined;
-    const customerId = verified.payload.c;
-    return typeof customerId === 'string' && customerId !== '' ? { token, customerId } : undefined;
+    const link = readUnsubscribeLink(opts.keys, pathToken(request), now());
+    return link.ok ? { token: link.token, customerId: link.value.customerId } : undefined;
   };
 
   app.get('/unsubscribe/*', { logSerializers }, async (request, reply) => {

@@ -1,11 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Channel } from '../../channels/types';
+import { contactKey } from '../../channels/contact-keys';
+import type { Keys } from '../../lib/keys';
 import type { CustomerEventSink } from './sink';
 
 /** What every provider's webhook routes share. */
 export interface InboundContext {
   sink: CustomerEventSink;
-  /** AFTERCARE_SECRET: contact keys and tokens. */
-  secret: string;
+  /** Contact keys and link tokens. */
+  keys: Keys;
   /** The URL providers call us at, without a trailing slash (Twilio signs the full URL). */
   publicUrl: string;
   now: () => number;
@@ -31,4 +34,12 @@ export function unauthorized(reply: FastifyReply, message: string) {
 
 export function badRequest(message: string) {
   return { error: { code: 'bad_request', message } };
+}
+
+/**
+ * The keys a contact may be stored under: its key today, and the key of releases before subkeys
+ * (lifecycles not yet refreshed by a new order still carry that one).
+ */
+export function keysOfContact(keys: Keys, channel: Channel | 'telegram-link', address: string): string[] {
+  return [contactKey(keys.contacts, channel, address), contactKey(keys.legacy, channel, address)];
 }

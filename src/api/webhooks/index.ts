@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Keys } from '../../lib/keys';
 import { describeError } from '../../lib/redact';
 import { unsubscribeRoutes } from '../pages/unsubscribe';
 import type { InboundContext } from './context';
@@ -18,8 +19,8 @@ import { whatsappWebhooks } from './whatsapp';
  */
 export interface WebhookOptions {
   sink: CustomerEventSink;
-  /** AFTERCARE_SECRET: contact keys and tokens. */
-  secret: string;
+  /** Contact keys and link tokens (deriveKeys(AFTERCARE_SECRET)). */
+  keys: Keys;
   /** The URL providers call us at, e.g. https://aftercare.example (Twilio signs the full URL). */
   publicUrl: string;
   /** Enables /webhooks/twilio/*. */
@@ -34,11 +35,10 @@ export interface WebhookOptions {
 }
 
 export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions): Promise<void> {
-  if (!opts.secret) throw new Error('webhookRoutes: secret is required');
   const now = opts.now ?? Date.now;
   const ctx: InboundContext = {
     sink: opts.sink,
-    secret: opts.secret,
+    keys: opts.keys,
     publicUrl: opts.publicUrl.replace(/\/+$/, ''),
     now,
     at: () => new Date(now()).toISOString(),
@@ -84,7 +84,7 @@ export async function registerInboundRoutes(
   await app.register(webhookRoutes, webhookOpts);
   await app.register(unsubscribeRoutes, {
     sink: opts.sink,
-    secret: opts.secret,
+    keys: opts.keys,
     brandName,
     ...(opts.now ? { now: opts.now } : {}),
   });

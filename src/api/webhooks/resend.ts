@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { problemOfEvent, resendEventSchema, svixKey, verifySvix } from '../../channels/email/resend/webhook';
-import { contactKey } from '../../channels/contact-keys';
 import { parseJson } from '../../lib/http';
-import { badRequest, headerOf, type InboundContext, rawOf, unauthorized } from './context';
+import { badRequest, headerOf, type InboundContext, rawOf, unauthorized, keysOfContact } from './context';
 import { recordForContact } from './sink';
 
 /** Bounces, complaints and suppressions from Resend (Svix-signed). */
@@ -20,7 +19,7 @@ export function resendWebhooks(app: FastifyInstance, ctx: InboundContext, webhoo
     if (!event.success) return reply.status(400).send(badRequest('not a Resend webhook event'));
     const found = problemOfEvent(event.data);
     if (found) {
-      await recordForContact(ctx.sink, request, contactKey(ctx.secret, 'email', found.to), [
+      await recordForContact(ctx.sink, request, keysOfContact(ctx.keys, 'email', found.to), [
         {
           type: 'delivery-problem',
           channel: 'email',

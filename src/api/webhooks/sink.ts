@@ -12,23 +12,26 @@ export type { CustomerEventSink };
 export async function recordForContact(
   sink: CustomerEventSink,
   request: FastifyRequest,
-  key: string,
+  keys: string[],
   events: CustomerEvent[],
 ): Promise<boolean> {
-  const customerId = await sink.findCustomerByContactKey(key);
-  if (customerId === undefined) {
+  // Every customer the contact belongs to hears it: a STOP from a shared phone stops all of them.
+  const customerIds = await sink.findCustomersByContactKeys(keys);
+  let recorded = false;
+  for (const customerId of customerIds) {
+    try {
+      for (const event of events) await sink.recordCustomerEvent(customerId, event);
+      recorded = true;
+    } catch (err) {
+      // The lifecycle is gone (e.g. erased): same as an unknown customer, not worth a retry storm.
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  if (!recorded) {
     request.log.info({ eventIds: events.map((e) => e.eventId) }, 'webhook for an unknown contact ignored');
     return false;
   }
-  for (const event of events) {
-    try {
-      await sink.recordCustomerEvent(customerId, event);
-    } catch (err) {
-      // The lifecycle is gone (e.g. purged): same as an unknown customer, not worth a retry storm.
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  }
-  request.log.info({ events: events.map((e) => ({ type: e.type, eventId: e.eventId })) }, 'webhook recorded');
+  const recordedEvents = events.map((e) => ({ type: e.type, eventId: e.eventId }));
+  request.log.info({ events: recordedEvents, customers: customerIds.length }, 'webhook recorded');
   return true;
 }

@@ -6,9 +6,9 @@ import { createTelegramBot, handleTelegramUpdate, verifySecretToken } from '../.
 import { contactKey } from '../../channels/contact-keys';
 import { parseJson } from '../../lib/http';
 import { describeError } from '../../lib/redact';
-import { verifyShortToken } from '../../lib/tokens';
+import { readTelegramLink } from '../../messages/links';
 import type { CustomerEvent } from '../../workflows/customer/contract';
-import { badRequest, headerOf, type InboundContext, rawOf } from './context';
+import { badRequest, headerOf, type InboundContext, rawOf, keysOfContact } from './context';
 import { recordForContact } from './sink';
 
 export interface TelegramWebhookOptions {
@@ -26,7 +26,7 @@ const NOT_LINKED = 'To get order updates here, open the Telegram link from your 
 /** Bot updates: /start (with a deep-link token: link the chat; bare: resubscribe), /stop and blocks. */
 export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: TelegramWebhookOptions): void {
   if (!tg.webhookSecret) throw new Error('webhookRoutes: telegram.webhookSecret is required');
-  const { sink, secret } = ctx;
+  const { sink, keys } = ctx;
   // The bot is shared; the update being handled travels with the async context.
   const current = new AsyncLocalStorage<{ request: FastifyRequest; updateId: number }>();
   const context = () => {
@@ -52,22 +52,22 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
       const eventId = `telegram:${updateId}`;
       if (payload === undefined) {
         // A bare /start from a linked chat: resubscribe after /stop.
-        const ok = await recordForContact(sink, request, contactKey(secret, 'telegram', chatId), [optIn(eventId)]);
+        const ok = await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram', chatId), [optIn(eventId)]);
         return ok ? CONNECTED : NOT_LINKED;
       }
-      const link = verifyShortToken(secret, 'telegram-link', payload, ctx.now());
+      const link = readTelegramLink(keys, payload, ctx.now());
       if (!link.ok) return EXPIRED;
       const linked: CustomerEvent = {
         type: 'telegram-linked',
         chatId,
         linkToken: payload,
-        contactKey: contactKey(secret, 'telegram', chatId),
+        contactKey: contactKey(keys.contacts, 'telegram', chatId),
         source: 'telegram',
         eventId: `${eventId}:linked`,
         at: ctx.at(),
       };
       // A /start after /stop re-subscribes, so linking also opts in.
-      const ok = await recordForContact(sink, request, contactKey(secret, 'telegram-link', link.id), [
+      const ok = await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram-link', link.id), [
         linked,
         optIn(`${eventId}:opt-in`),
       ]);
@@ -75,7 +75,7 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
     },
     async onStop(chatId) {
       const { request, updateId } = context();
-      await recordForContact(sink, request, contactKey(secret, 'telegram', chatId), [
+      await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram', chatId), [
         {
           type: 'opt-out',
           channel: 'telegram',

@@ -1,16 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { keywordOf, OPT_OUT_KEYWORDS, SMS_OPT_IN_KEYWORDS } from '../../channels/keywords';
 import { first, problemOfStatus, verifyTwilioRequest } from '../../channels/sms/twilio/webhook';
-import { contactKey } from '../../channels/contact-keys';
 import type { CustomerEvent } from '../../workflows/customer/contract';
-import { type InboundContext, headerOf, unauthorized } from './context';
+import { type InboundContext, headerOf, unauthorized, keysOfContact } from './context';
 import { recordForContact } from './sink';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 /** Incoming SMS (STOP / START / anything else) and status callbacks (undelivered, failed). */
 export function twilioWebhooks(app: FastifyInstance, ctx: InboundContext, authToken: string): void {
-  const { sink, secret, routeOpts } = ctx;
+  const { sink, routeOpts } = ctx;
   // Twilio signs the full URL it called: our public URL and the path.
   const verified = (request: FastifyRequest) =>
     verifyTwilioRequest(authToken, ctx.publicUrl + request.url, request.body, headerOf(request, 'x-twilio-signature'));
@@ -31,7 +30,7 @@ export function twilioWebhooks(app: FastifyInstance, ctx: InboundContext, authTo
         : word && SMS_OPT_IN_KEYWORDS.has(word)
           ? { type: 'opt-in', channel: 'sms', scope: 'all', ...base }
           : { type: 'inbound', channel: 'sms', ...base };
-    await recordForContact(sink, request, contactKey(secret, 'sms', from), [event]);
+    await recordForContact(sink, request, keysOfContact(ctx.keys, 'sms', from), [event]);
     return twiml(reply);
   });
 
@@ -43,7 +42,7 @@ export function twilioWebhooks(app: FastifyInstance, ctx: InboundContext, authTo
     const to = first(params, 'To');
     if (!sid || !to || (status !== 'undelivered' && status !== 'failed')) return twiml(reply);
     const code = Number(first(params, 'ErrorCode'));
-    await recordForContact(sink, request, contactKey(secret, 'sms', to), [
+    await recordForContact(sink, request, keysOfContact(ctx.keys, 'sms', to), [
       {
         type: 'delivery-problem',
         channel: 'sms',

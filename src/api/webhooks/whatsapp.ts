@@ -6,10 +6,9 @@ import {
   verifySignature256,
   verifyWebhookChallenge,
 } from '../../channels/whatsapp/cloud-api/webhook';
-import { contactKey } from '../../channels/contact-keys';
 import { parseJson } from '../../lib/http';
 import type { CustomerEvent } from '../../workflows/customer/contract';
-import { badRequest, headerOf, type InboundContext, rawOf, unauthorized } from './context';
+import { badRequest, headerOf, type InboundContext, rawOf, unauthorized, keysOfContact } from './context';
 import { recordForContact } from './sink';
 
 /** The subscription handshake, and messages (opening the 24-hour window; STOP / START) and failed statuses. */
@@ -61,9 +60,9 @@ export function whatsappWebhooks(
         } else if (word && WHATSAPP_OPT_IN_KEYWORDS.has(word)) {
           list.push({ type: 'opt-in', channel: 'whatsapp', scope: 'all', eventId: `whatsapp:${e.id}:opt-in`, ...base });
         }
-        await recordForContact(ctx.sink, request, contactKey(ctx.secret, 'whatsapp', `+${e.from}`), list);
+        await recordForContact(ctx.sink, request, keysOfContact(ctx.keys, 'whatsapp', `+${e.from}`), list);
       } else if (e.status === 'failed') {
-        await recordForContact(ctx.sink, request, contactKey(ctx.secret, 'whatsapp', `+${e.recipientId}`), [
+        await recordForContact(ctx.sink, request, keysOfContact(ctx.keys, 'whatsapp', `+${e.recipientId}`), [
           {
             type: 'delivery-problem',
             channel: 'whatsapp',
