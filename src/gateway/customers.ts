@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { NotFoundError } from '../errors';
 import type { Consent } from '../schemas/customers';
+import type { ConsentView, CustomerView } from '../schemas/views';
 import {
   CUSTOMER_LIFECYCLE,
   CUSTOMER_SA,
@@ -65,7 +66,10 @@ export class CustomerGateway implements CustomerEventSink {
       channel: consent.channel,
       scope: consent.purpose === 'marketing' ? 'marketing' : 'all',
       source: consent.source ?? 'api',
-      eventId: consent.eventId ?? `api-${customerId}-${at}-${consent.purpose}-${consent.channel}-${consent.granted}`,
+      // Ids from callers get their own namespace: they can never pre-empt a provider's event id.
+      eventId: consent.eventId
+        ? `api:${consent.eventId}`
+        : `api-${customerId}-${at}-${consent.purpose}-${consent.channel}-${consent.granted}`,
       at,
     });
     return this.get(customerId);
@@ -93,4 +97,33 @@ export class CustomerGateway implements CustomerEventSink {
       throw err;
     }
   }
+}
+
+/** The customer as the API shows them (see CustomerView): the lifecycle's bookkeeping and addresses stay inside. */
+export function toCustomerView(state: CustomerLifecycleState): CustomerView {
+  const { customerId, profile, orders, firstSeenAt, lastOrderAt, notes, loyalty, value, feedback } = state;
+  return {
+    customerId,
+    profile,
+    orders,
+    consent: toConsentView(state.consent),
+    ...(firstSeenAt ? { firstSeenAt } : {}),
+    ...(lastOrderAt ? { lastOrderAt } : {}),
+    ...(notes !== undefined ? { notes } : {}),
+    ...(loyalty ? { loyalty } : {}),
+    ...(value ? { value } : {}),
+    ...(feedback ? { feedback } : {}),
+    ...(state.offersIssued ? { offersIssued: state.offersIssued } : {}),
+    ...(state.winback ? { winback: state.winback } : {}),
+    ...(state.messages ? { messages: state.messages } : {}),
+  };
+}
+
+export function toConsentView(consent: CustomerLifecycleState['consent']): ConsentView {
+  const { granted, source, at } = consent.marketing;
+  return {
+    marketing: { granted, ...(source ? { source } : {}), ...(at ? { at } : {}) },
+    ...(consent.stopped ? { stopped: consent.stopped } : {}),
+    channels: consent.channels,
+  };
 }

@@ -6,10 +6,9 @@
 import { z } from 'zod';
 import { CHANNELS } from '../channels/types';
 import { MESSAGE_KINDS } from '../messages/kinds';
-import type { Playbook } from '../playbook/schema';
 import { ISSUE_KINDS } from '../playbook/schema';
 import type { CustomerLifecycleState } from '../workflows/customer/contract';
-import type { MessageRecord, SendPermit } from '../workflows/delivery/contract';
+import type { MessageRecord } from '../workflows/delivery/contract';
 import type { OrderJourneyState, StageUpdateResult } from '../workflows/order/contract';
 import { STAT_METRICS, type StatMetric } from '../workflows/stats/contract';
 
@@ -106,25 +105,23 @@ export type _JourneyStateIsExact = Assert<Exactly<z.output<typeof journeyState>,
 export const journeyView = journeyState.extend({ workflowId: z.string(), links });
 
 const mark = z.object({ reason: z.string(), source: z.string(), at: iso });
-const consentState = z.object({
-  marketing: z.object({
-    granted: z.boolean().nullable(),
-    source: z.string().optional(),
-    at: iso.optional(),
-    previous: z.boolean().nullable().optional(),
-  }),
+/** What the customer said and what delivery taught us, per channel: no contact addresses, no bookkeeping. */
+const consentView = z.object({
+  marketing: z.object({ granted: z.boolean().nullable(), source: z.string().optional(), at: iso.optional() }),
+  /** The customer withdrew consent for every message on every channel. */
+  stopped: z.object({ source: z.string(), at: iso }).optional(),
   channels: z.partialRecord(
     channel,
     z.object({ blocked: mark.optional(), marketingSuppressed: mark.optional(), lastProblem: mark.optional() }),
   ),
-  lastInboundAt: z.partialRecord(channel, iso),
-  marketingSentAt: z.array(z.number()),
-  seenEvents: z.array(z.string()),
-  // Internal bookkeeping of the lifecycle, shown as it is.
-  permits: z.array(z.object({ id: z.string(), decision: z.custom<SendPermit>() })),
-  usedLinkTokens: z.array(z.string()),
 });
+export type ConsentView = z.output<typeof consentView>;
 
+/**
+ * A customer as the business sees them: the profile they gave, orders, consent, loyalty, value, answers,
+ * offers, win-back and the lifecycle's own messages. Not the frozen playbook, the permits with their
+ * addresses, contact keys or replay bookkeeping: those are the lifecycle's, not the caller's.
+ */
 const customerState = z.object({
   customerId: z.string(),
   profile: z
@@ -150,13 +147,9 @@ const customerState = z.object({
       completedAt: iso.optional(),
     }),
   ),
-  consent: consentState,
-  rules: z.custom<CustomerLifecycleState['rules']>(),
-  contactKeys: z.array(z.string()),
+  consent: consentView,
   firstSeenAt: iso.optional(),
   lastOrderAt: iso.optional(),
-  generation: z.number(),
-  playbook: z.custom<Playbook>().optional(),
   notes: z.string().optional(),
   loyalty: z
     .object({
@@ -200,11 +193,15 @@ const customerState = z.object({
     .optional(),
   messages: z.array(messageRecord).optional(),
 });
-export type _CustomerStateIsExact = Assert<Exactly<z.output<typeof customerState>, CustomerLifecycleState>>;
+export type CustomerView = z.output<typeof customerState>;
+/** Every field of the view is the lifecycle's own field, with the same type. */
+export type _CustomerViewIsState = Assert<
+  Exactly<Omit<CustomerView, 'consent'>, Pick<CustomerLifecycleState, Exclude<keyof CustomerView, 'consent'>>>
+>;
 
 export const customerView = customerState.extend({ workflowId: z.string(), links });
 export const customerUpdateResponse = customerState;
-export const consentResponse = z.object({ customerId: z.string(), consent: consentState });
+export const consentResponse = z.object({ customerId: z.string(), consent: consentView });
 
 const metricCounts = z.object(
   Object.fromEntries(STAT_METRICS.map((m) => [m, z.number()])) as Record<StatMetric, z.ZodNumber>,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { CustomerGateway } from '../../gateway/customers';
+import { toConsentView, toCustomerView, type CustomerGateway } from '../../gateway/customers';
 import { errorBody } from '../../schemas/common';
 import { consentInputSchema, customerPatchSchema } from '../../schemas/customers';
 import { consentResponse, customerUpdateResponse, customerView } from '../../schemas/views';
@@ -26,9 +26,9 @@ export const customerRoutes: FastifyPluginAsyncZod<{ customers: CustomerGateway;
     '/customers/:customerId',
     { schema: { ...aboutCustomer("The customer's profile and orders"), response: { 200: customerView, ...errors } } },
     async (request) => {
-      const state = await customers.get(request.params.customerId);
-      const workflowId = customerLifecycleId(state.customerId);
-      return { ...state, workflowId, links: links(workflowId) };
+      const view = toCustomerView(await customers.get(request.params.customerId));
+      const workflowId = customerLifecycleId(view.customerId);
+      return { ...view, workflowId, links: links(workflowId) };
     },
   );
 
@@ -42,7 +42,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ customers: CustomerGateway;
         response: { 200: customerUpdateResponse, ...errors },
       },
     },
-    async (request) => customers.update(request.params.customerId, request.body),
+    async (request) => toCustomerView(await customers.update(request.params.customerId, request.body)),
   );
 
   const consent = 'Record consent given or withdrawn (marketing, or every message on a channel)';
@@ -51,7 +51,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{ customers: CustomerGateway;
     { schema: { ...aboutCustomer(consent), body: consentInputSchema, response: { 200: consentResponse, ...errors } } },
     async (request) => {
       const state = await customers.setConsent(request.params.customerId, request.body);
-      return { customerId: state.customerId, consent: state.consent };
+      return { customerId: state.customerId, consent: toConsentView(state.consent) };
     },
   );
 };

@@ -28,31 +28,31 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
   if (!tg.webhookSecret) throw new Error('webhookRoutes: telegram.webhookSecret is required');
   const { sink, keys } = ctx;
   // The bot is shared; the update being handled travels with the async context.
-  const current = new AsyncLocalStorage<{ request: FastifyRequest; updateId: number }>();
+  const current = new AsyncLocalStorage<{ request: FastifyRequest; updateId: number; at: string }>();
   const context = () => {
     const store = current.getStore();
     if (!store) throw new Error('telegram handler ran outside a webhook request');
     return store;
   };
-  const optIn = (eventId: string): CustomerEvent => ({
-    type: 'opt-in',
-    channel: 'telegram',
-    scope: 'all',
-    source: 'telegram',
-    eventId,
-    at: ctx.at(),
-  });
 
   const bot = createTelegramBot({
     botToken: tg.botToken,
     apiRoot: tg.apiRoot,
     botInfo: tg.botInfo,
     async onStart({ chatId, payload }) {
-      const { request, updateId } = context();
+      const { request, updateId, at } = context();
       const eventId = `telegram:${updateId}`;
       if (payload === undefined) {
         // A bare /start from a linked chat: resubscribe after /stop.
-        const ok = await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram', chatId), [optIn(eventId)]);
+        const optIn: CustomerEvent = {
+          type: 'opt-in',
+          channel: 'telegram',
+          scope: 'all',
+          source: 'telegram',
+          eventId,
+          at,
+        };
+        const ok = await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram', chatId), [optIn]);
         return ok ? CONNECTED : NOT_LINKED;
       }
       const link = readTelegramLink(keys, payload, ctx.now());
@@ -64,17 +64,14 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
         contactKey: contactKey(keys.contacts, 'telegram', chatId),
         source: 'telegram',
         eventId: `${eventId}:linked`,
-        at: ctx.at(),
+        at,
       };
-      // A /start after /stop re-subscribes, so linking also opts in.
-      const ok = await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram-link', link.id), [
-        linked,
-        optIn(`${eventId}:opt-in`),
-      ]);
+      // Linking opts the chat in, inside the one event: the lifecycle applies neither for a used link.
+      const ok = await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram-link', link.id), [linked]);
       return ok ? CONNECTED : EXPIRED;
     },
     async onStop(chatId) {
-      const { request, updateId } = context();
+      const { request, updateId, at } = context();
       await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram', chatId), [
         {
           type: 'opt-out',
@@ -82,7 +79,7 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
           scope: 'all',
           source: 'telegram',
           eventId: `telegram:${updateId}`,
-          at: ctx.at(),
+          at,
         },
       ]);
       return STOPPED;
@@ -99,7 +96,7 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
     const updateId = (update as { update_id?: unknown } | undefined)?.update_id;
     if (typeof updateId !== 'number') return reply.status(400).send(badRequest('not a Telegram update'));
     try {
-      await current.run({ request, updateId }, () => handleTelegramUpdate(bot, update));
+      await current.run({ request, updateId, at: sentAt(update) ?? ctx.at() }, () => handleTelegramUpdate(bot, update));
     } catch (err) {
       // The events are recorded before the reply; a reply Telegram refuses (bot blocked, chat gone) won't
       // succeed on redelivery either. Anything else (sink, getMe, 429, 5xx) is retried by Telegram.
@@ -114,4 +111,11 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
     }
     return { ok: true };
   });
+}
+
+/** When the customer sent it, by Telegram's clock (what orders a START against a STOP); undefined if absent. */
+function sentAt(update: unknown): string | undefined {
+  const u = update as { message?: { date?: unknown }; my_chat_member?: { date?: unknown } } | undefined;
+  const seconds = u?.message?.date ?? u?.my_chat_member?.date;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString() : undefined;
 }

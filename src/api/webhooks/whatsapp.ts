@@ -45,7 +45,12 @@ export function whatsappWebhooks(
     }
     for (const e of events) {
       if (e.type === 'message') {
-        const base = { source: 'whatsapp', at: ctx.at() };
+        // The customer's time, as Meta reports it (Unix seconds): a late redelivery must not reorder STOP and START.
+        const sent = Number(e.timestamp);
+        const base = {
+          source: 'whatsapp',
+          at: Number.isFinite(sent) && sent > 0 ? new Date(sent * 1000).toISOString() : ctx.at(),
+        };
         // Any message opens the 24-hour window.
         const list: CustomerEvent[] = [{ type: 'inbound', channel: 'whatsapp', eventId: `whatsapp:${e.id}`, ...base }];
         const word = keywordOf(e.text);

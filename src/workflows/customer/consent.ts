@@ -12,7 +12,8 @@ import { nextAllowedTime } from '../../rules/quiet-hours';
 
 const MAX_SEEN_EVENTS = 200;
 const MAX_PERMITS = 100;
-const MAX_LINK_TOKENS = 20;
+const MAX_LINK_TOKENS = 100;
+const MAX_CONSENT_EVENTS = 1000;
 
 export function emptyConsent(): ConsentState {
   return {
@@ -38,7 +39,21 @@ export interface EventOutcome {
 
 /** Applies one event (webhook, API call or delivery report). Replays (same eventId) change nothing. */
 export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): EventOutcome {
-  if (state.seenEvents.includes(e.eventId)) return { applied: false, ignored: 'replayed event' };
+  if (state.seenEvents.includes(e.eventId) || state.consentEvents?.includes(e.eventId)) {
+    return { applied: false, ignored: 'replayed event' };
+  }
+  if (e.type === 'opt-in' || e.type === 'opt-out' || e.type === 'telegram-linked') {
+    // What the customer said last wins, by when they said it (the provider's time where it has one).
+    const channel = e.type === 'telegram-linked' ? 'telegram' : e.channel;
+    const changed = state.consentChangedAt ?? {};
+    const last = [changed[channel], channel === 'all' ? undefined : changed.all].filter((t) => t !== undefined);
+    if (last.some((t) => e.at < t!)) {
+      state.seenEvents = keepLast([...state.seenEvents, e.eventId], MAX_SEEN_EVENTS);
+      return { applied: false, ignored: 'older than the last consent change' };
+    }
+    state.consentChangedAt = { ...changed, [channel]: e.at };
+    state.consentEvents = keepLast([...(state.consentEvents ?? []), e.eventId], MAX_CONSENT_EVENTS);
+  }
   const mark = { source: e.source, at: e.at };
   const channelState = (c: Channel) => (state.channels[c] ??= {});
   let outcome: EventOutcome = { applied: true };
@@ -49,6 +64,7 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): Event
       if (e.scope === 'marketing' && e.channel !== 'all') {
         channelState(e.channel).marketingSuppressed = { reason: 'opted-out', ...mark };
       }
+      if (e.scope === 'all' && e.channel === 'all') state.stopped = mark;
       // Opting out anywhere stops marketing everywhere: the customer said "stop", not "stop here".
       if (state.marketing.granted !== false) {
         state.marketing = { granted: false, source: e.source, at: e.at, previous: state.marketing.granted };
@@ -56,17 +72,7 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): Event
       break;
     }
     case 'opt-in': {
-      if (e.channel !== 'all') {
-        const c = channelState(e.channel);
-        if (c.blocked?.reason === 'opted-out') delete c.blocked;
-        if (c.marketingSuppressed?.reason === 'opted-out') delete c.marketingSuppressed;
-      }
-      if (e.scope === 'marketing') {
-        state.marketing = { granted: true, source: e.source, at: e.at };
-      } else if (state.marketing.granted === false && state.marketing.source === e.source) {
-        // START undoes what STOP did on the same channel, no more: consent given elsewhere stays as it was.
-        state.marketing = { granted: state.marketing.previous ?? null, source: e.source, at: e.at };
-      }
+      optIn(state, e.channel, e.scope, e);
       break;
     }
     case 'delivery-problem': {
@@ -92,6 +98,8 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): Event
       state.usedLinkTokens = keepLast([...state.usedLinkTokens, e.linkToken], MAX_LINK_TOKENS);
       const c = channelState('telegram');
       if (c.blocked) delete c.blocked;
+      // Pressing Start on a fresh link is the customer's own opt-in on Telegram; a used link is nobody's.
+      optIn(state, 'telegram', 'all', e);
       outcome = { applied: true, profilePatch: { telegramChatId: e.chatId } };
       break;
     }
@@ -108,8 +116,30 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): Event
   return outcome;
 }
 
+/** Undoes what an opt-out did on the channel (or everywhere), no more: consent given elsewhere stays as it was. */
+function optIn(
+  state: ConsentState,
+  channel: Channel | 'all',
+  scope: 'all' | 'marketing',
+  e: { source: string; at: string },
+) {
+  if (channel !== 'all') {
+    const c = state.channels[channel];
+    if (c?.blocked?.reason === 'opted-out') delete c.blocked;
+    if (c?.marketingSuppressed?.reason === 'opted-out') delete c.marketingSuppressed;
+  }
+  if (channel === 'all' && scope === 'all') delete state.stopped;
+  if (scope === 'marketing') {
+    state.marketing = { granted: true, source: e.source, at: e.at };
+  } else if (state.marketing.granted === false && state.marketing.source === e.source) {
+    // START undoes what STOP did on the same channel, no more.
+    state.marketing = { granted: state.marketing.previous ?? null, source: e.source, at: e.at };
+  }
+}
+
 /** Whether marketing may be sent at all: explicit consent, or the playbook's default. */
 export function marketingAllowed(state: ConsentState, profile: CustomerProfile, rules: CustomerRules): boolean {
+  if (state.stopped) return false;
   const stated = state.marketing.granted ?? profile.marketingConsent ?? null;
   return stated ?? !rules.consent.marketingRequiresOptIn;
 }
@@ -147,6 +177,7 @@ function decide(
   nowMs: number,
 ): SendPermit {
   if (!profile) return { decision: 'skip', reason: 'the customer is not known yet' };
+  if (state.stopped) return { decision: 'skip', reason: `opted out of every message (${state.stopped.source})` };
   const marketing = request.purpose === 'marketing';
   if (marketing && !marketingAllowed(state, profile, rules)) {
     return {

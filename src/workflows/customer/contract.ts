@@ -154,6 +154,15 @@ export interface ConsentState {
   permits: { id: string; decision: SendPermit }[];
   /** Telegram link tokens already used (single use). Bounded. */
   usedLinkTokens: string[];
+  /** The customer withdrew consent for every message on every channel; only their opt-in undoes it. */
+  stopped?: { source: string; at: string };
+  /**
+   * Opt-in and opt-out event ids, kept far longer than seenEvents (they are rare), so a captured START
+   * replayed months later never undoes a STOP. Bounded.
+   */
+  consentEvents?: string[];
+  /** When consent last changed per channel ("all" for every channel): an older event changes nothing. */
+  consentChangedAt?: Partial<Record<Channel | 'all', string>>;
 }
 
 interface EventBase {
