@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 import { ResendEmailAdapter } from './channels/email/resend/adapter';
 import { FileOutbox, OutboxChannelAdapter } from './channels/outbox';
 import { TwilioSmsAdapter } from './channels/sms/twilio/adapter';
@@ -86,6 +86,31 @@ export async function createServiceDeps(config: Config): Promise<ServiceDeps> {
     Channel,
     string
   >;
+  const missing = channelsUsedBy(playbook).filter((c) => !channels[c]);
+  if (missing.length > 0) {
+    // Better a clear refusal at start than every message on that channel failing one by one.
+    throw new ConfigError(
+      missing.map(
+        (c) => `the playbook sends on ${c}, which has no provider: set ${PROVIDER_SETTINGS[c]}, or remove it`,
+      ),
+    );
+  }
   const usesOutbox = Object.values(providers).includes('outbox');
   return { playbook, renderer, channels, outbox: usesOutbox ? outbox : undefined, providers };
+}
+
+const PROVIDER_SETTINGS: Record<Channel, string> = {
+  email: 'RESEND_API_KEY and EMAIL_FROM',
+  sms: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM',
+  telegram: 'TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET',
+  whatsapp: 'WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET and WHATSAPP_VERIFY_TOKEN',
+};
+
+/** Every channel the playbook may send on: its order, each kind's own order, and the operator's alerts. */
+function channelsUsedBy(playbook: Playbook): Channel[] {
+  const used = new Set<Channel>(playbook.channels);
+  for (const kind of Object.values(playbook.messages)) for (const c of kind?.channels ?? []) used.add(c);
+  if (playbook.operator.email) used.add('email');
+  if (playbook.operator.telegramChatId) used.add('telegram');
+  return CHANNELS.filter((c) => used.has(c));
 }

@@ -5,7 +5,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { FileOutbox } from '../channels/outbox';
 import type { AftercareClient } from '../client';
 import type { Logger } from '../logger';
-import { requireApiKey } from './auth';
+import { requireKey } from './auth';
+import { codecRoutes, type CodecOptions } from './codec';
 import { handleError } from './error-handler';
 import { outboxRoutes } from './pages/outbox';
 import { surveyRoutes } from './pages/survey';
@@ -26,10 +27,17 @@ export interface AppDeps {
   /** Serves the dev outbox page when set. */
   outbox?: FileOutbox;
   temporalUi?: { baseUrl: string; namespace: string };
+  /**
+   * Operators' key: when set (production), /metrics and /docs answer only to it, so neither the counters nor the
+   * API's shape are public.
+   */
+  operatorKey?: string;
   /** Largest accepted request body, in bytes. */
   bodyLimit?: number;
   /** Provider webhooks and the unsubscribe pages (each provider's routes only when it is configured). */
   inbound?: WebhookOptions & { brandName: string };
+  /** The codec endpoint (/codec) through which the Temporal UI and CLI show decrypted payloads. */
+  codec?: CodecOptions;
 }
 
 /**
@@ -41,6 +49,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger.child({ component: 'api' }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
+    // Ids are validated by the routes' schemas (422 naming the parameter), not cut off by the router (414).
+    maxParamLength: 256,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -63,11 +73,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  const forOperators = deps.operatorKey ? requireKey(deps.operatorKey, 'AFTERCARE_OPERATOR_KEY') : undefined;
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    ...(forOperators ? { uiHooks: { onRequest: forOperators } } : {}),
+  });
 
   const { orders, customers, stats } = deps.aftercare;
-  await app.register(opsRoutes, { stats, temporalHealth: deps.temporalHealth });
+  await app.register(opsRoutes, { stats, temporalHealth: deps.temporalHealth, metricsAuth: forOperators });
   if (deps.outbox) await app.register(outboxRoutes, { outbox: deps.outbox });
+  if (deps.codec) await app.register(codecRoutes, { ...deps.codec, prefix: '/codec' });
   if (deps.inbound) {
     await registerInboundRoutes(app as unknown as FastifyInstance, deps.inbound);
     await app.register(surveyRoutes, { sink: orders, keys: deps.inbound.keys, brandName: deps.inbound.brandName });
@@ -76,7 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const links = linksFor(deps.temporalUi);
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', requireApiKey(deps.apiKey));
+      v1.addHook('onRequest', requireKey(deps.apiKey, 'AFTERCARE_API_KEY'));
       await v1.register(orderRoutes, { orders, links });
       await v1.register(customerRoutes, { customers, links });
       await v1.register(statsRoutes, { stats });

@@ -1,16 +1,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqualText } from '../lib/crypto';
 
-/** Bearer-key check for /v1: compared through hashes, so neither the key nor its length leaks through timing. */
-export function requireApiKey(apiKey: string) {
+/**
+ * A bearer-key check (the business's API key for /v1, the operators' key for /metrics and /docs): compared
+ * through hashes, so neither the key nor its length leaks through timing.
+ */
+export function requireKey(key: string, variable: string) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!safeEqualText(token, apiKey)) {
+    if (!safeEqualText(token, key)) {
       return reply
         .status(401)
         .header('www-authenticate', 'Bearer')
-        .send({ error: { code: 'unauthorized', message: 'send Authorization: Bearer <AFTERCARE_API_KEY>' } });
+        .send({ error: { code: 'unauthorized', message: `send Authorization: Bearer <${variable}>` } });
     }
   };
 }

@@ -19,7 +19,12 @@ export const customerInputSchema = z
     locale: localeTag.optional(),
     timeZone: timeZone.optional(),
     /** The customer's own channel order; overrides the playbook's. */
-    preferredChannels: z.array(z.enum(CHANNELS)).min(1).max(4).optional(),
+    preferredChannels: z
+      .array(z.enum(CHANNELS))
+      .min(1)
+      .max(4)
+      .refine((list) => new Set(list).size === list.length, 'name each channel once')
+      .optional(),
     /** Explicit marketing consent given at checkout (needed where the playbook requires opt-in). */
     marketingConsent: z.boolean().optional(),
   })

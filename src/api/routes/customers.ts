@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toConsentView, toCustomerView, type CustomerGateway } from '../../gateway/customers';
-import { errorBody } from '../../schemas/common';
+import { businessKey, errorBody } from '../../schemas/common';
 import { consentInputSchema, customerPatchSchema } from '../../schemas/customers';
 import { consentResponse, customerUpdateResponse, customerView } from '../../schemas/views';
 import { customerLifecycleId } from '../../workflows/customer/contract';
@@ -12,7 +12,7 @@ const errors = { 401: errorBody, 404: errorBody, 422: errorBody };
 const aboutCustomer = (summary: string) => ({
   tags: ['customers'],
   summary,
-  params: z.object({ customerId: z.string().min(1).max(100) }),
+  params: z.object({ customerId: businessKey }),
 });
 
 /** The business's customer routes: the profile and history, notes and preferences, consent. */

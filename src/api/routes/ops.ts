@@ -1,12 +1,15 @@
+import type { onRequestHookHandler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { StatsGateway } from '../../gateway/stats';
 
 /** For load balancers and dashboards: is Temporal reachable, and the follow-up counters. */
-export const opsRoutes: FastifyPluginAsyncZod<{ stats: StatsGateway; temporalHealth: () => Promise<void> }> = async (
-  app,
-  { stats, temporalHealth },
-) => {
+export const opsRoutes: FastifyPluginAsyncZod<{
+  stats: StatsGateway;
+  temporalHealth: () => Promise<void>;
+  /** Guards /metrics (the operators' key in production). */
+  metricsAuth?: onRequestHookHandler;
+}> = async (app, { stats, temporalHealth, metricsAuth }) => {
   app.get(
     '/health',
     {
@@ -29,16 +32,22 @@ export const opsRoutes: FastifyPluginAsyncZod<{ stats: StatsGateway; temporalHea
     },
   );
 
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    // Counters come from the stats workflow, so they survive restarts (they never go down).
-    const view = await stats.get();
-    const lines = [
-      '# HELP aftercare_followups_total Follow-up events by kind: sent, answered (surveys), converted (offer/win-back orders, review clicks).',
-      '# TYPE aftercare_followups_total counter',
-      ...Object.entries(view.totals).flatMap(([kind, metrics]) =>
-        Object.entries(metrics).map(([event, n]) => `aftercare_followups_total{kind="${kind}",event="${event}"} ${n}`),
-      ),
-    ];
-    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
-  });
+  app.get(
+    '/metrics',
+    { schema: { hide: true }, ...(metricsAuth ? { onRequest: metricsAuth } : {}) },
+    async (_request, reply) => {
+      // Counters come from the stats workflow, so they survive restarts (they never go down).
+      const view = await stats.get();
+      const lines = [
+        '# HELP aftercare_followups_total Follow-up events by kind: sent, answered (surveys), converted (offer/win-back orders, review clicks).',
+        '# TYPE aftercare_followups_total counter',
+        ...Object.entries(view.totals).flatMap(([kind, metrics]) =>
+          Object.entries(metrics).map(
+            ([event, n]) => `aftercare_followups_total{kind="${kind}",event="${event}"} ${n}`,
+          ),
+        ),
+      ];
+      return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+    },
+  );
 };

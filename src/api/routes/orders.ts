@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { OrderGateway } from '../../gateway/orders';
-import { errorBody } from '../../schemas/common';
+import { businessKey, errorBody } from '../../schemas/common';
 import { feedbackInputSchema, orderInputSchema, stageUpdateSchema } from '../../schemas/orders';
 import { feedbackResponse, journeyView, stageUpdateResponse, startOrderResponse } from '../../schemas/views';
 import { orderJourneyId } from '../../workflows/order/contract';
@@ -12,7 +12,7 @@ const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody 
 const aboutOrder = (summary: string) => ({
   tags: ['orders'],
   summary,
-  params: z.object({ orderId: z.string().min(1).max(100) }),
+  params: z.object({ orderId: businessKey }),
 });
 
 /** The business's order routes: start a journey, move it, record an answer, read it. */
