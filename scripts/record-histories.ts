@@ -21,12 +21,15 @@ import { createRenderer } from '../src/messages/renderer';
 import { parsePlaybook } from '../src/playbook/load';
 import { CHANNELS } from '../src/channels/types';
 import { installTemporalRuntime } from '../src/runtime';
+import { dataConverterFor } from '../src/temporal/codec';
 import { startDevServer } from '../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { createWorker } from '../src/worker';
 
 /** Bump when a workflow change is guarded by patched(): old files stay and keep proving the old path. */
 const HISTORY_VERSION = 'v3';
+/** TEST_SECRET of test/support/harness.ts: the replay test decrypts these histories with its keys. */
+const KEYS = deriveKeys('test-secret-0123456789abcdef0123456789');
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -46,7 +49,8 @@ async function main(): Promise<void> {
   try {
     const connection = await Connection.connect({ address: server.address });
     await ensureSearchAttributes(connection, 'default', log);
-    const client = new Client({ connection });
+    const dataConverter = dataConverterFor(KEYS.payloads);
+    const client = new Client({ connection, dataConverter });
     const outbox = new FileOutbox(mkdtempSync(path.join(os.tmpdir(), 'aftercare-record-')));
     const channels = Object.fromEntries(CHANNELS.map((c) => [c, new OutboxChannelAdapter(outbox, c)]));
     const taskQueue = 'record-histories';
@@ -55,11 +59,12 @@ async function main(): Promise<void> {
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
+      dataConverter,
       activities: {
         renderer: await createRenderer(),
         channels,
         client,
-        keys: deriveKeys('record-histories-secret-0123456789abcdef'),
+        keys: KEYS,
         publicUrl: 'http://aftercare.test',
       },
     });

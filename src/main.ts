@@ -6,7 +6,8 @@ import { createLogger, type Logger } from './logger';
 import { createServiceDeps, installTemporalRuntime } from './runtime';
 import { resolveApiKey, resolveKeys } from './secrets';
 import { startApi } from './server';
-import { startDevServer, type DevServer } from './temporal/dev-server';
+import { dataConverterFor } from './temporal/codec';
+import { freePort, startDevServer, type DevServer } from './temporal/dev-server';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { createWorker, runMain, waitUntilRunning } from './worker';
 
@@ -21,6 +22,9 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, { pretty: config.env === 'development', sync: true });
   installTemporalRuntime(log);
 
+  // Known before the dev server starts, so its UI can be pointed at the API's codec endpoint.
+  const apiPort = config.api.port === 0 ? await freePort() : config.api.port;
+  const apiHost = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(config.api.host) ? 'localhost' : config.api.host;
   let devServer: DevServer | undefined;
   let address = config.temporal.address;
   let temporalUiUrl: string | undefined = config.temporal.uiUrl;
@@ -34,6 +38,7 @@ async function main(): Promise<void> {
       cacheDir: config.system.cacheDir,
       env: config.system.childEnv,
       allowBuild: true,
+      uiCodecEndpoint: `http://${apiHost}:${apiPort}/codec`,
       log,
     });
     address = devServer.address;
@@ -44,6 +49,7 @@ async function main(): Promise<void> {
 
   const deps = await createServiceDeps(config);
   const keys = resolveKeys(config);
+  const dataConverter = dataConverterFor(keys.payloads);
   const connection = await Connection.connect({ address });
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const nativeConnection = await NativeConnection.connect({ address });
@@ -51,11 +57,12 @@ async function main(): Promise<void> {
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    dataConverter,
     activities: {
       renderer: deps.renderer,
       channels: deps.channels,
       emailFrom: config.email.from,
-      client: new Client({ connection, namespace: config.temporal.namespace }),
+      client: new Client({ connection, namespace: config.temporal.namespace, dataConverter }),
       keys,
       publicUrl: config.api.publicUrl,
       telegramBotUsername: config.telegram.botUsername,
@@ -71,7 +78,15 @@ async function main(): Promise<void> {
   });
   await waitUntilRunning(worker);
   const apiKey = resolveApiKey(config);
-  const { app, url } = await startApi({ config, log, connection, deps, apiKey: apiKey.value, keys, temporalUiUrl });
+  const { app, url } = await startApi({
+    config: { ...config, api: { ...config.api, port: apiPort } },
+    log,
+    connection,
+    deps,
+    apiKey: apiKey.value,
+    keys,
+    temporalUiUrl,
+  });
 
   const lines = [
     '',
@@ -81,7 +96,8 @@ async function main(): Promise<void> {
     `  Temporal UI    ${temporalUiUrl ?? '(see your Temporal deployment)'}`,
     `  Temporal       ${devServer ? `dev server at ${address}, binary from ${devServer.source}${devServer.binary ? ` (${devServer.binary})` : ''}` : `external server at ${address}`}`,
     `  Dev outbox     ${deps.outbox ? `${url}/outbox` : '(off: providers configured)'}`,
-    `  API key        ${apiKey.generated ? `${apiKey.value}  (development key, kept in ${path.join(config.dataDir, 'dev-api-key')})` : 'from AFTERCARE_API_KEY'}`,
+    // The key itself stays out of the output (terminals and CI logs keep it): it is in a file only you read.
+    `  API key        ${apiKey.generated ? `development key: KEY=$(cat ${path.join(config.dataDir, 'dev-api-key')})` : 'from AFTERCARE_API_KEY'}`,
     `  Channels       ${Object.entries(deps.providers)
       .map(([c, p]) => `${c}: ${p}`)
       .join(', ')}`,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
@@ -7,6 +8,7 @@ import type { Keys } from './lib/keys';
 import { resolveApiKey, resolveKeys } from './secrets';
 import { createLogger, type Logger } from './logger';
 import { createServiceDeps, type ServiceDeps } from './runtime';
+import { dataConverterFor } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { runMain } from './worker';
 
@@ -22,11 +24,22 @@ export interface StartApiOptions {
 
 export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyInstance; url: string }> {
   const { config } = opts;
-  const client = new Client({ connection: opts.connection, namespace: config.temporal.namespace });
-  const aftercare = new AftercareClient({ client, playbook: opts.deps.playbook, taskQueue: config.temporal.taskQueue });
+  const client = new Client({
+    connection: opts.connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(opts.keys.payloads),
+  });
+  const aftercare = new AftercareClient({
+    client,
+    playbook: opts.deps.playbook,
+    taskQueue: config.temporal.taskQueue,
+    ...(opts.deps.outbox ? { outbox: opts.deps.outbox } : {}),
+  });
   const app = await buildApp({
     aftercare,
     apiKey: opts.apiKey,
+    // Configured (required outside development): /metrics and /docs answer only to operators.
+    ...(config.api.operatorKey ? { operatorKey: config.api.operatorKey } : {}),
     logger: opts.log,
     temporalHealth: async () => {
       await opts.connection.workflowService.getSystemInfo({});
@@ -51,6 +64,13 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
       ...(config.whatsapp.appSecret && config.whatsapp.verifyToken
         ? { whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken } }
         : {}),
+    },
+    codec: {
+      keyring: opts.keys.payloads,
+      uiOrigin: new URL(opts.temporalUiUrl ?? config.temporal.uiUrl).origin,
+      // Open only in development on this machine: bound to all interfaces, decryption would be the network's.
+      requireAuth: config.env !== 'development' || !['127.0.0.1', 'localhost', '::1'].includes(config.api.host),
+      operatorKey: config.api.operatorKey,
     },
     ...(opts.temporalUiUrl
       ? { temporalUi: { baseUrl: opts.temporalUiUrl, namespace: config.temporal.namespace } }
@@ -81,7 +101,8 @@ async function main(): Promise<void> {
     temporalUiUrl: config.temporal.uiUrl,
   });
   log.info({ url, docs: `${url}/docs` }, 'API listening');
-  if (apiKey.generated) log.info(`development API key: ${apiKey.value}`);
+  // The key itself never goes to the log (logs are shipped and kept); it is in the file named here.
+  if (apiKey.generated) log.info({ file: path.join(config.dataDir, 'dev-api-key') }, 'development API key generated');
   const stop = async () => {
     await app.close();
     await connection.close();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -13,6 +14,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { createServiceDeps, installTemporalRuntime } from './runtime';
 import { resolveKeys } from './secrets';
+import { dataConverterFor } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 
 export const workflowsPath = path.resolve(__dirname, 'workflows', 'index.ts');
@@ -22,6 +24,11 @@ export interface CreateWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: Omit<ActivityDeps, 'taskQueue'>;
+  /**
+   * `dataConverterFor(keys.payloads)`: encrypts what the worker writes to history. A prebuilt bundle
+   * must have been built with its failureConverterPath.
+   */
+  dataConverter: DataConverter;
   /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   /**
@@ -34,13 +41,20 @@ export interface CreateWorkerOptions {
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   // Bundled here rather than by Worker.create, which would log webpack's output at info.
   const workflowBundle = opts.workflowBundle ?? {
-    code: (await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger(opts.logger) })).code,
+    code: (
+      await bundleWorkflowCode({
+        workflowsPath,
+        failureConverterPath: opts.dataConverter.failureConverterPath,
+        logger: bundlerLogger(opts.logger),
+      })
+    ).code,
   };
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle,
+    dataConverter: opts.dataConverter,
     activities: createActivities({ ...opts.activities, taskQueue: opts.taskQueue }),
     // Let in-flight sends finish on Ctrl-C instead of leaving them to time out and retry.
     shutdownGraceTime: '10s',
@@ -83,17 +97,20 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });
   await ensureSearchAttributes(clientConnection, config.temporal.namespace, log);
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const keys = resolveKeys(config);
+  const dataConverter = dataConverterFor(keys.payloads);
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter });
   const worker = await createWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    dataConverter,
     activities: {
       renderer: deps.renderer,
       channels: deps.channels,
       emailFrom: config.email.from,
       client,
-      keys: resolveKeys(config),
+      keys,
       publicUrl: config.api.publicUrl,
       telegramBotUsername: config.telegram.botUsername,
       temporalUi: { baseUrl: config.temporal.uiUrl, namespace: config.temporal.namespace },

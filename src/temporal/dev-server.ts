@@ -19,6 +19,8 @@ export interface DevServerOptions {
   cacheDir: string;
   env: Record<string, string | undefined>;
   allowBuild: boolean;
+  /** Where the Web UI decodes (decrypts) payloads: the API's /codec. */
+  uiCodecEndpoint?: string;
   log: Logger;
 }
 
@@ -75,7 +77,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const uiPort = opts.uiPort === null ? null : opts.uiPort === 0 ? await freePort() : opts.uiPort;
   if (opts.dbFile) mkdirSync(path.dirname(opts.dbFile), { recursive: true });
 
-  if (!cli) return startWithSdkDownload(opts, port, uiPort);
+  const codecArgs = uiPort !== null && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [];
+  if (!cli) return startWithSdkDownload(opts, port, uiPort, codecArgs);
 
   await assertPortFree(port, 'Temporal gRPC (TEMPORAL_PORT)');
   if (uiPort !== null) await assertPortFree(uiPort, 'Temporal UI (TEMPORAL_UI_PORT)');
@@ -97,6 +100,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--sqlite-pragma',
     'synchronous=NORMAL',
     ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    ...codecArgs,
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
   ];
   const child = spawn(cli.path, args, { env: opts.env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -164,7 +168,12 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function startWithSdkDownload(opts: DevServerOptions, port: number, uiPort: number | null): Promise<DevServer> {
+async function startWithSdkDownload(
+  opts: DevServerOptions,
+  port: number,
+  uiPort: number | null,
+  extraArgs: string[],
+): Promise<DevServer> {
   opts.log.info('no Temporal CLI found: letting the Temporal SDK download its dev server');
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -175,6 +184,7 @@ async function startWithSdkDownload(opts: DevServerOptions, port: number, uiPort
       ...(uiPort === null ? {} : { ui: true, uiPort }),
       ...(opts.dbFile ? { dbFilename: opts.dbFile } : {}),
       log: { format: 'pretty', level: 'error' },
+      extraArgs,
     },
   });
   return {

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -6,23 +5,15 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/temporal/dev-server';
 import { eventually, FAST_PLAYBOOK, sampleOrder } from '../support/harness';
+import { spawnApp, stopAll, type SpawnedApp } from '../support/spawn-app';
 
-const root = path.resolve(__dirname, '..', '..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'aftercare-start-'));
 const API_KEY = 'e2e-key-0123456789abcdef';
-const running: ChildProcess[] = [];
-
-interface Started {
-  child: ChildProcess;
-  api: string;
-  output: () => string;
-}
+const running: SpawnedApp[] = [];
 
 /** Runs `npm start`'s entry point as a user would, with its own data dir and free ports. */
-async function start(ports: { temporal: number; ui: number }): Promise<Started> {
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    NODE_ENV: 'development',
+async function start(ports: { temporal: number; ui: number }): Promise<SpawnedApp> {
+  const app = await spawnApp({
     LOG_LEVEL: 'warn',
     AFTERCARE_DATA_DIR: dataDir,
     AFTERCARE_PORT: '0',
@@ -30,33 +21,9 @@ async function start(ports: { temporal: number; ui: number }): Promise<Started> 
     AFTERCARE_PLAYBOOK: FAST_PLAYBOOK,
     TEMPORAL_PORT: String(ports.temporal),
     TEMPORAL_UI_PORT: String(ports.ui),
-  };
-  delete env.TEMPORAL_ADDRESS;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.push(child);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const api = await eventually(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`npm start exited early:\n${out}`);
-      const match = /API\s+(http:\/\/\S+)/.exec(out);
-      if (!match) throw new Error(`no API line yet:\n${out}`);
-      return match[1]!;
-    },
-    { timeoutMs: 90_000, intervalMs: 250 },
-  );
-  return { child, api, output: () => out };
-}
-
-async function stop(s: Started): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
-  s.child.kill('SIGINT');
-  return exited;
+  running.push(app);
+  return app;
 }
 
 const portOpen = (port: number) =>
@@ -69,8 +36,8 @@ const portOpen = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
-afterAll(() => {
-  for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+afterAll(async () => {
+  await stopAll(running);
 });
 
 describe('npm start', () => {
@@ -109,7 +76,7 @@ describe('npm start', () => {
       'thank-you',
     ]);
 
-    expect(await stop(first)).toBe(0);
+    expect(await first.stop()).toBe(0);
     // Nothing orphaned: the dev server went down with it.
     expect(await portOpen(ports.temporal)).toBe(false);
     expect(await portOpen(ports.ui)).toBe(false);
@@ -123,7 +90,7 @@ describe('npm start', () => {
     });
     expect(journey.status).toBe('completed');
     expect(journey.messages).toHaveLength(4);
-    expect(await stop(second)).toBe(0);
+    expect(await second.stop()).toBe(0);
     expect(await portOpen(ports.temporal)).toBe(false);
   }, 240_000);
 });

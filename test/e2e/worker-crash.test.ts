@@ -5,12 +5,14 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ResendEmailAdapter } from '../../src/channels/email/resend/adapter';
 import { AftercareClient } from '../../src/client';
 import { loadPlaybook } from '../../src/playbook/load';
+import { dataConverterFor } from '../../src/temporal/codec';
 import { startFakeResend, type FakeResend } from '../fakes/resend-server';
 import {
   eventually,
   FAST_PLAYBOOK,
   sampleOrder,
   startHarness,
+  TEST_KEYS,
   TEST_SECRET,
   uniqueId,
   type Harness,
@@ -55,7 +57,11 @@ describe('a worker that dies mid-send', () => {
 
     connection = await Connection.connect({ address: options.address });
     const aftercare = new AftercareClient({
-      client: new Client({ connection, namespace: options.namespace }),
+      client: new Client({
+        connection,
+        namespace: options.namespace,
+        dataConverter: dataConverterFor(TEST_KEYS.payloads),
+      }),
       playbook: loadPlaybook(FAST_PLAYBOOK),
       taskQueue,
     });

@@ -10,6 +10,7 @@ import { deriveKeys } from '../../src/lib/keys';
 import { createLogger } from '../../src/logger';
 import { createRenderer } from '../../src/messages/renderer';
 import { installTemporalRuntime } from '../../src/runtime';
+import { dataConverterFor } from '../../src/temporal/codec';
 import { createWorker } from '../../src/worker';
 
 interface Options {
@@ -24,19 +25,22 @@ interface Options {
 async function main(): Promise<void> {
   const opts = JSON.parse(process.argv[2] ?? '{}') as Options;
   installTemporalRuntime(createLogger('error'));
+  const keys = deriveKeys(opts.secret);
+  const dataConverter = dataConverterFor(keys.payloads);
   const connection = await Connection.connect({ address: opts.address });
   const worker = await createWorker({
     connection: await NativeConnection.connect({ address: opts.address }),
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
+    dataConverter,
     workflowBundle: { codePath: opts.bundlePath },
     activities: {
       renderer: await createRenderer(),
       channels: {
         email: new ResendEmailAdapter({ apiKey: opts.resend.apiKey, baseUrl: opts.resend.url }) as ChannelAdapter,
       },
-      client: new Client({ connection, namespace: opts.namespace }),
-      keys: deriveKeys(opts.secret),
+      client: new Client({ connection, namespace: opts.namespace, dataConverter }),
+      keys,
       publicUrl: 'http://aftercare.test',
     },
   });
