@@ -1,9 +1,17 @@
-import type { Client } from '@temporalio/client';
-import { contactKeysFor } from '../channels/contact-keys';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { addressesOf, contactKey, contactKeysFor, orderTag, telegramLinkKey } from '../channels/contact-keys';
+import type { Channel } from '../channels/types';
 import type { Keys } from '../lib/keys';
 import {
   CUSTOMER_LIFECYCLE,
   CUSTOMER_SA,
+  CustomerErrorType,
   customerEventSignal,
   customerLifecycleId,
   orderCompletedSignal,
@@ -13,47 +21,114 @@ import {
   type CustomerLifecycleWorkflow,
   type OrderPlacedSignal,
 } from '../workflows/customer/contract';
-import type { SendPermit, SendPermitRequest } from '../workflows/delivery/contract';
+import type { PermitAsk, SendPermit, SendPermitRequest } from '../workflows/delivery/contract';
+import { summary } from '../lib/bounded-text';
 
-/** What journeys tell, and ask, the customer's lifecycle. */
+/**
+ * What journeys tell, and ask, the customer's lifecycle. Contacts are keyed here (keys need the
+ * secret, which workflow code never holds). A lifecycle that was terminated or failed is never
+ * replaced by a new, empty one that would have forgotten the customer's consent: every call on it
+ * fails with CustomerLifecycleClosed, for the journey to alert an operator.
+ */
 export function customerActivities(deps: { client: Client; taskQueue: string; keys: Pick<Keys, 'contacts'> }) {
+  const secret = deps.keys.contacts;
   const lifecycle = (customerId: string) => deps.client.workflow.getHandle(customerLifecycleId(customerId));
   return {
-    /** Tells the customer's lifecycle about a new order, starting the lifecycle if it is new. */
+    /** Tells the customer's lifecycle about a new order, starting the lifecycle if the customer is new. */
     async recordOrderWithCustomer(
-      input: Omit<OrderPlacedSignal, 'contactKeys' | 'rules'> & Partial<Pick<OrderPlacedSignal, 'rules'>>,
+      input: Omit<OrderPlacedSignal, 'contactKeys' | 'rules' | 'profileKeys'> &
+        Partial<Pick<OrderPlacedSignal, 'rules'>>,
     ): Promise<void> {
-      const signal = { ...input, contactKeys: contactKeysFor(deps.keys.contacts, input.profile) } as OrderPlacedSignal;
-      await deps.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {
-        workflowId: customerLifecycleId(signal.profile.id),
-        taskQueue: deps.taskQueue,
-        args: [{ customerId: signal.profile.id }],
-        signal: orderPlacedSignal,
-        signalArgs: [signal],
-        typedSearchAttributes: [{ key: CUSTOMER_SA.customerId, value: signal.profile.id }],
-        staticSummary: `Customer ${signal.profile.id}: profile, order history and (later) loyalty`,
-      });
+      const { profile } = input;
+      const keyOf = (channel: Channel | 'telegram-link', value: string | undefined) =>
+        value ? contactKey(secret, channel, value) : undefined;
+      const signal = {
+        ...input,
+        contactKeys: contactKeysFor(secret, profile),
+        profileKeys: {
+          email: keyOf('email', profile.email),
+          phone: keyOf('sms', profile.phone),
+          telegram: keyOf('telegram', profile.telegramChatId),
+          telegramLink: telegramLinkKey(secret, profile.id),
+        },
+        order: { ...input.order, telegramTag: orderTag(secret, input.order.orderId) },
+      } as OrderPlacedSignal;
+      try {
+        await deps.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {
+          workflowId: customerLifecycleId(profile.id),
+          taskQueue: deps.taskQueue,
+          args: [{ customerId: profile.id }],
+          signal: orderPlacedSignal,
+          signalArgs: [signal],
+          // A closed lifecycle (terminated, failed) is not started again: a new one would know nothing of the
+          // customer. After an erasure there is no execution left, so a returning customer starts afresh.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [{ key: CUSTOMER_SA.customerId, value: profile.id }],
+          staticSummary: summary(`Customer ${profile.id}: profile, order history, consent and loyalty`),
+        });
+      } catch (err) {
+        throw closedOr(err, profile.id);
+      }
     },
 
     async recordOrderCompleted(input: { customerId: string; orderId: string; completedAt: string }): Promise<void> {
-      await lifecycle(input.customerId).signal(orderCompletedSignal, {
-        orderId: input.orderId,
-        completedAt: input.completedAt,
-      });
+      try {
+        await lifecycle(input.customerId).signal(orderCompletedSignal, {
+          orderId: input.orderId,
+          completedAt: input.completedAt,
+        });
+      } catch (err) {
+        throw closedOr(err, input.customerId);
+      }
     },
 
-    /** Asks the customer's lifecycle whether, when and where a message may go. */
-    async requestSendPermit(customerId: string, request: SendPermitRequest): Promise<SendPermit> {
-      // The update id makes a retried request idempotent on the server too.
-      return lifecycle(customerId).executeUpdate(requestSendPermitUpdate, {
-        args: [request],
-        updateId: request.permitId,
-      });
+    /** Asks the customer's lifecycle whether, when and where a message may go, to the order's own contacts. */
+    async requestSendPermit(customerId: string, ask: PermitAsk): Promise<SendPermit> {
+      const { recipient, ...rest } = ask;
+      const request: SendPermitRequest = {
+        ...rest,
+        ...(recipient ? { recipient: { ...recipient, addresses: addressesOf(secret, recipient.addresses) } } : {}),
+      };
+      try {
+        // The update id makes a retried request idempotent on the server too.
+        return await lifecycle(customerId).executeUpdate(requestSendPermitUpdate, {
+          args: [request],
+          updateId: request.permitId,
+        });
+      } catch (err) {
+        throw closedOr(err, customerId);
+      }
     },
 
-    /** Reports a consent or delivery event to the customer's lifecycle. */
-    async reportCustomerEvent(customerId: string, event: CustomerEvent): Promise<void> {
-      await lifecycle(customerId).signal(customerEventSignal, event);
+    /** Reports a consent or delivery event to the customer's lifecycle, about the address given. */
+    async reportCustomerEvent(
+      customerId: string,
+      event: CustomerEvent,
+      address?: { channel: Channel; to: string },
+    ): Promise<void> {
+      const keyed =
+        address && (event.type === 'delivery-problem' || event.type === 'opt-out' || event.type === 'opt-in')
+          ? { ...event, contactKey: contactKey(secret, address.channel, address.to) }
+          : event;
+      try {
+        await lifecycle(customerId).signal(customerEventSignal, keyed);
+      } catch (err) {
+        throw closedOr(err, customerId);
+      }
     },
   };
+}
+
+/** A lifecycle that exists but no longer runs becomes one non-retryable failure type; anything else as it is. */
+function closedOr(err: unknown, customerId: string): unknown {
+  const closed =
+    err instanceof WorkflowExecutionAlreadyStartedError ||
+    err instanceof WorkflowNotFoundError ||
+    (err instanceof WorkflowUpdateFailedError && /completed|closed|not found/i.test(String(err.cause?.message)));
+  if (!closed) return err;
+  return ApplicationFailure.create({
+    type: CustomerErrorType.lifecycleClosed,
+    message: `the lifecycle of customer ${customerId} is closed (terminated or failed); an operator must look at it`,
+    nonRetryable: true,
+  });
 }

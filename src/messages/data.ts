@@ -126,6 +126,8 @@ interface KindFields {
   referral_request: { referral: ReferralData };
   care_followup: { feedback?: FeedbackData };
   operator_alert: { feedback: FeedbackData; operator: OperatorData };
+  /** Something about the order an operator must act on (e.g. the customer's lifecycle is closed). */
+  operator_notice: { notice: string; operator: OperatorData };
   warranty_checkin: { warranty: WarrantyData };
   /** The new tier by id (its label falls back to it). */
   tier_upgrade: { loyalty: LoyaltyData & { tier: string } };

@@ -11,6 +11,7 @@ export const MESSAGE_KINDS = [
   'referral_request',
   'care_followup',
   'operator_alert',
+  'operator_notice',
   'warranty_checkin',
   'tier_upgrade',
   'winback',

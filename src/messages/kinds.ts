@@ -135,6 +135,17 @@ const KINDS = {
       'data.operator (the customer and the journey link)': (d) => !!d.operator,
     },
   },
+  operator_notice: {
+    purpose: 'transactional',
+    aboutOrder: true,
+    cta: (vars) => vars.journeyUrl,
+    toBusiness: { footer: 'footer' },
+    mustPrint: { subject: ['orderId'], text: ['orderId', 'notice'] },
+    needs: {
+      'data.notice (what the operator must act on)': (d) => !!d.notice?.trim(),
+      'data.operator (the customer and the journey link)': (d) => !!d.operator,
+    },
+  },
   warranty_checkin: {
     purpose: 'transactional',
     aboutOrder: true,

@@ -60,9 +60,11 @@ export function reviewLink(
 export function telegramLink(
   botUsername: string,
   keys: Pick<Keys, 'links' | 'contacts'>,
-  p: { customerId: string; expiresAt: number },
+  p: { customerId: string; orderId?: string; expiresAt: number },
 ) {
-  const token = signShortToken(keys.links, 'telegram-link', telegramLinkId(keys.contacts, p.customerId), p.expiresAt);
+  // Minted for one order's message, the link binds the chat for that order (and the customer).
+  const id = telegramLinkId(keys.contacts, p.customerId, p.orderId);
+  const token = signShortToken(keys.links, 'telegram-link', id, p.expiresAt);
   return telegramDeepLink(botUsername, token);
 }
 

@@ -60,6 +60,8 @@ const VARIABLES = {
   customerName: { sample: 'Customer Name', textLimit: 40 },
   contact: { sample: '+10000000001', textLimit: 40 },
   journeyUrl: { sample: 'https://temporal.example/w/1' },
+  /** Operator notice: what the operator must act on. */
+  notice: { sample: 'Notice', textLimit: 200 },
   /** Warranty check-in: the items as a list in the locale ("A, B, and C"). */
   items: { sample: 'Roof and Windows', textLimit: 60 },
   /** Warranty check-in: the day the warranty ends (no time), in the customer's zone. */
@@ -99,7 +101,6 @@ export const SAMPLE_MIN = Object.fromEntries(
   declared.filter(([, v]) => v.always).map(([name, v]) => [name, typeof v.sample === 'boolean' ? false : v.sample]),
 ) as TemplateVars;
 
-/** The variables of one message; `support` is left to the caller (it is a template of its own). */
 /** What a kind's spec (./kinds) decides about its variables. */
 export interface VarsPolicy {
   /** Where the kind keeps its code, percent, expiry and conditions. */
@@ -108,6 +109,7 @@ export interface VarsPolicy {
   noteIsReason?: true;
 }
 
+/** The variables of one message; `support` is left to the caller (it is a template of its own). */
 export function buildVars(
   request: RenderRequest,
   spec: VarsPolicy,
@@ -153,6 +155,7 @@ export function buildVars(
     customerName: operator?.customerName,
     contact: operator?.contact?.trim() || undefined,
     journeyUrl: httpUrl(operator?.journeyUrl),
+    notice: data.notice?.trim() || undefined,
     items: items.length === 0 ? undefined : formatList(items, locale),
     endsAt: warranty === undefined ? undefined : formatDay(warranty.endsAt, locale, timeZone),
     timeOwned: warranty === undefined ? undefined : formatTimeOwned(monthsOwned, locale),

@@ -32,6 +32,9 @@ export const customerInputSchema = z
     message: 'give at least one contact: email, phone or telegramChatId',
   });
 
+const EARLIEST_PLACED_AT = Date.parse('2000-01-01T00:00:00Z');
+const PLACED_AT_SKEW_MS = 5 * 60_000;
+
 export const orderItemSchema = z.object({
   sku: z.string().trim().min(1).max(100),
   name: z.string().trim().min(1).max(300),
@@ -47,7 +50,18 @@ export const orderInputSchema = z
     items: z.array(orderItemSchema).min(1, 'an order needs at least one item').max(500),
     currency: currencyCode,
     total: money,
-    placedAt: z.iso.datetime({ offset: true }).optional(),
+    /**
+     * When the customer ordered. Bounded: it orders a customer's orders, so one "placed" far in the future
+     * would stay the newest forever. A few minutes of clock skew are fine.
+     */
+    placedAt: z.iso
+      .datetime({ offset: true })
+      .refine((at) => Date.parse(at) >= EARLIEST_PLACED_AT, 'must not be before 2000-01-01')
+      .refine(
+        (at) => Date.parse(at) <= Date.now() + PLACED_AT_SKEW_MS,
+        'must not be in the future (5 minutes of skew allowed)',
+      )
+      .optional(),
     /** A personal offer or win-back code the customer used: attributes this order to that follow-up. */
     promoCode: z.string().trim().min(1).max(40).optional(),
   })

@@ -5,6 +5,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import { failureConverterPath } from '../../src/temporal/codec';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { workflowsPath } from '../../src/worker';
@@ -14,6 +15,8 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     workflowBundlePath: string;
+    /** The Temporal CLI serving the tests ('' when Temporal runs elsewhere or came from the SDK's download). */
+    temporalCli: string;
   }
 }
 
@@ -47,7 +50,8 @@ export async function setup(project: TestProject): Promise<void> {
   await ensureSearchAttributes(connection, config.temporal.namespace, createLogger('warn'));
   await connection.close();
 
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  // With the failure converter every worker's dataConverterFor() names: workflows' own failures are encoded too.
+  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
   const dir = path.resolve(__dirname, '..', '.tmp');
   mkdirSync(dir, { recursive: true });
   const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
@@ -56,6 +60,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('temporalAddress', address);
   project.provide('temporalNamespace', config.temporal.namespace);
   project.provide('workflowBundlePath', workflowBundlePath);
+  project.provide('temporalCli', server?.binary ?? '');
 }
 
 export async function teardown(): Promise<void> {

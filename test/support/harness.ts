@@ -14,6 +14,7 @@ import { loadPlaybook } from '../../src/playbook/load';
 import { type Playbook } from '../../src/playbook/schema';
 import { CHANNELS, type Channel } from '../../src/channels/types';
 import { installTemporalRuntime } from '../../src/runtime';
+import { dataConverterFor } from '../../src/temporal/codec';
 import { createWorker } from '../../src/worker';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789';
@@ -60,12 +61,14 @@ export async function startHarness(
   for (const c of CHANNELS) channels[c] = (opts.channels?.[c] ?? new OutboxChannelAdapter(outbox, c)) as ChannelAdapter;
 
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const dataConverter = dataConverterFor(TEST_KEYS.payloads);
+  const client = new Client({ connection, namespace, dataConverter });
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker({
     connection: nativeConnection,
     namespace,
     taskQueue,
+    dataConverter,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: {
       renderer: await createRenderer(),
@@ -80,7 +83,7 @@ export async function startHarness(
   const running = worker.run();
   return {
     client,
-    aftercare: new AftercareClient({ client, playbook, taskQueue }),
+    aftercare: new AftercareClient({ client, playbook, taskQueue, outbox }),
     playbook,
     outbox,
     taskQueue,

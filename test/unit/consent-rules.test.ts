@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerEvent, CustomerProfile } from '../../src/workflows/customer/contract';
-import { applyCustomerEvent, channelOrder, decidePermit, emptyConsent } from '../../src/workflows/customer/consent';
+import { applyCustomerEvent, emptyConsent } from '../../src/workflows/customer/consent';
+import { channelOrder, decidePermit } from '../../src/workflows/customer/permit';
 
 const rules = {
   consent: { marketingRequiresOptIn: false },

@@ -15,6 +15,7 @@ describe('the registry of message kinds', () => {
       'referral_request',
       'care_followup',
       'operator_alert',
+      'operator_notice',
       'warranty_checkin',
       'tier_upgrade',
       'winback',
@@ -34,6 +35,7 @@ describe('the registry of message kinds', () => {
       referral_request: ['codeLabel', 'rewardNote'],
       winback: ['codeLabel', 'validUntil'],
       operator_alert: ['footer'],
+      operator_notice: ['footer'],
       order_status: [],
       survey: [],
     });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitSms, smsSegments } from '../../src/channels/sms/segments';
-import { MESSAGE_KINDS, PURPOSE_OF, type MessageKind } from '../../src/messages/kinds';
+import { kindSpec, MESSAGE_KINDS, PURPOSE_OF, type MessageKind } from '../../src/messages/kinds';
 import { createRenderer } from '../../src/messages/renderer';
 import type { MessageRenderer, RecordedMessageData as MessageData, RenderRequest } from '../../src/messages/types';
 
@@ -53,6 +53,7 @@ function dataFor(kind: MessageKind): MessageData {
         ? { rating: 5, comment: 'Lovely work, on time and tidy.' }
         : { rating: 2, comment: 'The installer came two days late and left a mess in the hall.' },
     operator,
+    notice: 'The lifecycle of customer cus_8f3a21 is closed; an operator must look at it.',
     warranty,
     loyalty,
     winback,
@@ -104,6 +105,8 @@ const SMS_KEY: Partial<Record<MessageKind, { en: string; bn: string }>> = {
 /** Kinds about the customer rather than one order: no order number in the email. */
 const NOT_ABOUT_AN_ORDER: readonly MessageKind[] = ['offer', 'referral_request', 'tier_upgrade', 'winback'];
 const MARKETING_KINDS = MESSAGE_KINDS.filter((kind) => PURPOSE_OF[kind] === 'marketing');
+/** Kinds sent to the business's own team, not to a customer. */
+const TO_BUSINESS: readonly MessageKind[] = MESSAGE_KINDS.filter((kind) => kindSpec(kind)?.toBusiness);
 
 const offer: NonNullable<MessageData['offer']> = {
   code: 'THANKS-7Q2X',
@@ -148,8 +151,8 @@ describe('createRenderer', () => {
       if (!NOT_ABOUT_AN_ORDER.includes(kind)) expect(m.html).toContain('A-1001');
       expect(m.html).toContain('Dana&#x27;s Shop'); // brand in header and footer, escaped
       expect(m.text).toContain(locale === 'bn' ? 'প্রিয় Ana' : 'Hi Ana');
-      // The operator alert goes to the business: no "contact us" links to itself.
-      if (kind === 'operator_alert') expect(m.text).not.toContain('help@shop.example');
+      // The operator alert and notice go to the business: no "contact us" links to itself.
+      if (TO_BUSINESS.includes(kind)) expect(m.text).not.toContain('help@shop.example');
       else expect(m.text).toContain('help@shop.example');
     } else {
       expect(m.html).toBe('');
@@ -157,7 +160,7 @@ describe('createRenderer', () => {
       // An offer SMS spends its characters on the code, not on the order it thanks for.
       expect(m.text).toContain(key);
       expect(Array.from(m.text).length).toBeLessThan(300);
-      if (kind === 'operator_alert') {
+      if (TO_BUSINESS.includes(kind)) {
         // To the business, whose long comment may be cut by the adapter: the journey link comes first.
         expect(fitSms(m.text, 3)).toContain(operator.journeyUrl);
       } else {
@@ -287,7 +290,7 @@ describe('createRenderer', () => {
             },
           }),
         );
-        if (kind === 'operator_alert') {
+        if (TO_BUSINESS.includes(kind)) {
           // Sent to the business: the essentials first, so the adapter's fitting only shortens the comment.
           expect(Array.from(m.text).length, `${kind}/${locale}`).toBeLessThan(400);
           expect(fitSms(m.text, 3), `${kind}/${locale}`).toContain(operator.journeyUrl);
@@ -723,7 +726,7 @@ describe('Telegram link', () => {
   const data = { ...request().data, telegramLinkUrl };
 
   it('adds a small footer link and a text line to emails of any kind sent to customers', () => {
-    for (const kind of MESSAGE_KINDS.filter((k) => k !== 'operator_alert')) {
+    for (const kind of MESSAGE_KINDS.filter((k) => !TO_BUSINESS.includes(k))) {
       const m = renderer.render(request({ kind, data }));
       expect(m.html).toMatch(
         /<a href="https:\/\/t\.me\/danas_shop_bot\?start&#x3D;abc123"[^>]*>Get order updates on Telegram<\/a>/,

@@ -4,7 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CustomerEventSink } from '../../src/api/webhooks/sink';
 import { registerInboundRoutes } from '../../src/api/webhooks/index';
-import { contactKey, telegramLinkId, telegramLinkKey } from '../../src/channels/contact-keys';
+import { contactKey, splitTelegramLinkId, telegramLinkId, telegramLinkKey } from '../../src/channels/contact-keys';
 import type { CustomerEvent } from '../../src/workflows/customer/contract';
 import { NotFoundError } from '../../src/errors';
 import { deriveKeys } from '../../src/lib/keys';
@@ -27,6 +27,10 @@ const BRAND = 'Dhaka <Gadgets> & "Co"';
 const PHONE = '+447700900123';
 const EMAIL = 'ana@example.com';
 const CHAT_ID = 424242;
+// What a provider reports is about the address it names: events carry that address's key.
+const SMS_KEY = contactKey(KEYS.contacts, 'sms', PHONE);
+const EMAIL_KEY = contactKey(KEYS.contacts, 'email', EMAIL);
+const CHAT_KEY = contactKey(KEYS.contacts, 'telegram', String(CHAT_ID));
 
 /** Records what the lifecycle would receive; knows customers by contact key, like visibility would. */
 class RecordingSink implements CustomerEventSink {
@@ -140,9 +144,23 @@ describe('POST /webhooks/twilio/inbound', () => {
     expect(sink.recorded).toEqual([
       {
         customerId: 'cust-1',
-        event: { type: 'opt-out', channel: 'sms', scope: 'all', source: 'sms', eventId: 'twilio:SM1', at: AT },
+        event: {
+          type: 'opt-out',
+          channel: 'sms',
+          scope: 'all',
+          source: 'sms',
+          eventId: 'twilio:SM1',
+          at: AT,
+          contactKey: SMS_KEY,
+        },
       },
     ]);
+  });
+
+  it('finds a customer whose lifecycle still carries the contact key from before subkeys', async () => {
+    know(contactKey(KEYS.legacy, 'sms', PHONE), 'cust-old');
+    await inbound(sms('STOP', 'SM-legacy'));
+    expect(sink.recorded.map((r) => [r.customerId, r.event.type])).toEqual([['cust-old', 'opt-out']]);
   });
 
   it('START and UNSTOP opt back in; every other opt-out keyword opts out', async () => {
@@ -234,6 +252,7 @@ describe('POST /webhooks/twilio/status', () => {
         source: 'sms',
         eventId: 'twilio-status:SM77:undelivered',
         at: AT,
+        contactKey: SMS_KEY,
       },
       {
         type: 'delivery-problem',
@@ -242,6 +261,7 @@ describe('POST /webhooks/twilio/status', () => {
         source: 'sms',
         eventId: 'twilio-status:SM77:failed',
         at: AT,
+        contactKey: SMS_KEY,
       },
       {
         type: 'delivery-problem',
@@ -250,6 +270,7 @@ describe('POST /webhooks/twilio/status', () => {
         source: 'sms',
         eventId: 'twilio-status:SM77:undelivered',
         at: AT,
+        contactKey: SMS_KEY,
       },
     ]);
   });
@@ -319,6 +340,7 @@ describe('POST /webhooks/resend', () => {
         source: 'resend',
         eventId: 'resend:msg_hard',
         at: AT,
+        contactKey: EMAIL_KEY,
       },
       expect.objectContaining({ problem: 'soft-bounce', eventId: 'resend:msg_soft' }),
       expect.objectContaining({ problem: 'complaint', eventId: 'resend:msg_complaint' }),
@@ -421,7 +443,8 @@ describe('POST /webhooks/telegram', () => {
           type: 'telegram-linked',
           chatId: String(CHAT_ID),
           linkToken: token,
-          contactKey: contactKey(KEYS.contacts, 'telegram', String(CHAT_ID)),
+          contactKey: CHAT_KEY,
+          linkId: telegramLinkId(KEYS.contacts, 'cust-tg'),
           source: 'telegram',
           eventId: `telegram:${update.update_id}:linked`,
           at: AT,
@@ -439,6 +462,21 @@ describe('POST /webhooks/telegram', () => {
       `telegram:${update.update_id}:linked`,
       `telegram:${update.update_id}:linked`,
     ]);
+  });
+
+  it("a link minted in one order's message finds its customer and names that order (its chat serves the order)", async () => {
+    know(telegramLinkKey(KEYS.contacts, 'cust-tg'), 'cust-tg');
+    const id = telegramLinkId(KEYS.contacts, 'cust-tg', 'A-1001');
+    expect(id).toHaveLength(16);
+    const token = signShortToken(KEYS.links, 'telegram-link', id, NOW + 3_600_000);
+    await post(command(`/start ${token}`));
+    expect(sink.events()).toEqual([
+      expect.objectContaining({ type: 'telegram-linked', linkId: id, contactKey: CHAT_KEY }),
+    ]);
+    expect(splitTelegramLinkId(id)).toEqual({
+      customerPart: telegramLinkId(KEYS.contacts, 'cust-tg'),
+      orderTag: id.slice(12),
+    });
   });
 
   it('an expired or forged link token records nothing and asks for a new link', async () => {
@@ -474,6 +512,7 @@ describe('POST /webhooks/telegram', () => {
         source: 'telegram',
         eventId: `telegram:${stop.update_id}`,
         at: AT,
+        contactKey: CHAT_KEY,
       },
       {
         type: 'opt-in',
@@ -482,6 +521,7 @@ describe('POST /webhooks/telegram', () => {
         source: 'telegram',
         eventId: `telegram:${start.update_id}`,
         at: AT,
+        contactKey: CHAT_KEY,
       },
       expect.objectContaining({ type: 'opt-out', eventId: `telegram:${block.update_id}` }),
     ]);
@@ -575,6 +615,7 @@ describe('/webhooks/whatsapp', () => {
           source: 'whatsapp',
           eventId: 'whatsapp:wamid.B:opt-out',
           at: AT,
+          contactKey: SMS_KEY,
         },
       },
     ]);
@@ -602,6 +643,7 @@ describe('/webhooks/whatsapp', () => {
         source: 'whatsapp',
         eventId: 'whatsapp:wamid.S1:failed',
         at: AT,
+        contactKey: SMS_KEY,
       },
       expect.objectContaining({ eventId: 'whatsapp:wamid.S1:failed' }),
       expect.objectContaining({ problem: 'undelivered', eventId: 'whatsapp:wamid.S2:failed' }),

@@ -43,7 +43,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
       expiresAt: now + 365 * DAY,
     });
   }
-  if (req.kind === 'operator_alert' && data.operator && s.temporalUi) {
+  if ((req.kind === 'operator_alert' || req.kind === 'operator_notice') && data.operator && s.temporalUi) {
     const { baseUrl, namespace } = s.temporalUi;
     data.operator = {
       ...data.operator,
@@ -53,6 +53,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
   if (req.offerTelegramLink && s.telegramBotUsername && req.customerId) {
     data.telegramLinkUrl = telegramLink(s.telegramBotUsername, s.keys, {
       customerId: req.customerId,
+      ...(req.data.orderId ? { orderId: req.data.orderId } : {}),
       expiresAt: now + 30 * DAY,
     });
   }

@@ -20,7 +20,7 @@ export async function recordForContact(
   let recorded = false;
   for (const customerId of customerIds) {
     try {
-      for (const event of events) await sink.recordCustomerEvent(customerId, event);
+      for (const event of events) await sink.recordCustomerEvent(customerId, fromAddress(event, keys[0]));
       recorded = true;
     } catch (err) {
       // The lifecycle is gone (e.g. erased): same as an unknown customer, not worth a retry storm.
@@ -34,4 +34,13 @@ export async function recordForContact(
   const recordedEvents = events.map((e) => ({ type: e.type, eventId: e.eventId }));
   request.log.info({ events: recordedEvents, customers: customerIds.length }, 'webhook recorded');
   return true;
+}
+
+/**
+ * What a provider reports is about the address it names (keys[0], its key today): a STOP from an old
+ * number blocks that number, not the one the customer uses now.
+ */
+function fromAddress(event: CustomerEvent, key: string | undefined): CustomerEvent {
+  if (!key || !('channel' in event) || event.type === 'inbound' || 'contactKey' in event) return event;
+  return { ...event, contactKey: key };
 }

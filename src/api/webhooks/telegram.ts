@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TelegramError } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
 import { createTelegramBot, handleTelegramUpdate, verifySecretToken } from '../../channels/telegram/telegraf/bot';
-import { contactKey } from '../../channels/contact-keys';
+import { contactKey, splitTelegramLinkId } from '../../channels/contact-keys';
 import { parseJson } from '../../lib/http';
 import { describeError } from '../../lib/redact';
 import { readTelegramLink } from '../../messages/links';
@@ -62,12 +62,18 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
         chatId,
         linkToken: payload,
         contactKey: contactKey(keys.contacts, 'telegram', chatId),
+        linkId: link.id,
         source: 'telegram',
         eventId: `${eventId}:linked`,
         at,
       };
       // Linking opts the chat in, inside the one event: the lifecycle applies neither for a used link.
-      const ok = await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram-link', link.id), [linked]);
+      const ok = await recordForContact(
+        sink,
+        request,
+        keysOfContact(ctx.keys, 'telegram-link', splitTelegramLinkId(link.id).customerPart),
+        [linked],
+      );
       return ok ? CONNECTED : EXPIRED;
     },
     async onStop(chatId) {

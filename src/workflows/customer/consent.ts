@@ -1,19 +1,28 @@
 /**
- * The customer's consent, suppressions and reachability, and the send-permit decision made from
- * them. Pure and deterministic: the customer lifecycle workflow runs it, so every journey of one
- * customer is judged by one serialized owner (two journeys can never both take the last slot
- * under a frequency cap).
+ * The customer's consent, suppressions and reachability: what each event (webhook, API call,
+ * delivery report) changes. Pure and deterministic: the customer lifecycle runs it, one serialized
+ * owner for all of a customer's journeys. The send-permit decision made from it is in ./permit.
+ *
+ * What is about an address stays with that address: a STOP from one phone, or a bounce of an old
+ * email, blocks that address ("<channel>/<contact key>"), and also the channel while it is the
+ * customer's current address there. What the customer decides about a channel (the consent API)
+ * holds for every address on it.
  */
-import { contactFor, NO_REACHABLE_CHANNEL, type SendPermit, type SendPermitRequest } from '../delivery/contract';
-import { type ConsentState, type CustomerEvent, type CustomerRules, type CustomerProfile } from './contract';
 import type { Channel } from '../../channels/types';
-import { capDecision, pruneOld } from '../../rules/frequency-cap';
-import { nextAllowedTime } from '../../rules/quiet-hours';
+import type {
+  ChannelConsent,
+  ConsentMark,
+  ConsentState,
+  CustomerEvent,
+  CustomerProfile,
+  CustomerRules,
+  ProfileKeys,
+} from './contract';
 
 const MAX_SEEN_EVENTS = 200;
-const MAX_PERMITS = 100;
 const MAX_LINK_TOKENS = 100;
 const MAX_CONSENT_EVENTS = 1000;
+const MAX_ADDRESSES = 100;
 
 export function emptyConsent(): ConsentState {
   return {
@@ -27,18 +36,26 @@ export function emptyConsent(): ConsentState {
   };
 }
 
-const keepLast = <T>(list: T[], max: number) => (list.length > max ? list.slice(list.length - max) : list);
+export const keepLast = <T>(list: T[], max: number) => (list.length > max ? list.slice(list.length - max) : list);
+
+/** The key of the customer's current address on a channel (SMS and WhatsApp share the phone). */
+export function currentKey(keys: ProfileKeys | undefined, channel: Channel): string | undefined {
+  if (!keys) return undefined;
+  return channel === 'email' ? keys.email : channel === 'telegram' ? keys.telegram : keys.phone;
+}
+
+export const addressId = (channel: Channel, key: string) => `${channel}/${key}`;
 
 export interface EventOutcome {
   applied: boolean;
-  /** Why an event changed nothing (replayed, or a used link token). */
+  /** Why an event changed nothing (replayed, older than the last change, a used link token). */
   ignored?: string;
   /** Profile fields the event sets (a linked Telegram chat). */
   profilePatch?: Partial<CustomerProfile>;
 }
 
-/** Applies one event (webhook, API call or delivery report). Replays (same eventId) change nothing. */
-export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): EventOutcome {
+/** Applies one event. Replays (same eventId) and events older than the last consent change change nothing. */
+export function applyCustomerEvent(state: ConsentState, e: CustomerEvent, keys?: ProfileKeys): EventOutcome {
   if (state.seenEvents.includes(e.eventId) || state.consentEvents?.includes(e.eventId)) {
     return { applied: false, ignored: 'replayed event' };
   }
@@ -54,17 +71,18 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): Event
     state.consentChangedAt = { ...changed, [channel]: e.at };
     state.consentEvents = keepLast([...(state.consentEvents ?? []), e.eventId], MAX_CONSENT_EVENTS);
   }
-  const mark = { source: e.source, at: e.at };
-  const channelState = (c: Channel) => (state.channels[c] ??= {});
+  const at = { source: e.source, at: e.at };
   let outcome: EventOutcome = { applied: true };
 
   switch (e.type) {
     case 'opt-out': {
-      if (e.scope === 'all' && e.channel !== 'all') channelState(e.channel).blocked = { reason: 'opted-out', ...mark };
-      if (e.scope === 'marketing' && e.channel !== 'all') {
-        channelState(e.channel).marketingSuppressed = { reason: 'opted-out', ...mark };
+      if (e.channel !== 'all') {
+        for (const c of targets(state, e.channel, e.contactKey, keys)) {
+          if (e.scope === 'all') c.blocked = mark('opted-out', at, e.contactKey);
+          else c.marketingSuppressed = mark('opted-out', at, e.contactKey);
+        }
       }
-      if (e.scope === 'all' && e.channel === 'all') state.stopped = mark;
+      if (e.scope === 'all' && e.channel === 'all') state.stopped = at;
       // Opting out anywhere stops marketing everywhere: the customer said "stop", not "stop here".
       if (state.marketing.granted !== false) {
         state.marketing = { granted: false, source: e.source, at: e.at, previous: state.marketing.granted };
@@ -72,21 +90,22 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): Event
       break;
     }
     case 'opt-in': {
-      optIn(state, e.channel, e.scope, e);
+      optIn(state, e.channel === 'all' ? [] : targets(state, e.channel, e.contactKey, keys), e.channel, e.scope, e);
       break;
     }
     case 'delivery-problem': {
-      const c = channelState(e.channel);
-      c.lastProblem = { reason: e.problem, ...mark };
-      if (e.problem === 'hard-bounce' || e.problem === 'invalid-address' || e.problem === 'blocked') {
-        c.blocked = { reason: e.problem, ...mark };
-      } else if (e.problem === 'complaint' || e.problem === 'soft-bounce') {
-        c.marketingSuppressed = { reason: e.problem, ...mark };
-      } else if (e.problem === 'opted-out') {
-        c.blocked = { reason: 'opted-out', ...mark };
-        if (state.marketing.granted !== false) {
-          state.marketing = { granted: false, source: e.source, at: e.at, previous: state.marketing.granted };
+      for (const c of targets(state, e.channel, e.contactKey, keys)) {
+        c.lastProblem = mark(e.problem, at, e.contactKey);
+        if (e.problem === 'hard-bounce' || e.problem === 'invalid-address' || e.problem === 'blocked') {
+          c.blocked = mark(e.problem, at, e.contactKey);
+        } else if (e.problem === 'complaint' || e.problem === 'soft-bounce') {
+          c.marketingSuppressed = mark(e.problem, at, e.contactKey);
+        } else if (e.problem === 'opted-out') {
+          c.blocked = mark('opted-out', at, e.contactKey);
         }
+      }
+      if (e.problem === 'opted-out' && state.marketing.granted !== false) {
+        state.marketing = { granted: false, source: e.source, at: e.at, previous: state.marketing.granted };
       }
       break;
     }
@@ -96,10 +115,10 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): Event
         break;
       }
       state.usedLinkTokens = keepLast([...state.usedLinkTokens, e.linkToken], MAX_LINK_TOKENS);
-      const c = channelState('telegram');
-      if (c.blocked) delete c.blocked;
+      const chat = targets(state, 'telegram', e.contactKey, { ...keys, telegram: e.contactKey });
+      for (const c of chat) delete c.blocked;
       // Pressing Start on a fresh link is the customer's own opt-in on Telegram; a used link is nobody's.
-      optIn(state, 'telegram', 'all', e);
+      optIn(state, chat, 'telegram', 'all', e);
       outcome = { applied: true, profilePatch: { telegramChatId: e.chatId } };
       break;
     }
@@ -116,17 +135,44 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent): Event
   return outcome;
 }
 
-/** Undoes what an opt-out did on the channel (or everywhere), no more: consent given elsewhere stays as it was. */
+const mark = (reason: string, at: { source: string; at: string }, key: string | undefined): ConsentMark => ({
+  reason,
+  ...at,
+  ...(key ? { key } : {}),
+});
+
+/**
+ * What an event about a channel changes: the address it came from (and the channel too while that is the
+ * customer's current address there), or, with no address (the consent API, older events), the channel.
+ */
+function targets(state: ConsentState, channel: Channel, key: string | undefined, keys: ProfileKeys | undefined) {
+  const channelState = () => (state.channels[channel] ??= {});
+  if (!key) return [channelState()];
+  const addresses = (state.addresses ??= {});
+  const id = addressId(channel, key);
+  if (!addresses[id]) {
+    addresses[id] = {};
+    // Bounded: the oldest addresses (a customer's long-gone numbers) are forgotten first.
+    const ids = Object.keys(addresses);
+    for (const old of ids.slice(0, Math.max(0, ids.length - MAX_ADDRESSES))) delete addresses[old];
+  }
+  const list: ChannelConsent[] = [addresses[id]!];
+  // A lifecycle from before keyed profiles can't tell its addresses apart: the channel, as it did then.
+  if (!keys || currentKey(keys, channel) === key) list.push(channelState());
+  return list;
+}
+
+/** Undoes what an opt-out did there (or everywhere), no more: consent given elsewhere stays as it was. */
 function optIn(
   state: ConsentState,
+  where: ChannelConsent[],
   channel: Channel | 'all',
   scope: 'all' | 'marketing',
   e: { source: string; at: string },
 ) {
-  if (channel !== 'all') {
-    const c = state.channels[channel];
-    if (c?.blocked?.reason === 'opted-out') delete c.blocked;
-    if (c?.marketingSuppressed?.reason === 'opted-out') delete c.marketingSuppressed;
+  for (const c of where) {
+    if (c.blocked?.reason === 'opted-out') delete c.blocked;
+    if (c.marketingSuppressed?.reason === 'opted-out') delete c.marketingSuppressed;
   }
   if (channel === 'all' && scope === 'all') delete state.stopped;
   if (scope === 'marketing') {
@@ -137,104 +183,30 @@ function optIn(
   }
 }
 
+/**
+ * The customer's current address changed on some channels: what the channel carried about the old address
+ * goes (it stays with that address), and what is known about the new one comes.
+ */
+export function retarget(state: ConsentState, before: ProfileKeys | undefined, after: ProfileKeys): void {
+  for (const channel of ['email', 'sms', 'whatsapp', 'telegram'] as const) {
+    const old = currentKey(before, channel);
+    const now = currentKey(after, channel);
+    if (!now || old === now) continue;
+    const c = state.channels[channel];
+    if (c) {
+      for (const field of ['blocked', 'marketingSuppressed', 'lastProblem'] as const) {
+        // Only what came from an address moves; what the customer decided about the channel stays.
+        if (c[field]?.key && c[field]!.key !== now) delete c[field];
+      }
+    }
+    const known = state.addresses?.[addressId(channel, now)];
+    if (known) state.channels[channel] = { ...state.channels[channel], ...known };
+  }
+}
+
 /** Whether marketing may be sent at all: explicit consent, or the playbook's default. */
 export function marketingAllowed(state: ConsentState, profile: CustomerProfile, rules: CustomerRules): boolean {
   if (state.stopped) return false;
   const stated = state.marketing.granted ?? profile.marketingConsent ?? null;
   return stated ?? !rules.consent.marketingRequiresOptIn;
-}
-
-/** Channels in the customer's order: their own preference first, then the playbook's. */
-export function channelOrder(profile: CustomerProfile, playbookOrder: readonly Channel[]): Channel[] {
-  const preferred = (profile.preferredChannels ?? []).filter((c) => playbookOrder.includes(c));
-  return [...preferred, ...playbookOrder.filter((c) => !preferred.includes(c))];
-}
-
-/**
- * Decides whether, when and where a message may go. Marketing needs consent, obeys the frequency
- * cap and quiet hours, and takes a slot under the cap when granted; transactional messages only
- * need a reachable channel (and wait out quiet hours on SMS when the playbook says so).
- */
-export function decidePermit(
-  state: ConsentState,
-  profile: CustomerProfile | null,
-  request: SendPermitRequest,
-  rules: CustomerRules,
-  nowMs: number,
-): SendPermit {
-  const cached = state.permits.find((p) => p.id === request.permitId);
-  if (cached) return cached.decision;
-  const decision = decide(state, profile, request, rules, nowMs);
-  state.permits = keepLast([...state.permits, { id: request.permitId, decision }], MAX_PERMITS);
-  return decision;
-}
-
-function decide(
-  state: ConsentState,
-  profile: CustomerProfile | null,
-  request: SendPermitRequest,
-  rules: CustomerRules,
-  nowMs: number,
-): SendPermit {
-  if (!profile) return { decision: 'skip', reason: 'the customer is not known yet' };
-  if (state.stopped) return { decision: 'skip', reason: `opted out of every message (${state.stopped.source})` };
-  const marketing = request.purpose === 'marketing';
-  if (marketing && !marketingAllowed(state, profile, rules)) {
-    return {
-      decision: 'skip',
-      reason:
-        state.marketing.granted === false
-          ? `opted out of marketing (${state.marketing.source ?? 'unknown source'})`
-          : 'no marketing consent (the playbook requires opt-in)',
-    };
-  }
-  const excluded: string[] = [];
-  const channels = channelOrder(profile, request.channels).flatMap((channel) => {
-    const to = contactFor(channel, profile);
-    const c = state.channels[channel];
-    if (!to) return [];
-    if (c?.blocked) {
-      excluded.push(`${channel}: ${c.blocked.reason}`);
-      return [];
-    }
-    if (marketing && c?.marketingSuppressed) {
-      excluded.push(`${channel}: ${c.marketingSuppressed.reason}`);
-      return [];
-    }
-    return [{ channel, to }];
-  });
-  if (channels.length === 0) {
-    return {
-      decision: 'skip',
-      reason: `${NO_REACHABLE_CHANNEL}${excluded.length ? ` (${excluded.join(', ')})` : ''}`,
-    };
-  }
-
-  if (marketing) {
-    const windowMs = rules.frequencyCap.per;
-    state.marketingSentAt = pruneOld(state.marketingSentAt, nowMs, windowMs);
-    const cap = capDecision(state.marketingSentAt, nowMs, { max: rules.frequencyCap.max, windowMs });
-    if (!cap.allowed) {
-      if (rules.frequencyCap.overCap === 'drop') {
-        return { decision: 'skip', reason: `frequency cap: ${rules.frequencyCap.max} marketing messages per window` };
-      }
-      return { decision: 'wait', until: new Date(cap.nextSlotMs).toISOString(), reason: 'frequency-cap' };
-    }
-    const allowedAt = nextAllowedTime(nowMs, profile.timeZone, rules.quietHours);
-    if (allowedAt > nowMs) return { decision: 'wait', until: new Date(allowedAt).toISOString(), reason: 'quiet-hours' };
-    state.marketingSentAt = [...state.marketingSentAt, nowMs];
-  }
-
-  const smsAllowedAt = rules.quietHours.sms ? nextAllowedTime(nowMs, profile.timeZone, rules.quietHours) : nowMs;
-  const whatsappInbound = state.lastInboundAt.whatsapp ? Date.parse(state.lastInboundAt.whatsapp) : undefined;
-  return {
-    decision: 'send',
-    channels: channels.map((c) =>
-      c.channel === 'sms' && smsAllowedAt > nowMs ? { ...c, notBefore: new Date(smsAllowedAt).toISOString() } : c,
-    ),
-    whatsappWindowOpen: whatsappInbound !== undefined && nowMs - whatsappInbound < 24 * 3_600_000,
-    name: profile.name,
-    ...(profile.locale ? { locale: profile.locale } : {}),
-    ...(profile.timeZone ? { timeZone: profile.timeZone } : {}),
-  };
 }

@@ -56,15 +56,25 @@ export interface CustomerOrderSummary {
   totalMinor: number;
   status: 'active' | 'completed';
   completedAt?: string;
+  /** Keys of the order's own contacts (recent orders' keys stay findable by webhooks). */
+  contactKeys?: string[];
+  /** The order's tag in Telegram links minted for it, and the chat that opened one. */
+  telegramTag?: string;
+  telegramChatId?: string;
+  telegramChatKey?: string;
 }
 
 export interface OrderPlacedSignal {
   /** The playbook rules the customer's messages obey (the newest order's playbook wins). */
   rules: CustomerRules;
   profile: CustomerProfile;
-  /** Keyed hashes of the customer's contacts, so webhooks can find the customer without plain PII in visibility. */
+  /** Keyed hashes of the order's contacts, so webhooks can find the customer without plain PII in visibility. */
   contactKeys: string[];
-  order: Omit<CustomerOrderSummary, 'status' | 'completedAt'> & { promoCode?: string };
+  /** The same keys by field, to keep the profile's keys current as its contacts change. */
+  profileKeys?: ProfileKeys;
+  order: Omit<CustomerOrderSummary, 'status' | 'completedAt' | 'contactKeys' | 'telegramChatId'> & {
+    promoCode?: string;
+  };
   /** The whole playbook of the order (loyalty, value, win-back, message texts); absent from old journeys. */
   playbook?: Playbook;
 }
@@ -103,6 +113,8 @@ export interface CustomerLifecycleState {
   consent: ConsentState;
   rules: CustomerRules | null;
   contactKeys: string[];
+  /** Keys of the profile's current contacts (absent in lifecycles from before addresses were keyed). */
+  profileKeys?: ProfileKeys;
   firstSeenAt?: string;
   lastOrderAt?: string;
   /** How many times this lifecycle continued as new: proof that state survived it. */
@@ -120,6 +132,14 @@ export interface CustomerLifecycleState {
   messages?: MessageRecord[];
 }
 
+/** The keys of a profile's contacts, and of its Telegram link. */
+export interface ProfileKeys {
+  email?: string;
+  phone?: string;
+  telegram?: string;
+  telegramLink?: string;
+}
+
 /** What the business may change about a customer (PATCH /v1/customers/{id}). */
 export interface CustomerPatch {
   notes?: string;
@@ -131,19 +151,32 @@ export interface CustomerPatch {
 // ---------------------------------------------------------------------------------------------
 // Consent: the per-customer rules that span journeys (see docs/architecture.md).
 // ---------------------------------------------------------------------------------------------
+export interface ConsentMark {
+  reason: string;
+  source: string;
+  at: string;
+  /** The address it is about, when it came from one (a STOP, a bounce): it goes when that address does. */
+  key?: string;
+}
+
 export interface ChannelConsent {
   /** Nothing may be sent on this channel (STOP, hard bounce, blocked bot, invalid address). */
-  blocked?: { reason: string; source: string; at: string };
+  blocked?: ConsentMark;
   /** Marketing may not be sent on this channel (complaint, soft suppression). */
-  marketingSuppressed?: { reason: string; source: string; at: string };
+  marketingSuppressed?: ConsentMark;
   /** The last delivery problem reported, blocking or not (e.g. an SMS the carrier did not deliver). */
-  lastProblem?: { reason: string; source: string; at: string };
+  lastProblem?: ConsentMark;
 }
 
 export interface ConsentState {
   /** Customer-wide marketing consent: null = never stated (the playbook decides what that means). */
   marketing: { granted: boolean | null; source?: string; at?: string; previous?: boolean | null };
   channels: Partial<Record<Channel, ChannelConsent>>;
+  /**
+   * The same per address ("<channel>/<contact key>"): a STOP from one number, or a bounce of an old address,
+   * blocks that address, not every address the customer has on the channel. Bounded.
+   */
+  addresses?: Record<string, ChannelConsent>;
   /** Last inbound message per channel (WhatsApp's 24-hour window). */
   lastInboundAt: Partial<Record<Channel, string>>;
   /** When marketing messages were granted a send (ms), for the frequency cap; pruned to the window. */
@@ -173,9 +206,22 @@ interface EventBase {
 }
 
 export type CustomerEvent =
-  | ({ type: 'opt-out' | 'opt-in'; channel: Channel | 'all'; scope: 'all' | 'marketing' } & EventBase)
-  | ({ type: 'delivery-problem'; channel: Channel; problem: DeliveryProblem } & EventBase)
-  | ({ type: 'telegram-linked'; chatId: string; linkToken: string; contactKey: string } & EventBase)
+  | ({
+      type: 'opt-out' | 'opt-in';
+      channel: Channel | 'all';
+      scope: 'all' | 'marketing';
+      /** The address it came from (a channel's own STOP/START): the consent applies to that address. */
+      contactKey?: string;
+    } & EventBase)
+  | ({ type: 'delivery-problem'; channel: Channel; problem: DeliveryProblem; contactKey?: string } & EventBase)
+  | ({
+      type: 'telegram-linked';
+      chatId: string;
+      linkToken: string;
+      contactKey: string;
+      /** The link's id: its last characters name the order whose message carried it. */
+      linkId?: string;
+    } & EventBase)
   | ({ type: 'inbound'; channel: Channel } & EventBase)
   /** Not consent: follow-up facts the lifecycle remembers (offers for attribution, answers). */
   | ({ type: 'offer-issued'; code: string; orderId: string; expiresAt: string } & EventBase)
@@ -191,3 +237,9 @@ export const requestSendPermitUpdate = defineUpdate<SendPermit, [SendPermitReque
 /** The lifecycle workflow's type and signature, for clients that start or signal it by name. */
 export const CUSTOMER_LIFECYCLE = 'customerLifecycle';
 export type CustomerLifecycleWorkflow = (input: CustomerLifecycleInput) => Promise<void>;
+
+/** Failure types of the lifecycle's activities; journeys read them. */
+export const CustomerErrorType = {
+  /** The lifecycle was terminated or failed: never replaced by an empty one, an operator must look at it. */
+  lifecycleClosed: 'CustomerLifecycleClosed',
+} as const;

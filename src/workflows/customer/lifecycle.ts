@@ -12,7 +12,9 @@ import {
 } from '@temporalio/workflow';
 import { PURPOSE_OF } from '../../messages/kinds';
 import { upgradePlaybook } from '../../playbook/schema';
-import { applyCustomerEvent, decidePermit, emptyConsent, marketingAllowed } from './consent';
+import { applyCustomerEvent, emptyConsent, marketingAllowed } from './consent';
+import { currentContactKeys, linkedChatFor, linkTelegram, mergeProfile, orderKeys } from './contacts';
+import { decidePermit } from './permit';
 import { bookkeeping } from '../activity-options';
 import type { MessageRecord } from '../delivery/contract';
 import { deliver, type Deliverer, type Outgoing } from '../delivery/deliver';
@@ -30,6 +32,7 @@ import type { Lifecycle } from './context';
 import { customerView } from './operator-view';
 import { creditCompletedOrder, loyaltyView, refreshValue } from './value';
 import { attributeOrder, runWinback, skipWinback, winbackDue } from './winback';
+import { summary } from '../../lib/bounded-text';
 
 /** Continue-as-new well before Temporal's own limits; the server may suggest it earlier. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
@@ -81,7 +84,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
       pendingSends += 1;
       void work()
         .catch((err: unknown) => {
-          if (!isCancellation(err)) log.error('lifecycle message failed', { error: String(err) });
+          if (!isCancellation(err)) log.error('lifecycle message failed', { failure: (err as Error).name });
         })
         .finally(() => {
           pendingSends -= 1;
@@ -95,26 +98,24 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
 
   // --- handlers -----------------------------------------------------------------------------------
   setHandler(getCustomerQuery, () => state);
-  setHandler(orderPlacedSignal, ({ profile, order, rules, contactKeys, playbook }) => {
-    // The newest order carries the freshest profile (signals from concurrent journeys may arrive out
-    // of order); an older one only fills contacts we did not have. Absent contacts keep their value.
+  setHandler(orderPlacedSignal, (signal) => {
+    const { order, rules, contactKeys, playbook } = signal;
     const isNewest = !state.lastOrderAt || order.placedAt >= state.lastOrderAt;
-    state.profile = isNewest
-      ? { ...state.profile, ...stripUndefined(profile), id: profile.id, name: profile.name }
-      : { ...stripUndefined(profile), ...state.profile, id: profile.id, name: state.profile?.name ?? profile.name };
+    mergeProfile(state, signal, isNewest);
     // Signals from journeys that predate consent carry neither rules nor contact keys.
     if (rules && (isNewest || !state.rules)) state.rules = rules;
     if (playbook && (isNewest || !state.playbook)) state.playbook = upgradePlaybook(playbook);
-    state.contactKeys = [...new Set([...state.contactKeys, ...(contactKeys ?? [])])];
+    if (!state.profileKeys) state.contactKeys = [...new Set([...state.contactKeys, ...(contactKeys ?? [])])];
     // Activities may deliver the same signal twice (retries): order ids make it idempotent.
     if (!state.orders.some((o) => o.orderId === order.orderId)) {
-      const { promoCode, ...summary } = order;
-      state.orders.push({ ...summary, status: 'active' });
+      const { promoCode, telegramTag: _tag, ...summary } = order;
+      state.orders.push({ ...summary, ...orderKeys(signal), status: 'active' });
       state.firstSeenAt ??= order.placedAt;
       if (!state.lastOrderAt || order.placedAt > state.lastOrderAt) state.lastOrderAt = order.placedAt;
       orderArrived += 1;
       if (withLoyalty) attributeOrder(l, order.orderId, order.placedAt, promoCode);
     }
+    if (state.profileKeys) state.contactKeys = currentContactKeys(state);
     dirty = true;
     describe();
   });
@@ -129,12 +130,15 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     describe();
   });
   setHandler(customerEventSignal, (event) => {
-    const outcome = applyCustomerEvent(state.consent, event);
+    const outcome = applyCustomerEvent(state.consent, event, state.profileKeys);
     if (outcome.ignored)
       log.info('customer event ignored', { type: event.type, eventId: event.eventId, why: outcome.ignored });
     if (outcome.profilePatch && state.profile) state.profile = { ...state.profile, ...outcome.profilePatch };
-    if (event.type === 'telegram-linked' && outcome.applied && !state.contactKeys.includes(event.contactKey)) {
-      state.contactKeys = [...state.contactKeys, event.contactKey];
+    if (event.type === 'telegram-linked' && outcome.applied) {
+      linkTelegram(state, event);
+      state.contactKeys = state.profileKeys
+        ? currentContactKeys(state)
+        : [...new Set([...state.contactKeys, event.contactKey])];
     }
     if (outcome.applied && event.type === 'offer-issued') {
       state.offersIssued = [
@@ -154,7 +158,10 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   setHandler(
     requestSendPermitUpdate,
     (request) => {
-      const permit = decidePermit(state.consent, state.profile, request, state.rules!, Date.now());
+      const permit = decidePermit(state.consent, state.profile, request, state.rules!, Date.now(), {
+        profileKeys: state.profileKeys,
+        linkedChat: linkedChatFor(state, request.orderId),
+      });
       if (permit.decision === 'send' && state.loyalty && request.kind === 'thank_you') {
         // The thank-you shows the customer's cashback and tier.
         return { ...permit, loyalty: loyaltyView(l) };
@@ -260,22 +267,21 @@ async function deliverOwn(l: Lifecycle, message: Outgoing): Promise<MessageRecor
     playbook,
     track,
     // Quiet hours and the frequency cap defer the message (a win-back due at 22:00 goes at 09:00).
-    permit: (request) => decidePermit(state.consent, state.profile!, request, state.rules!, Date.now()),
+    permit: (request) =>
+      decidePermit(state.consent, state.profile!, request, state.rules!, Date.now(), {
+        profileKeys: state.profileKeys,
+      }),
     waitReason: (permit) => `${permit.reason} until ${permit.until}`,
     waitUntil: async (_waitingFor, what, untilIso) => {
       const ms = Date.parse(untilIso) - Date.now();
-      if (ms > 0) await sleep(ms, { summary: what });
+      if (ms > 0) await sleep(ms, { summary: summary(what) });
     },
     problemSource: (message) => `lifecycle:${message.key}`,
-    reportProblem: (event) => {
-      applyCustomerEvent(state.consent, event);
+    reportProblem: (event, address) => {
+      applyCustomerEvent(state.consent, address.key ? { ...event, contactKey: address.key } : event, state.profileKeys);
     },
     offersTelegramLink: false,
     now: l.now,
   };
   return deliver(deliverer, message);
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -53,6 +53,26 @@ export function contactFor(
 
 export type { DeliveryProblem };
 
+/** An address on one channel, with its keyed hash: the name consent is kept under. */
+export interface Address {
+  channel: Channel;
+  to: string;
+  key: string;
+}
+
+/** Who a message is for, as their order gave them (not whoever last used the same customer id). */
+export interface Recipient<A = Address[]> {
+  name: string;
+  locale?: string;
+  timeZone?: string;
+  preferredChannels?: Channel[];
+  /** The order's own addresses; keyed by the permit activity (keys need the secret). */
+  addresses: A;
+}
+
+/** The order's contacts as the journey has them; the permit activity turns them into keyed addresses. */
+export type RecipientContacts = Recipient<{ email?: string; phone?: string; telegramChatId?: string }>;
+
 export interface SendPermitRequest {
   /** Idempotency: the same id always gets the same decision. */
   permitId: string;
@@ -60,13 +80,20 @@ export interface SendPermitRequest {
   purpose: Purpose;
   /** The playbook's channel order for this kind; the customer's preference is applied by the lifecycle. */
   channels: Channel[];
+  /** The order the message is about: a Telegram chat linked through this order's message serves it. */
+  orderId?: string;
+  /** Whom to address; absent (journeys from before this existed), the lifecycle's profile. */
+  recipient?: Recipient;
 }
+
+/** What a journey asks its permit activity: the request, with the recipient's contacts still plain. */
+export type PermitAsk = Omit<SendPermitRequest, 'recipient'> & { recipient?: RecipientContacts };
 
 export type SendPermit =
   | {
       decision: 'send';
-      /** Allowed channels in order, with the address to use and, per channel, when it may be used. */
-      channels: { channel: Channel; to: string; notBefore?: string }[];
+      /** Allowed channels in order, with the address to use (and its key) and, per channel, when it may be used. */
+      channels: { channel: Channel; to: string; key?: string; notBefore?: string }[];
       /** WhatsApp: inside the 24-hour window free-form text is allowed; outside, only templates. */
       whatsappWindowOpen: boolean;
       locale?: string;

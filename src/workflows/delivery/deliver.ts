@@ -58,7 +58,10 @@ export interface Deliverer {
   /** Who reports a problem about an address (kept with the customer's consent record). */
   problemSource(message: Pick<Outgoing, 'key' | 'kind'>): string;
   /** A permanent failure said something about the address: no other message should try it. */
-  reportProblem(event: Extract<CustomerEvent, { type: 'delivery-problem' }>): void | Promise<void>;
+  reportProblem(
+    event: Extract<CustomerEvent, { type: 'delivery-problem' }>,
+    address: { channel: Channel; to: string; key?: string },
+  ): void | Promise<void>;
   /** Nobody could be reached, or every channel failed: as visible to operators as a failed send. */
   onUndeliverable?(record: MessageRecord): void;
   /** Offer a "get updates on Telegram" link when the customer has none yet (order messages only). */
@@ -106,7 +109,7 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
   record.status = 'pending';
   delete record.reason;
 
-  for (const { channel, to, notBefore } of permit.channels) {
+  for (const { channel, to, key, notBefore } of permit.channels) {
     if (notBefore) await d.waitUntil('quiet-hours', `quiet hours before ${message.kind} via ${channel}`, notBefore);
     d.beforeAttempt?.(message, channel);
     const request = sendRequest(d, message, permit, channel, to);
@@ -127,16 +130,20 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
       }
       return record;
     }
-    log.warn('delivery attempt failed', { messageKey: message.key, channel, error: outcome.error });
+    // The failure's type only: a provider's message may quote the address (it is on the message record).
+    log.warn('delivery attempt failed', { messageKey: message.key, channel, failure: outcome.failure });
     if (outcome.problem) {
-      const reported = d.reportProblem({
-        type: 'delivery-problem',
-        channel,
-        problem: outcome.problem,
-        source: d.problemSource(message),
-        eventId: `${workflowId}/${message.key}/${channel}/failed`,
-        at: d.now(),
-      });
+      const reported = d.reportProblem(
+        {
+          type: 'delivery-problem',
+          channel,
+          problem: outcome.problem,
+          source: d.problemSource(message),
+          eventId: `${workflowId}/${message.key}/${channel}/failed`,
+          at: d.now(),
+        },
+        { channel, to, ...(key ? { key } : {}) },
+      );
       if (isPromise(reported)) await reported;
     }
   }
@@ -183,7 +190,8 @@ function sendRequest(d: Deliverer, message: Outgoing, permit: Allowed, channel: 
   return request;
 }
 
-export type AttemptOutcome = { sent: true } | { sent: false; error: string; problem?: DeliveryProblem };
+export type AttemptOutcome =
+  { sent: true } | { sent: false; error: string; failure: string; problem?: DeliveryProblem };
 
 /**
  * One attempt on one channel, recorded on the message. A permanent failure, or transient trouble
@@ -215,7 +223,7 @@ export async function attemptSend(
     const error = cause instanceof Error ? `${type}: ${cause.message}` : String(cause);
     record.attempts.push({ channel, outcome: 'failed', error, at: now() });
     const problem = DELIVERY_PROBLEM_OF[type as DeliveryFailureType];
-    return { sent: false, error, ...(problem ? { problem } : {}) };
+    return { sent: false, error, failure: type, ...(problem ? { problem } : {}) };
   }
 }
 

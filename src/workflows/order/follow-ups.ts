@@ -4,14 +4,15 @@
  * warranty ends. Each runs only when the journey's frozen playbook has it, so journeys started
  * before a follow-up existed replay unchanged. Workflow code: deterministic.
  */
-import { condition, log, sleep } from '@temporalio/workflow';
+import { condition, sleep } from '@temporalio/workflow';
 import { formatDuration } from '../../playbook/duration';
 import { monthsBetween, warrantyGroups } from '../../rules/calendar';
-import { bookkeeping, send } from '../activity-options';
+import { bookkeeping } from '../activity-options';
 import { personalCode } from '../codes';
-import { idempotencyKeyFor } from '../delivery/contract';
-import type { Feedback, FollowUpStatus } from './contract';
+import type { FollowUpStatus } from './contract';
 import type { Journey } from './context';
+import { notifyOperator } from './operator';
+import { summary } from '../../lib/bounded-text';
 
 export async function runFollowUps(j: Journey): Promise<void> {
   const { survey, review, offer, warranty } = j.playbook.followUps;
@@ -75,7 +76,7 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
   if (!feedback) return;
 
   // Remember the answer with the customer, and count it.
-  await bookkeeping.reportCustomerEvent(order.customer.id, {
+  await j.customer.report({
     type: 'feedback',
     orderId: order.orderId,
     rating: feedback.rating,
@@ -102,43 +103,15 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
       kind: 'care_followup',
       data: { orderId: order.orderId, feedback: { rating: feedback.rating, comment: feedback.comment } },
     });
-    await alertOperator(j, feedback);
-  }
-}
-
-/** The business's operator hears about an unhappy customer at once, on every operator channel. */
-async function alertOperator(j: Journey, feedback: Feedback): Promise<void> {
-  const { order, playbook, state, workflowId } = j;
-  const targets = [
-    ...(playbook.operator.email ? [{ channel: 'email' as const, to: playbook.operator.email }] : []),
-    ...(playbook.operator.telegramChatId
-      ? [{ channel: 'telegram' as const, to: playbook.operator.telegramChatId }]
-      : []),
-  ];
-  for (const target of targets) {
-    try {
-      await send(playbook, `operator alert via ${target.channel}`, {
-        idempotencyKey: idempotencyKeyFor(workflowId, 'operator-alert', target.channel),
-        workflowId,
-        messageKey: 'operator-alert',
-        kind: 'operator_alert',
-        purpose: 'transactional',
-        channel: target.channel,
-        to: target.to,
-        recipientName: playbook.brand.name,
-        fallbackLocale: playbook.defaultLocale,
-        brand: playbook.brand,
-        data: {
-          orderId: order.orderId,
-          feedback: { rating: feedback.rating, comment: feedback.comment },
-          operator: { customerId: order.customer.id, customerName: order.customer.name },
-        },
-      });
-      state.operatorAlerts.push({ channel: target.channel, outcome: 'sent', at: j.now() });
-    } catch (err) {
-      state.operatorAlerts.push({ channel: target.channel, outcome: 'failed', at: j.now() });
-      log.error('operator alert failed', { channel: target.channel, error: String(err) });
-    }
+    // ...and a person at the business hears about it at once.
+    await notifyOperator(j, 'operator-alert', {
+      kind: 'operator_alert',
+      data: {
+        orderId: order.orderId,
+        feedback: { rating: feedback.rating, comment: feedback.comment },
+        operator: { customerId: order.customer.id, customerName: order.customer.name },
+      },
+    });
   }
 }
 
@@ -174,7 +147,7 @@ async function runOffer(j: Journey, offer: NonNullable<FollowUps['offer']>): Pro
   });
   if (record.status === 'sent') {
     // The lifecycle attributes a later order that carries this code to the offer.
-    await bookkeeping.reportCustomerEvent(order.customer.id, {
+    await j.customer.report({
       type: 'offer-issued',
       code,
       orderId: order.orderId,
@@ -221,7 +194,7 @@ async function runWarrantyCheckIns(j: Journey, warranty: NonNullable<FollowUps['
     const due = Date.parse(group.endsAt) - warranty.leadTime;
     j.view.show('warranty', `the warranty check-in for ${group.items.join(', ')}`, new Date(Math.max(due, Date.now())));
     if (due > Date.now()) {
-      await sleep(due - Date.now(), { summary: `wait for the warranty check-in (${group.items.join(', ')})` });
+      await sleep(due - Date.now(), { summary: summary(`wait for the warranty check-in (${group.items.join(', ')})`) });
     }
     await j.deliver({
       key: `warranty-${i + 1}`,

@@ -6,10 +6,12 @@ import { contactFor, type SendPermit } from '../delivery/contract';
 import { deliver, type Deliverer, type Outgoing } from '../delivery/deliver';
 import { handleAnswers } from './answers';
 import type { Journey } from './context';
+import { linkToCustomer } from './customer-link';
 import { getJourneyQuery, type Order, type OrderJourneyInput, type OrderJourneyState } from './contract';
 import { runFollowUps } from './follow-ups';
 import { operatorView } from './operator-view';
 import { handleStageUpdates, stageMessage } from './stages';
+import { summary } from '../../lib/bounded-text';
 
 const nowIso = () => new Date().toISOString();
 
@@ -43,6 +45,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   };
   const queue: Outgoing[] = [];
   const view = operatorView(order, state, () => queue.length);
+  const customer = linkToCustomer({ order, playbook, state, workflowId, now: nowIso });
 
   setHandler(getJourneyQuery, () => state);
   handleStageUpdates({ order, playbook, state, queue }, nowIso);
@@ -54,20 +57,19 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     playbook,
     track: (record) => state.messages.push(record),
     // Before send permits existed, the journey used the order's own contacts; old histories replay that way.
-    permit: (request) =>
-      usePermits ? bookkeeping.requestSendPermit(order.customer.id, request) : localPermit(order, playbook),
+    permit: (request) => (usePermits ? customer.permit(request) : localPermit(order, playbook)),
     waitReason: (permit) => permit.reason,
     waitUntil: async (waitingFor, what, untilIso) => {
       const until = new Date(untilIso);
       view.show(waitingFor, what, until);
       const ms = until.getTime() - Date.now();
-      if (ms > 0) await sleep(ms, { summary: what });
+      if (ms > 0) await sleep(ms, { summary: summary(what) });
     },
     beforeAttempt: (message, channel) =>
       view.show('delivery', `delivery of ${message.kind} (${message.key}) via ${channel}`),
     problemSource: () => `journey:${workflowId}`,
     // Tell the lifecycle, so no other journey of this customer tries this channel again.
-    reportProblem: (event) => (usePermits ? bookkeeping.reportCustomerEvent(order.customer.id, event) : undefined),
+    reportProblem: (event, address) => (usePermits ? customer.report(event, address) : undefined),
     onUndeliverable: () => view.countDeliveryFailure(),
     offersTelegramLink: usePermits,
     now: nowIso,
@@ -79,24 +81,31 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     state,
     view,
     answers,
+    customer,
     deliver: (message) => deliver(deliverer, message),
     now: nowIso,
   };
 
   // Queued before anything awaits, so an update that arrives meanwhile is told after "placed".
   if (firstStage.notify) queue.push(stageMessage(playbook, order, 0));
-  await bookkeeping.recordOrderWithCustomer({
-    rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
-    profile: order.customer,
-    order: {
-      orderId: order.orderId,
-      placedAt: order.placedAt ?? input.receivedAt,
-      currency: order.currency,
-      totalMinor: order.totalMinor,
-      ...(order.promoCode ? { promoCode: order.promoCode } : {}),
-    },
-    playbook,
-  });
+  // Awaited here, not through a helper: an extra await would reorder commands against an update arriving in the
+  // same workflow task, and recorded histories would no longer replay.
+  try {
+    await bookkeeping.recordOrderWithCustomer({
+      rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
+      profile: order.customer,
+      order: {
+        orderId: order.orderId,
+        placedAt: order.placedAt ?? input.receivedAt,
+        currency: order.currency,
+        totalMinor: order.totalMinor,
+        ...(order.promoCode ? { promoCode: order.promoCode } : {}),
+      },
+      playbook,
+    });
+  } catch (err) {
+    await customer.lifecycleClosedOrThrow(err);
+  }
 
   for (;;) {
     while (queue.length > 0) await journey.deliver(queue.shift()!);
@@ -105,11 +114,15 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     view.show('stage-update', `the next stage update from the business (${next})`);
     await condition(() => queue.length > 0 || state.status === 'completed');
   }
-  await bookkeeping.recordOrderCompleted({
-    customerId: order.customer.id,
-    orderId: order.orderId,
-    completedAt: state.completedAt!,
-  });
+  try {
+    await bookkeeping.recordOrderCompleted({
+      customerId: order.customer.id,
+      orderId: order.orderId,
+      completedAt: state.completedAt!,
+    });
+  } catch (err) {
+    await customer.lifecycleClosedOrThrow(err);
+  }
 
   const thankYouAt = new Date(Date.now() + playbook.delays.thankYou);
   view.show('thank-you', `the thank-you (${formatDuration(playbook.delays.thankYou)} after completion)`, thankYouAt);
