@@ -2,10 +2,13 @@ import type { Client } from '@temporalio/client';
 import type { z } from 'zod';
 import { ValidationError } from './errors';
 import { CustomerGateway, type CustomerEventSink } from './gateway/customers';
+import { ErasureGateway, type ErasureResult, type MessageStore } from './gateway/erasure';
+import type { RequestOptions } from './gateway/idempotency';
 import { OrderGateway, type StartResult } from './gateway/orders';
 import { StatsGateway } from './gateway/stats';
 import { formatPath } from './lib/validation';
 import type { Playbook } from './playbook/schema';
+import { businessKey } from './schemas/common';
 import { consentInputSchema, customerPatchSchema, type ConsentInput } from './schemas/customers';
 import {
   feedbackInputSchema,
@@ -19,14 +22,17 @@ import type { CustomerEvent, CustomerLifecycleState } from './workflows/customer
 import type { FeedbackInput, Order, OrderJourneyState, StageUpdateResult } from './workflows/order/contract';
 import { DEFAULT_TASK_QUEUE } from './workflows/task-queue';
 
-export type { StartResult, StatsView };
+export type { ErasureResult, RequestOptions, StartResult, StatsView };
 
 export interface AftercareClientOptions {
+  /** Made with `dataConverter: dataConverterFor(keys.payloads)`, or journeys start in plain text and read as ciphertext. */
   client: Client;
   /** The playbook new journeys run by (frozen into each journey at start). */
   playbook: Playbook;
   taskQueue?: string;
   now?: () => Date;
+  /** The dev outbox, when messages land there: an erasure removes the customer's messages from it too. */
+  outbox?: MessageStore;
 }
 
 /**
@@ -40,6 +46,7 @@ export class AftercareClient implements CustomerEventSink {
   readonly orders: OrderGateway;
   readonly customers: CustomerGateway;
   readonly stats: StatsGateway;
+  readonly erasure: ErasureGateway;
 
   constructor(opts: AftercareClientOptions) {
     const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
@@ -47,6 +54,7 @@ export class AftercareClient implements CustomerEventSink {
     this.orders = new OrderGateway(opts.client, opts.playbook, taskQueue, now);
     this.customers = new CustomerGateway(opts.client, now);
     this.stats = new StatsGateway(opts.client, taskQueue);
+    this.erasure = new ErasureGateway(opts.client, opts.outbox);
   }
 
   /** Starts the order's journey, or returns the existing one for a repeated request. */
@@ -60,16 +68,21 @@ export class AftercareClient implements CustomerEventSink {
   }
 
   /** Moves an order to a later stage, or sends a delay/problem notice (stage "delayed" / "problem"). */
-  async advanceStage(orderId: string, update: StageUpdateInput | unknown): Promise<StageUpdateResult> {
-    return this.orders.advanceStage(orderId, parse(stageUpdateSchema, update));
+  async advanceStage(
+    orderId: string,
+    update: StageUpdateInput | unknown,
+    opts: RequestOptions = {},
+  ): Promise<StageUpdateResult> {
+    return this.orders.advanceStage(orderId, parse(stageUpdateSchema, update), opts);
   }
 
   /** Records the customer's satisfaction answer collected by the business itself. */
   async submitFeedback(
     orderId: string,
     input: FeedbackInput | unknown,
+    opts: RequestOptions = {},
   ): Promise<{ accepted: true; replaced: boolean }> {
-    return this.orders.submitFeedback(orderId, parse(feedbackInputSchema, input));
+    return this.orders.submitFeedback(orderId, parse(feedbackInputSchema, input), opts);
   }
 
   async getOrderJourney(orderId: string): Promise<OrderJourneyState> {
@@ -81,13 +94,25 @@ export class AftercareClient implements CustomerEventSink {
   }
 
   /** Notes and preferences the business keeps about a customer. */
-  async updateCustomer(customerId: string, input: unknown): Promise<CustomerLifecycleState> {
-    return this.customers.update(customerId, parse(customerPatchSchema, input));
+  async updateCustomer(customerId: string, input: unknown, opts: RequestOptions = {}): Promise<CustomerLifecycleState> {
+    return this.customers.update(customerId, parse(customerPatchSchema, input), opts);
   }
 
   /** Consent given or withdrawn (marketing, or every message on a channel). */
-  async setConsent(customerId: string, input: ConsentInput | unknown): Promise<CustomerLifecycleState> {
-    return this.customers.setConsent(customerId, parse(consentInputSchema, input));
+  async setConsent(
+    customerId: string,
+    input: ConsentInput | unknown,
+    opts: RequestOptions = {},
+  ): Promise<CustomerLifecycleState> {
+    return this.customers.setConsent(customerId, parse(consentInputSchema, input), opts);
+  }
+
+  /**
+   * Erases the customer (GDPR art. 17): their journeys and lifecycle stop and are deleted from Temporal, their
+   * outbox messages go, anonymous counts stay. Idempotent: a second call removes nothing and says so.
+   */
+  async eraseCustomer(customerId: string): Promise<ErasureResult> {
+    return this.erasure.erase(parse(businessKey, customerId));
   }
 
   async getStats(): Promise<StatsView> {

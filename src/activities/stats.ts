@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import {
   countSignal,
@@ -7,14 +8,18 @@ import {
   type StatEvent,
 } from '../workflows/stats/contract';
 
-/** Counts a follow-up event in the durable stats workflow (signal-with-start: it exists from the first count on). */
+/**
+ * Counts a follow-up event in the durable stats workflow (signal-with-start: it exists from the first count on).
+ * The event id (it names the order or customer) reaches the stats workflow only as a hash: counts are anonymous,
+ * and stay when a customer is erased.
+ */
 export async function recordStatWith(client: Client, taskQueue: string, event: StatEvent): Promise<void> {
   await client.workflow.signalWithStart<FollowUpStatsWorkflow, [StatEvent]>(FOLLOW_UP_STATS, {
     workflowId: statsWorkflowId(taskQueue),
     taskQueue,
     args: [{}],
     signal: countSignal,
-    signalArgs: [event],
+    signalArgs: [{ ...event, eventId: anonymousEventId(event.eventId) }],
     staticSummary: 'Follow-up counts: sent, answered, converted per kind and month',
   });
 }
@@ -29,4 +34,9 @@ export function statsActivities(deps: { client: Client; taskQueue: string; now?:
       });
     },
   };
+}
+
+/** 128 bits of SHA-256: enough to count each event once, nothing to read an order or customer id from. */
+export function anonymousEventId(eventId: string): string {
+  return `h_${createHash('sha256').update(eventId, 'utf8').digest('base64url').slice(0, 22)}`;
 }

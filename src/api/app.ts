@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -8,6 +9,7 @@ import type { Logger } from '../logger';
 import { requireKey } from './auth';
 import { codecRoutes, type CodecOptions } from './codec';
 import { handleError } from './error-handler';
+import { RATE_LIMITS } from './rate-limit';
 import { outboxRoutes } from './pages/outbox';
 import { surveyRoutes } from './pages/survey';
 import { customerRoutes } from './routes/customers';
@@ -50,7 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ component: 'api' }),
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
     // Ids are validated by the routes' schemas (422 naming the parameter), not cut off by the router (414).
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -61,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       .send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
 
+  await app.register(rateLimit, RATE_LIMITS);
   await app.register(swagger, {
     openapi: {
       info: {
@@ -79,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(forOperators ? { uiHooks: { onRequest: forOperators } } : {}),
   });
 
-  const { orders, customers, stats } = deps.aftercare;
+  const { orders, customers, stats, erasure } = deps.aftercare;
   await app.register(opsRoutes, { stats, temporalHealth: deps.temporalHealth, metricsAuth: forOperators });
   if (deps.outbox) await app.register(outboxRoutes, { outbox: deps.outbox });
   if (deps.codec) await app.register(codecRoutes, { ...deps.codec, prefix: '/codec' });
@@ -93,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       v1.addHook('onRequest', requireKey(deps.apiKey, 'AFTERCARE_API_KEY'));
       await v1.register(orderRoutes, { orders, links });
-      await v1.register(customerRoutes, { customers, links });
+      await v1.register(customerRoutes, { customers, erasure, links });
       await v1.register(statsRoutes, { stats });
     },
     { prefix: '/v1' },

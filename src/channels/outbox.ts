@@ -102,6 +102,17 @@ export class FileOutbox {
     return records.slice(0, Math.max(0, Math.floor(limit)));
   }
 
+  /** Removes every message of these workflows (a customer's erasure); returns how many went. */
+  async purgeWorkflows(workflowIds: ReadonlySet<string>): Promise<number> {
+    let removed = 0;
+    for (const record of await this.list(Number.MAX_SAFE_INTEGER)) {
+      if (!workflowIds.has(record.workflowId)) continue;
+      await rm(this.fileOf(record.id), { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   async get(id: string): Promise<OutboxRecord | undefined> {
     // Ids come from URLs: only our own hex names can reach the filesystem.
     if (!ID_PATTERN.test(id)) return undefined;

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { NotFoundError } from '../errors';
+import { updateIdFor, type RequestOptions } from './idempotency';
 import type { Consent } from '../schemas/customers';
 import type { ConsentView, CustomerView } from '../schemas/views';
 import {
@@ -9,6 +10,7 @@ import {
   customerLifecycleId,
   getCustomerQuery,
   updateCustomerUpdate,
+  type ConsentMark,
   type CustomerEvent,
   type CustomerLifecycleState,
   type CustomerPatch,
@@ -16,7 +18,7 @@ import {
 
 /**
  * What inbound webhooks and the consent API need from Aftercare: find the customer a contact
- * belongs to (by its keyed hash, see src/lib/contact-keys.ts) and hand their lifecycle an event.
+ * belongs to (by its keyed hash, see src/channels/contact-keys.ts) and hand their lifecycle an event.
  * CustomerGateway implements it against Temporal; tests may record calls instead.
  */
 export interface CustomerEventSink {
@@ -47,9 +49,13 @@ export class CustomerGateway implements CustomerEventSink {
   }
 
   /** Notes and preferences the business keeps about a customer. */
-  async update(customerId: string, patch: CustomerPatch): Promise<CustomerLifecycleState> {
+  async update(customerId: string, patch: CustomerPatch, opts: RequestOptions = {}): Promise<CustomerLifecycleState> {
+    const updateId = updateIdFor('customer', opts.requestId, patch);
     try {
-      return await this.handle(customerId).executeUpdate(updateCustomerUpdate, { args: [patch] });
+      return await this.handle(customerId).executeUpdate(updateCustomerUpdate, {
+        args: [patch],
+        ...(updateId ? { updateId } : {}),
+      });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
       if (err instanceof WorkflowUpdateFailedError)
@@ -59,7 +65,7 @@ export class CustomerGateway implements CustomerEventSink {
   }
 
   /** The business records consent given or withdrawn (e.g. at the counter, by phone). */
-  async setConsent(customerId: string, consent: Consent): Promise<CustomerLifecycleState> {
+  async setConsent(customerId: string, consent: Consent, opts: RequestOptions = {}): Promise<CustomerLifecycleState> {
     const at = this.now().toISOString();
     await this.recordCustomerEvent(customerId, {
       type: consent.granted ? 'opt-in' : 'opt-out',
@@ -67,9 +73,11 @@ export class CustomerGateway implements CustomerEventSink {
       scope: consent.purpose === 'marketing' ? 'marketing' : 'all',
       source: consent.source ?? 'api',
       // Ids from callers get their own namespace: they can never pre-empt a provider's event id.
+      // The request's own key makes a retry the same event, which the lifecycle applies once (across runs too).
       eventId: consent.eventId
         ? `api:${consent.eventId}`
-        : `api-${customerId}-${at}-${consent.purpose}-${consent.channel}-${consent.granted}`,
+        : (updateIdFor('consent', opts.requestId, consent) ??
+          `api-${customerId}-${at}-${consent.purpose}-${consent.channel}-${consent.granted}`),
       at,
     });
     return this.get(customerId);
@@ -105,7 +113,15 @@ export function toCustomerView(state: CustomerLifecycleState): CustomerView {
   return {
     customerId,
     profile,
-    orders,
+    // The order's keys, tags and linked chat are the lifecycle's bookkeeping.
+    orders: orders.map(({ orderId, placedAt, currency, totalMinor, status, completedAt }) => ({
+      orderId,
+      placedAt,
+      currency,
+      totalMinor,
+      status,
+      ...(completedAt ? { completedAt } : {}),
+    })),
     consent: toConsentView(state.consent),
     ...(firstSeenAt ? { firstSeenAt } : {}),
     ...(lastOrderAt ? { lastOrderAt } : {}),
@@ -124,6 +140,18 @@ export function toConsentView(consent: CustomerLifecycleState['consent']): Conse
   return {
     marketing: { granted, ...(source ? { source } : {}), ...(at ? { at } : {}) },
     ...(consent.stopped ? { stopped: consent.stopped } : {}),
-    channels: consent.channels,
+    channels: Object.fromEntries(
+      Object.entries(consent.channels).map(([channel, c]) => [
+        channel,
+        {
+          ...(c?.blocked ? { blocked: markView(c.blocked) } : {}),
+          ...(c?.marketingSuppressed ? { marketingSuppressed: markView(c.marketingSuppressed) } : {}),
+          ...(c?.lastProblem ? { lastProblem: markView(c.lastProblem) } : {}),
+        },
+      ]),
+    ),
   };
 }
+
+/** A mark without the key of the address it came from (a keyed hash of the contact, not for callers). */
+const markView = ({ reason, source, at }: ConsentMark) => ({ reason, source, at });

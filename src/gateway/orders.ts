@@ -9,6 +9,7 @@ import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { recordStatWith } from '../activities/stats';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
 import { formatMinor } from '../lib/money';
+import { updateIdFor, type RequestOptions } from './idempotency';
 import type { Playbook } from '../playbook/schema';
 import { CUSTOMER_SA } from '../workflows/customer/contract';
 import {
@@ -27,6 +28,7 @@ import {
   type StageUpdate,
   type StageUpdateResult,
 } from '../workflows/order/contract';
+import { DETAILS_MAX_BYTES, fitBytes, summary } from '../lib/bounded-text';
 
 export interface StartResult {
   orderId: string;
@@ -65,8 +67,11 @@ export class OrderGateway {
           { key: ORDER_SA.stage, value: this.playbook.stages[0]!.id },
         ],
         memo: { orderHash },
-        staticSummary: `Order ${order.orderId} for customer ${order.customer.id}`,
-        staticDetails: `${order.items.length} item(s), total ${formatMinor(order.totalMinor, order.currency)}; stages: ${this.playbook.stages.map((s) => s.id).join(' → ')}`,
+        staticSummary: summary(`Order ${order.orderId} for customer ${order.customer.id}`),
+        staticDetails: fitBytes(
+          `${order.items.length} item(s), total ${formatMinor(order.totalMinor, order.currency)}; stages: ${this.playbook.stages.map((s) => s.id).join(' → ')}`,
+          DETAILS_MAX_BYTES,
+        ),
       });
       return { orderId: order.orderId, workflowId, created: true };
     } catch (err) {
@@ -83,15 +88,18 @@ export class OrderGateway {
   }
 
   /** Moves an order to a later stage, or sends a delay/problem notice (stage "delayed" / "problem"). */
-  async advanceStage(orderId: string, update: StageUpdate): Promise<StageUpdateResult> {
+  async advanceStage(orderId: string, update: StageUpdate, opts: RequestOptions = {}): Promise<StageUpdateResult> {
     const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    const updateId = updateIdFor('stage', opts.requestId, update);
     try {
-      return await handle.executeUpdate(advanceStageUpdate, { args: [update] });
+      return await handle.executeUpdate(advanceStageUpdate, { args: [update], ...(updateId ? { updateId } : {}) });
     } catch (err) {
       const type = updateFailureType(err);
       if (type === JourneyErrorType.unknownStage) throw new UnprocessableError(messageOf(err), 'unknown_stage');
       if (type === JourneyErrorType.stageOutOfOrder) throw new ConflictError(messageOf(err), 'stage_out_of_order');
       if (type === JourneyErrorType.journeyCompleted) throw new ConflictError(messageOf(err), 'journey_completed');
+      if (type === JourneyErrorType.noticeRepeated) throw new ConflictError(messageOf(err), 'notice_repeated');
+      if (type === JourneyErrorType.noticeLimit) throw new ConflictError(messageOf(err), 'notice_limit');
       if (err instanceof WorkflowNotFoundError) throw await this.notFoundOrClosed(orderId);
       throw err;
     }
@@ -107,10 +115,15 @@ export class OrderGateway {
   }
 
   /** Records the customer's satisfaction answer (survey page, or the business's own channel). */
-  async submitFeedback(orderId: string, feedback: FeedbackInput): Promise<{ accepted: true; replaced: boolean }> {
+  async submitFeedback(
+    orderId: string,
+    feedback: FeedbackInput,
+    opts: RequestOptions = {},
+  ): Promise<{ accepted: true; replaced: boolean }> {
     const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    const updateId = updateIdFor('feedback', opts.requestId, feedback);
     try {
-      return await handle.executeUpdate(submitFeedbackUpdate, { args: [feedback] });
+      return await handle.executeUpdate(submitFeedbackUpdate, { args: [feedback], ...(updateId ? { updateId } : {}) });
     } catch (err) {
       if (updateFailureType(err) === JourneyErrorType.feedbackClosed) {
         throw new ConflictError(messageOf(err), 'feedback_closed');

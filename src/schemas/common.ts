@@ -8,6 +8,17 @@ export const businessKey = z
     'use 1-100 letters, digits, ".", "_", ":" or "-", starting with a letter or digit',
   );
 
+/**
+ * Headers every mutating /v1 route accepts: the caller's own id for the request. A retry with the same key
+ * (and body) is answered without being applied again; any printable ASCII, up to 255 characters (a UUID fits).
+ */
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'use 1-255 printable ASCII characters without spaces, e.g. a UUID')
+    .optional(),
+});
+
 export const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +447700900123');
 
 export const timeZone = z.string().refine(

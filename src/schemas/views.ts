@@ -194,14 +194,24 @@ const customerState = z.object({
   messages: z.array(messageRecord).optional(),
 });
 export type CustomerView = z.output<typeof customerState>;
-/** Every field of the view is the lifecycle's own field, with the same type. */
+/** Every field of the view (but the two it trims) is the lifecycle's own field, with the same type. */
+type Trimmed = 'consent' | 'orders';
 export type _CustomerViewIsState = Assert<
-  Exactly<Omit<CustomerView, 'consent'>, Pick<CustomerLifecycleState, Exclude<keyof CustomerView, 'consent'>>>
+  Exactly<Omit<CustomerView, Trimmed>, Pick<CustomerLifecycleState, Exclude<keyof CustomerView, Trimmed>>>
 >;
 
 export const customerView = customerState.extend({ workflowId: z.string(), links });
 export const customerUpdateResponse = customerState;
 export const consentResponse = z.object({ customerId: z.string(), consent: consentView });
+/** What an erasure removed (the same shape, with nothing in it, when it is repeated). */
+export const erasureResponse = z.object({
+  customerId: z.string(),
+  orders: z.array(z.string()),
+  lifecycleRuns: z.number().int(),
+  outboxRecords: z.number().int(),
+  visibilityCleared: z.boolean(),
+});
+export type ErasureView = z.output<typeof erasureResponse>;
 
 const metricCounts = z.object(
   Object.fromEntries(STAT_METRICS.map((m) => [m, z.number()])) as Record<StatMetric, z.ZodNumber>,

@@ -5,6 +5,7 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Playbook } from '../playbook/schema';
+import { summary as bounded } from '../lib/bounded-text';
 
 /**
  * Bookkeeping (telling the customer's lifecycle about orders and events, asking for permits,
@@ -28,5 +29,5 @@ const { sendMessage } = proxyActivities<Activities>({ startToCloseTimeout: '30s'
 
 /** One send attempt, readable in the Temporal UI by its summary. */
 export function send(playbook: Playbook, summary: string, request: Parameters<Activities['sendMessage']>[0]) {
-  return sendMessage.executeWithOptions({ ...sendActivityOptions(playbook), summary }, [request]);
+  return sendMessage.executeWithOptions({ ...sendActivityOptions(playbook), summary: bounded(summary) }, [request]);
 }

@@ -1,7 +1,10 @@
 import { Writable } from 'node:stream';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { surveyRoutes, type SurveyOptions } from '../../src/api/pages/survey';
+import { TOKEN_RATE_LIMIT } from '../../src/api/pages/shell';
+import { RATE_LIMITS } from '../../src/api/rate-limit';
 import { reviewLink, surveyLink } from '../../src/messages/links';
 import { ConflictError, NotFoundError } from '../../src/errors';
 import { deriveKeys } from '../../src/lib/keys';
@@ -42,7 +45,9 @@ let app: FastifyInstance;
 let clock = NOW;
 const logLines: string[] = [];
 
-const surveyToken = (p: { o?: string; l?: string; n?: string } = {}, expiresAt = NOW + WEEK) =>
+// Each call mints another link (its expiry a second later): the pages allow one client TOKEN_RATE_LIMIT tries per link.
+let minted = 0;
+const surveyToken = (p: { o?: string; l?: string; n?: string } = {}, expiresAt = NOW + WEEK + ++minted * 1000) =>
   signToken(KEYS.links, 'survey', { o: 'A-1001', l: 'en', ...p }, { expiresAt });
 const reviewToken = (u = REVIEW_URL, expiresAt = NOW + WEEK) =>
   signToken(KEYS.links, 'review-click', { o: 'A-1001', u, k: 'review_request' }, { expiresAt });
@@ -62,6 +67,7 @@ beforeAll(async () => {
     },
   });
   app = Fastify({ logger: { level: 'info', stream } });
+  await app.register(rateLimit, RATE_LIMITS);
   await app.register(surveyRoutes, { sink, keys: KEYS, brandName: BRAND, now: () => clock });
   // A sibling route outside the plugin: the form parser must not reach it.
   app.post('/outside', async () => ({ ok: true }));
@@ -318,7 +324,11 @@ describe('POST /survey/:token', () => {
     expect(expired.body).toContain('This survey has closed');
 
     clock = NOW + WEEK; // the moment it expires
-    const atExpiry = await app.inject({ method: 'POST', url: `/survey/${surveyToken()}`, ...form({ rating: '5' }) });
+    const atExpiry = await app.inject({
+      method: 'POST',
+      url: `/survey/${surveyToken({}, NOW + WEEK)}`,
+      ...form({ rating: '5' }),
+    });
     expect(atExpiry.statusCode).toBe(410);
     clock = NOW;
 
@@ -358,16 +368,44 @@ describe('GET /r/:token (review link)', () => {
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(sink.clicks).toHaveLength(1);
     expect(sink.clicks[0]?.orderId).toBe('A-1001');
-    expect(sink.clicks[0]?.eventId).toMatch(/^click:[0-9a-f]{16}:\d+$/);
+    expect(sink.clicks[0]?.eventId).toMatch(/^click:[0-9a-f]{16}$/);
 
-    // The same link within the minute is the same click; a minute later, another one.
+    // The same link again, now or a minute later, is the same click, and it never reaches Temporal again.
     await app.inject({ method: 'GET', url: `/r/${token}` });
     clock = NOW + 60_000;
+    const later = await app.inject({ method: 'GET', url: `/r/${token}` });
+    expect(later.statusCode).toBe(302);
+    expect(sink.clicks).toHaveLength(1);
+    // Another link (another message) is another click.
+    await app.inject({ method: 'GET', url: `/r/${reviewToken(REVIEW_URL, NOW + WEEK + 1000)}` });
+    expect(sink.clicks).toHaveLength(2);
+  });
+
+  it('counts a click whose recording failed when the link is opened again', async () => {
+    const token = reviewToken(REVIEW_URL, NOW + WEEK + 2000);
+    sink.clickError = new Error('Temporal unavailable');
+    expect((await app.inject({ method: 'GET', url: `/r/${token}` })).statusCode).toBe(302);
+    sink.clickError = undefined;
     await app.inject({ method: 'GET', url: `/r/${token}` });
-    const ids = sink.clicks.map((c) => c.eventId);
-    expect(ids[1]).toBe(ids[0]);
-    expect(ids[2]).not.toBe(ids[0]);
-    expect(ids[2]?.split(':')[1]).toBe(ids[0]?.split(':')[1]);
+    expect(sink.clicks).toHaveLength(1);
+  });
+
+  it('rate-limits one client hammering one link (429 with Retry-After), not other links or clients', async () => {
+    const token = reviewToken(REVIEW_URL, NOW + WEEK + 3000);
+    const hit = (t: string, ip = '203.0.113.7') => app.inject({ method: 'GET', url: `/r/${t}`, remoteAddress: ip });
+    for (let i = 0; i < TOKEN_RATE_LIMIT.max; i++) expect((await hit(token)).statusCode).toBe(302);
+    const limited = await hit(token);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await hit(token, '198.51.100.9')).statusCode).toBe(302);
+    expect((await hit(reviewToken(REVIEW_URL, NOW + WEEK + 4000))).statusCode).toBe(302);
+    // The survey page has the same limit, and answers with a page, not JSON.
+    const survey = surveyToken({ o: 'A-2002' });
+    const open = (ip = '203.0.113.8') => app.inject({ method: 'GET', url: `/survey/${survey}`, remoteAddress: ip });
+    for (let i = 0; i < TOKEN_RATE_LIMIT.max; i++) expect((await open()).statusCode).toBe(200);
+    const page = await open();
+    expect(page.statusCode).toBe(429);
+    expect(page.headers['content-type']).toContain('text/html');
   });
 
   it('still redirects when counting the click fails', async () => {

@@ -2,16 +2,15 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { readReviewLink, type LinkKeys } from '../../messages/links';
 import { describeError } from '../../lib/redact';
-import { pathToken, sendPage } from './shell';
+import { pathToken, sendPage, tokenRoute } from './shell';
 import { linkExpiredPage, linkInvalidPage } from './survey-pages';
 
 /** How long a review click may hold up the redirect; the click is counted in the background after that. */
 const CLICK_RECORD_WAIT_MS = 1500;
 
-// The token is a credential for this one link: keep it out of the request log.
-const logSerializers = {
-  req: (req: FastifyRequest) => ({ method: req.method, url: '/r/[token]', remoteAddress: req.ip }),
-};
+const route = tokenRoute('r');
+/** Links whose click was counted, remembered per process (a restart forgets them: one more signal each). */
+const REMEMBERED_CLICKS = 10_000;
 
 /**
  * The review link's counted redirect: the business's review page comes only from the signed token,
@@ -21,7 +20,8 @@ export function reviewRedirectRoutes(
   app: FastifyInstance,
   opts: { recordReviewClick(orderId: string, eventId: string): Promise<void>; keys: LinkKeys; now: () => number },
 ): void {
-  app.get('/r/*', { logSerializers }, async (request, reply) => {
+  const counted = new RecentlySeen(REMEMBERED_CLICKS);
+  app.get('/r/*', route, async (request, reply) => {
     const link = readReviewLink(opts.keys, pathToken(request), opts.now());
     if (!link.ok)
       return sendPage(
@@ -33,10 +33,19 @@ export function reviewRedirectRoutes(
 
     // HEAD is what link checkers send, not customers: redirect, but count nothing.
     if (request.method === 'GET') {
-      const hash = createHash('sha256').update(link.token, 'utf8').digest('hex').slice(0, 16);
-      // Per link and minute: a double tap or a mail scanner's prefetch right after is one click.
-      const eventId = `click:${hash}:${Math.floor(opts.now() / 60_000)}`;
-      await bestEffort(request, () => opts.recordReviewClick(orderId, eventId));
+      // One click per link: a double tap, a scanner's prefetch or a replayed link is the same click, and after
+      // the first one it never reaches Temporal again (the journey would also ignore it, but its history grows).
+      const eventId = `click:${createHash('sha256').update(link.token, 'utf8').digest('hex').slice(0, 16)}`;
+      if (counted.add(eventId)) {
+        await bestEffort(request, async () => {
+          try {
+            await opts.recordReviewClick(orderId, eventId);
+          } catch (err) {
+            counted.forget(eventId); // not counted after all: the next click tries again
+            throw err;
+          }
+        });
+      }
     }
     return reply
       .header('cache-control', 'no-store')
@@ -60,4 +69,21 @@ async function bestEffort(request: FastifyRequest, work: () => Promise<void>): P
   });
   await Promise.race([logged, timeout]);
   clearTimeout(timer);
+}
+
+/** A bounded set: add() is true the first time a value is seen; the oldest values are forgotten first. */
+class RecentlySeen {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max: number) {}
+
+  add(value: string): boolean {
+    if (this.seen.has(value)) return false;
+    this.seen.add(value);
+    if (this.seen.size > this.max) this.seen.delete(this.seen.values().next().value!);
+    return true;
+  }
+
+  forget(value: string): void {
+    this.seen.delete(value);
+  }
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
@@ -72,4 +74,24 @@ ${body}
 export function pathToken(request: FastifyRequest): string {
   const token = (request.params as { '*'?: string } | undefined)?.['*'] ?? '';
   return token.includes('/') ? '' : token;
+}
+
+/** How often one client may open one link: plenty for a customer, nothing for someone replaying it. */
+export const TOKEN_RATE_LIMIT = { max: 20, timeWindow: 60_000 };
+
+/**
+ * Route options every token page shares. The token is a credential for one link, so neither it nor the
+ * customer's IP address goes to the request log; each client gets TOKEN_RATE_LIMIT tries per link (429 after).
+ */
+export function tokenRoute(prefix: string) {
+  return {
+    logSerializers: { req: (req: FastifyRequest) => ({ method: req.method, url: `/${prefix}/[token]` }) },
+    config: {
+      rateLimit: {
+        ...TOKEN_RATE_LIMIT,
+        keyGenerator: (req: FastifyRequest) =>
+          `${normalizeIP(req.ip)}|${createHash('sha256').update(req.url.split('?')[0]!).digest('base64url').slice(0, 22)}`,
+      },
+    },
+  };
 }

@@ -4,7 +4,7 @@ import { describeError } from '../../lib/redact';
 import { readSurveyLink, type LinkKeys } from '../../messages/links';
 import type { FeedbackInput } from '../../workflows/order/contract';
 import { reviewRedirectRoutes } from './review';
-import { pathToken, sendPage } from './shell';
+import { pathToken, sendPage, tokenRoute } from './shell';
 import {
   alreadyClosedPage,
   closedPage,
@@ -38,10 +38,7 @@ export interface SurveyOptions {
 
 const SOURCE = 'survey-page';
 
-// The token is a credential for this one link: keep it out of the request log.
-const logSerializers = {
-  req: (req: FastifyRequest) => ({ method: req.method, url: '/survey/[token]', remoteAddress: req.ip }),
-};
+const route = tokenRoute('survey');
 
 export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): Promise<void> {
   const { sink, keys, brandName } = opts;
@@ -80,13 +77,13 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
     return { ctx };
   };
 
-  app.get('/survey/*', { logSerializers }, async (request, reply) => {
+  app.get('/survey/*', route, async (request, reply) => {
     const s = survey(request, reply);
     if (!s.ctx) return s.reply;
     return sendPage(reply, 200, formPage(s.ctx, brandName, {}));
   });
 
-  app.post('/survey/*', { logSerializers }, async (request, reply) => {
+  app.post('/survey/*', route, async (request, reply) => {
     const s = survey(request, reply);
     if (!s.ctx) return s.reply;
     const { orderId, lang } = s.ctx;

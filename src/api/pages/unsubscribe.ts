@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { readUnsubscribeLink, type LinkKeys } from '../../messages/links';
 import type { CustomerEventSink } from '../webhooks/sink';
-import { escapeHtml, pageShell, pathToken, sendPage } from './shell';
+import { escapeHtml, pageShell, pathToken, sendPage, tokenRoute } from './shell';
+import { describeError } from '../../lib/redact';
+import { isNotFound } from '../../lib/http';
 
 /**
  * The unsubscribe link in marketing emails, and its RFC 8058 one-click POST. GET only shows a
@@ -19,10 +21,7 @@ export interface UnsubscribeOptions {
   now?: () => number;
 }
 
-// The token is a credential for this one action: keep it out of the request log.
-const logSerializers = {
-  req: (req: FastifyRequest) => ({ method: req.method, url: '/unsubscribe/[token]', remoteAddress: req.ip }),
-};
+const route = tokenRoute('unsubscribe');
 
 export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeOptions): Promise<void> {
   const now = opts.now ?? Date.now;
@@ -39,12 +38,12 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeO
     return link.ok ? { token: link.token, customerId: link.value.customerId } : undefined;
   };
 
-  app.get('/unsubscribe/*', { logSerializers }, async (request, reply) => {
+  app.get('/unsubscribe/*', route, async (request, reply) => {
     if (!customerOf(request)) return sendPage(reply, 400, invalidPage(brand));
     return sendPage(reply, 200, confirmPage(brand));
   });
 
-  app.post('/unsubscribe/*', { logSerializers }, async (request, reply) => {
+  app.post('/unsubscribe/*', route, async (request, reply) => {
     const target = customerOf(request);
     if (!target) return sendPage(reply, 400, invalidPage(brand));
     try {
@@ -60,31 +59,12 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeO
     } catch (err) {
       // A customer Aftercare no longer knows gets no more offers either: the same page, not an error.
       if (!isNotFound(err)) {
-        request.log.error(
-          { error: { name: (err as Error)?.name, message: (err as Error)?.message } },
-          'unsubscribe failed',
-        );
+        request.log.error({ error: describeError(err) }, 'unsubscribe failed');
         return sendPage(reply, 500, errorPage(brand));
       }
     }
     return sendPage(reply, 200, donePage(brand));
   });
-}
-
-/**
- * What of an error may be logged: its type, code and message with anything phone- or email-shaped masked
- * (provider and sink errors sometimes quote contacts). Not `name`: the logger redacts that key as PII.
- */
-export function describeError(err: unknown): { type: string; message: string; code?: unknown } {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const message = e.message.replace(/[^\s@]+@[^\s@]+/g, '[email]').replace(/\+?\d[\d\s().-]{5,}\d/g, '[number]');
-  const code = (err as { code?: unknown } | null)?.code;
-  return { type: e.name, message, ...(code !== undefined ? { code } : {}) };
-}
-
-function isNotFound(err: unknown): boolean {
-  const e = err as { status?: unknown; statusCode?: unknown } | null;
-  return typeof e === 'object' && e !== null && (e.status === 404 || e.statusCode === 404);
 }
 
 const PAGE_CSS = `  .bn { color: #57606a; }

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toConsentView, toCustomerView, type CustomerGateway } from '../../gateway/customers';
-import { businessKey, errorBody } from '../../schemas/common';
+import { businessKey, errorBody, idempotencyHeaders } from '../../schemas/common';
 import { consentInputSchema, customerPatchSchema } from '../../schemas/customers';
-import { consentResponse, customerUpdateResponse, customerView } from '../../schemas/views';
+import { consentResponse, customerUpdateResponse, customerView, erasureResponse } from '../../schemas/views';
 import { customerLifecycleId } from '../../workflows/customer/contract';
+import type { ErasureGateway } from '../../gateway/erasure';
+import { requestOf } from './idempotency';
 import type { LinksFor } from './links';
 
 const errors = { 401: errorBody, 404: errorBody, 422: errorBody };
@@ -16,11 +18,12 @@ const aboutCustomer = (summary: string) => ({
 });
 
 /** The business's customer routes: the profile and history, notes and preferences, consent. */
-export const customerRoutes: FastifyPluginAsyncZod<{ customers: CustomerGateway; links: LinksFor }> = async (
-  app,
-  opts,
-) => {
-  const { customers, links } = opts;
+export const customerRoutes: FastifyPluginAsyncZod<{
+  customers: CustomerGateway;
+  erasure: ErasureGateway;
+  links: LinksFor;
+}> = async (app, opts) => {
+  const { customers, erasure, links } = opts;
 
   app.get(
     '/customers/:customerId',
@@ -38,20 +41,43 @@ export const customerRoutes: FastifyPluginAsyncZod<{ customers: CustomerGateway;
     {
       schema: {
         ...aboutCustomer(patch),
+        headers: idempotencyHeaders,
         body: customerPatchSchema,
         response: { 200: customerUpdateResponse, ...errors },
       },
     },
-    async (request) => toCustomerView(await customers.update(request.params.customerId, request.body)),
+    async (request) =>
+      toCustomerView(await customers.update(request.params.customerId, request.body, requestOf(request.headers))),
   );
 
   const consent = 'Record consent given or withdrawn (marketing, or every message on a channel)';
   app.post(
     '/customers/:customerId/consent',
-    { schema: { ...aboutCustomer(consent), body: consentInputSchema, response: { 200: consentResponse, ...errors } } },
+    {
+      schema: {
+        ...aboutCustomer(consent),
+        headers: idempotencyHeaders,
+        body: consentInputSchema,
+        response: { 200: consentResponse, ...errors },
+      },
+    },
     async (request) => {
-      const state = await customers.setConsent(request.params.customerId, request.body);
+      const state = await customers.setConsent(request.params.customerId, request.body, requestOf(request.headers));
       return { customerId: state.customerId, consent: toConsentView(state.consent) };
     },
+  );
+
+  const erase =
+    'Erase the customer (GDPR art. 17): stop and delete their journeys and lifecycle from Temporal, history and visibility included, and their outbox messages; only anonymous counts stay. Idempotent';
+  app.delete(
+    '/customers/:customerId',
+    {
+      schema: {
+        ...aboutCustomer(erase),
+        headers: idempotencyHeaders,
+        response: { 200: erasureResponse, 401: errorBody, 422: errorBody },
+      },
+    },
+    async (request) => erasure.erase(request.params.customerId),
   );
 };

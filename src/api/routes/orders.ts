@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { OrderGateway } from '../../gateway/orders';
-import { businessKey, errorBody } from '../../schemas/common';
+import { businessKey, errorBody, idempotencyHeaders } from '../../schemas/common';
 import { feedbackInputSchema, orderInputSchema, stageUpdateSchema } from '../../schemas/orders';
 import { feedbackResponse, journeyView, stageUpdateResponse, startOrderResponse } from '../../schemas/views';
 import { orderJourneyId } from '../../workflows/order/contract';
+import { requestOf } from './idempotency';
 import type { LinksFor } from './links';
 
 const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody };
@@ -24,7 +25,8 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: OrderGateway; links: L
     {
       schema: {
         tags: ['orders'],
-        summary: 'Start the journey of a new order (idempotent per orderId)',
+        summary: 'Start the journey of a new order (idempotent per orderId, with or without an Idempotency-Key)',
+        headers: idempotencyHeaders,
         body: orderInputSchema,
         response: { 200: startOrderResponse, 201: startOrderResponse, 401: errorBody, 409: errorBody, 422: errorBody },
       },
@@ -38,15 +40,29 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: OrderGateway; links: L
   const stage = 'Move the order to a later stage, or send a "delayed" / "problem" notice';
   app.post(
     '/orders/:orderId/stage',
-    { schema: { ...aboutOrder(stage), body: stageUpdateSchema, response: { 200: stageUpdateResponse, ...errors } } },
-    async (request) => orders.advanceStage(request.params.orderId, request.body),
+    {
+      schema: {
+        ...aboutOrder(stage),
+        headers: idempotencyHeaders,
+        body: stageUpdateSchema,
+        response: { 200: stageUpdateResponse, ...errors },
+      },
+    },
+    async (request) => orders.advanceStage(request.params.orderId, request.body, requestOf(request.headers)),
   );
 
   const feedback = "Record the customer's satisfaction answer collected by the business itself";
   app.post(
     '/orders/:orderId/feedback',
-    { schema: { ...aboutOrder(feedback), body: feedbackInputSchema, response: { 200: feedbackResponse, ...errors } } },
-    async (request) => orders.submitFeedback(request.params.orderId, request.body),
+    {
+      schema: {
+        ...aboutOrder(feedback),
+        headers: idempotencyHeaders,
+        body: feedbackInputSchema,
+        response: { 200: feedbackResponse, ...errors },
+      },
+    },
+    async (request) => orders.submitFeedback(request.params.orderId, request.body, requestOf(request.headers)),
   );
 
   app.get(

@@ -7,6 +7,7 @@ import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow'
 import { CHANNELS } from '../../channels/types';
 import { marketingAllowed } from './consent';
 import { CUSTOMER_SA, type CustomerLifecycleState } from './contract';
+import { DETAILS_MAX_BYTES, fitBytes, fitKeywordList } from '../../lib/bounded-text';
 
 export function customerView(
   state: CustomerLifecycleState,
@@ -22,19 +23,22 @@ export function customerView(
           : 'denied'
         : 'unknown';
     setCurrentDetails(
-      [
-        `**Customer** ${state.customerId}`,
-        `**Orders** ${state.orders.length} (${state.orders.filter((o) => o.status === 'active').length} active)`,
-        `**Last order** ${state.lastOrderAt ?? 'none yet'}`,
-        ...(state.loyalty
-          ? [
-              `**Loyalty** ${state.loyalty.tier ?? 'no tier yet'} · cashback ${state.loyalty.cashbackBalanceMinor} (minor units ${state.loyalty.currency ?? ''})`,
-            ]
-          : []),
-        ...(state.value ? [`**Value** ${state.value.score} · ${state.value.segment}`] : []),
-        `**Marketing** ${consent}${state.consent.marketing.source ? ` (${state.consent.marketing.source})` : ''}`,
-        `**Blocked channels** ${blocked.length ? blocked.map((c) => `${c} (${state.consent.channels[c]!.blocked!.reason})`).join(', ') : 'none'}`,
-      ].join('\n\n'),
+      fitBytes(
+        [
+          `**Customer** ${state.customerId}`,
+          `**Orders** ${state.orders.length} (${state.orders.filter((o) => o.status === 'active').length} active)`,
+          `**Last order** ${state.lastOrderAt ?? 'none yet'}`,
+          ...(state.loyalty
+            ? [
+                `**Loyalty** ${state.loyalty.tier ?? 'no tier yet'} · cashback ${state.loyalty.cashbackBalanceMinor} (minor units ${state.loyalty.currency ?? ''})`,
+              ]
+            : []),
+          ...(state.value ? [`**Value** ${state.value.score} · ${state.value.segment}`] : []),
+          `**Marketing** ${consent}${state.consent.marketing.source ? ` (${state.consent.marketing.source})` : ''}`,
+          `**Blocked channels** ${blocked.length ? blocked.map((c) => `${c} (${state.consent.channels[c]!.blocked!.reason})`).join(', ') : 'none'}`,
+        ].join('\n\n'),
+        DETAILS_MAX_BYTES,
+      ),
     );
     const loyaltyKeys = patches.withLoyalty
       ? [
@@ -49,7 +53,8 @@ export function customerView(
       upsertSearchAttributes([
         { key: CUSTOMER_SA.blockedChannels, value: blocked },
         { key: CUSTOMER_SA.marketingConsent, value: consent },
-        { key: CUSTOMER_SA.contactKeys, value: state.contactKeys },
+        // Bounded upstream (currentContactKeys); checked here too: an oversized value would end the lifecycle.
+        { key: CUSTOMER_SA.contactKeys, value: fitKeywordList(state.contactKeys) },
         ...(patches.withLoyalty
           ? [
               { key: CUSTOMER_SA.segment, value: state.value?.segment ?? null },

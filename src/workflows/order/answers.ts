@@ -12,6 +12,8 @@ import {
   type OrderJourneyState,
 } from './contract';
 
+const MAX_REVIEW_CLICKS = 20;
+
 export interface Answers {
   /** Grows with every answer, so the journey can wait for a changed one. */
   version(): number;
@@ -47,6 +49,8 @@ export function handleAnswers(order: Order, state: OrderJourneyState, now: () =>
     },
   );
   setHandler(reviewClickedSignal, ({ eventId, at }) => {
+    // Bounded: the clicks say the customer went to review; a link hammered from many places adds no state.
+    if (state.reviewClicks.length >= MAX_REVIEW_CLICKS) return;
     if (!state.reviewClicks.some((c) => c.eventId === eventId)) state.reviewClicks.push({ eventId, at });
   });
   return {

@@ -108,7 +108,14 @@ export const JourneyErrorType = {
   stageOutOfOrder: 'StageOutOfOrder',
   journeyCompleted: 'JourneyCompleted',
   feedbackClosed: 'FeedbackClosed',
+  /** A delay or problem notice with the same reason as an earlier one: the customer was told already. */
+  noticeRepeated: 'NoticeRepeated',
+  /** The order had MAX_NOTICES_PER_ORDER notices: more would be noise, or a client in a loop. */
+  noticeLimit: 'NoticeLimit',
 } as const;
+
+/** Delay and problem notices one order may send its customer. */
+export const MAX_NOTICES_PER_ORDER = 10;
 
 export const advanceStageUpdate = defineUpdate<StageUpdateResult, [StageUpdate]>('advanceStage');
 export const getJourneyQuery = defineQuery<OrderJourneyState>('getJourney');

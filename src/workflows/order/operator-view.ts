@@ -5,6 +5,7 @@
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { ORDER_SA, type Order, type OrderJourneyState } from './contract';
+import { DETAILS_MAX_BYTES, fitBytes } from '../../lib/bounded-text';
 
 export interface OperatorView {
   /** Shows what the journey waits for (`waitingFor` is the search attribute value) and until when. */
@@ -28,13 +29,16 @@ export function operatorView(order: Order, state: OrderJourneyState, queued: () 
       const position = state.stages.indexOf(state.stage) + 1;
       const queue = queued();
       setCurrentDetails(
-        [
-          `**Order** ${order.orderId} · **customer** ${order.customer.id}`,
-          `**Stage** ${state.stage} (${position}/${state.stages.length})${state.status === 'completed' ? ' · completed' : ''}`,
-          `**Waiting for** ${what}${until ? ` until ${until.toISOString()}` : ''}`,
-          `**Messages** ${sent} sent, ${failed} failed${queue ? `, ${queue} queued` : ''}`,
-          ...(skipped.length ? [`**Not sent** ${skipped.map((m) => `${m.key}: ${m.reason ?? ''}`).join('; ')}`] : []),
-        ].join('\n\n'),
+        fitBytes(
+          [
+            `**Order** ${order.orderId} · **customer** ${order.customer.id}`,
+            `**Stage** ${state.stage} (${position}/${state.stages.length})${state.status === 'completed' ? ' · completed' : ''}`,
+            `**Waiting for** ${what}${until ? ` until ${until.toISOString()}` : ''}`,
+            `**Messages** ${sent} sent, ${failed} failed${queue ? `, ${queue} queued` : ''}`,
+            ...(skipped.length ? [`**Not sent** ${skipped.map((m) => `${m.key}: ${m.reason ?? ''}`).join('; ')}`] : []),
+          ].join('\n\n'),
+          DETAILS_MAX_BYTES,
+        ),
       );
       const untilIso = until?.toISOString();
       if (shownStage !== state.stage || shownWaiting !== waitingFor || shownUntil !== untilIso) {

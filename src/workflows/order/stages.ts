@@ -9,12 +9,14 @@ import type { Outgoing } from '../delivery/deliver';
 import {
   advanceStageUpdate,
   JourneyErrorType,
+  MAX_NOTICES_PER_ORDER,
   type Order,
   type OrderJourneyState,
   type StageUpdateResult,
 } from './contract';
 
 const isIssue = (stage: string): stage is IssueKind => (ISSUE_KINDS as readonly string[]).includes(stage);
+const normalized = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** The status message of a stage (by its index in the playbook). */
 export function stageMessage(playbook: Playbook, order: Order, index: number, note?: string, eta?: string): Outgoing {
@@ -40,6 +42,25 @@ export function handleStageUpdates(
   const { order, playbook, state, queue } = j;
   const stageIds = state.stages;
   let issueCount = 0;
+
+  /** A notice tells the customer something new, a bounded number of times (a client retry is no new notice). */
+  const checkNotice = (kind: IssueKind, reason: string) => {
+    const notices = state.events.filter((e) => isIssue(e.type));
+    const said = normalized(reason);
+    const earlier = notices.find((e) => e.type === kind && 'reason' in e && normalized(e.reason) === said);
+    if (earlier) {
+      throw ApplicationFailure.nonRetryable(
+        `order ${order.orderId} already had a "${kind}" notice with this reason (at ${earlier.at}); the customer was told, nothing was sent again`,
+        JourneyErrorType.noticeRepeated,
+      );
+    }
+    if (notices.length >= MAX_NOTICES_PER_ORDER) {
+      throw ApplicationFailure.nonRetryable(
+        `order ${order.orderId} already had ${MAX_NOTICES_PER_ORDER} delay or problem notices; no more are sent`,
+        JourneyErrorType.noticeLimit,
+      );
+    }
+  };
 
   setHandler(
     advanceStageUpdate,
@@ -95,7 +116,10 @@ export function handleStageUpdates(
             JourneyErrorType.journeyCompleted,
           );
         }
-        if (isIssue(update.stage)) return;
+        if (isIssue(update.stage)) {
+          checkNotice(update.stage, (update.reason ?? update.note)!);
+          return;
+        }
         const index = stageIds.indexOf(update.stage);
         if (index < 0) {
           throw ApplicationFailure.nonRetryable(
