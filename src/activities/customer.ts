@@ -4,6 +4,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
+import { cancellationSignal } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { addressesOf, contactKey, contactKeysFor, orderTag, telegramLinkKey } from '../channels/contact-keys';
 import type { Channel } from '../channels/types';
@@ -33,6 +34,12 @@ import { summary } from '../lib/bounded-text';
 export function customerActivities(deps: { client: Client; taskQueue: string; keys: Pick<Keys, 'contacts'> }) {
   const secret = deps.keys.contacts;
   const lifecycle = (customerId: string) => deps.client.workflow.getHandle(customerLifecycleId(customerId));
+  /**
+   * Calls on the lifecycle end when the activity is cancelled (a worker shutting down cancels its activities).
+   * An update waits for the lifecycle's workflow task, which a stopping worker no longer runs: without this,
+   * shutdown would wait for the update, and the update for the shutdown.
+   */
+  const call = <T>(work: () => Promise<T>) => deps.client.withAbortSignal(cancellationSignal(), work);
   return {
     /** Tells the customer's lifecycle about a new order, starting the lifecycle if the customer is new. */
     async recordOrderWithCustomer(
@@ -54,18 +61,20 @@ export function customerActivities(deps: { client: Client; taskQueue: string; ke
         order: { ...input.order, telegramTag: orderTag(secret, input.order.orderId) },
       } as OrderPlacedSignal;
       try {
-        await deps.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {
-          workflowId: customerLifecycleId(profile.id),
-          taskQueue: deps.taskQueue,
-          args: [{ customerId: profile.id }],
-          signal: orderPlacedSignal,
-          signalArgs: [signal],
-          // A closed lifecycle (terminated, failed) is not started again: a new one would know nothing of the
-          // customer. After an erasure there is no execution left, so a returning customer starts afresh.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          typedSearchAttributes: [{ key: CUSTOMER_SA.customerId, value: profile.id }],
-          staticSummary: summary(`Customer ${profile.id}: profile, order history, consent and loyalty`),
-        });
+        await call(() =>
+          deps.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {
+            workflowId: customerLifecycleId(profile.id),
+            taskQueue: deps.taskQueue,
+            args: [{ customerId: profile.id }],
+            signal: orderPlacedSignal,
+            signalArgs: [signal],
+            // A closed lifecycle (terminated, failed) is not started again: a new one would know nothing of the
+            // customer. After an erasure there is no execution left, so a returning customer starts afresh.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: [{ key: CUSTOMER_SA.customerId, value: profile.id }],
+            staticSummary: summary(`Customer ${profile.id}: profile, order history, consent and loyalty`),
+          }),
+        );
       } catch (err) {
         throw closedOr(err, profile.id);
       }
@@ -73,10 +82,12 @@ export function customerActivities(deps: { client: Client; taskQueue: string; ke
 
     async recordOrderCompleted(input: { customerId: string; orderId: string; completedAt: string }): Promise<void> {
       try {
-        await lifecycle(input.customerId).signal(orderCompletedSignal, {
-          orderId: input.orderId,
-          completedAt: input.completedAt,
-        });
+        await call(() =>
+          lifecycle(input.customerId).signal(orderCompletedSignal, {
+            orderId: input.orderId,
+            completedAt: input.completedAt,
+          }),
+        );
       } catch (err) {
         throw closedOr(err, input.customerId);
       }
@@ -91,10 +102,9 @@ export function customerActivities(deps: { client: Client; taskQueue: string; ke
       };
       try {
         // The update id makes a retried request idempotent on the server too.
-        return await lifecycle(customerId).executeUpdate(requestSendPermitUpdate, {
-          args: [request],
-          updateId: request.permitId,
-        });
+        return await call(() =>
+          lifecycle(customerId).executeUpdate(requestSendPermitUpdate, { args: [request], updateId: request.permitId }),
+        );
       } catch (err) {
         throw closedOr(err, customerId);
       }
@@ -111,7 +121,7 @@ export function customerActivities(deps: { client: Client; taskQueue: string; ke
           ? { ...event, contactKey: contactKey(secret, address.channel, address.to) }
           : event;
       try {
-        await lifecycle(customerId).signal(customerEventSignal, keyed);
+        await call(() => lifecycle(customerId).signal(customerEventSignal, keyed));
       } catch (err) {
         throw closedOr(err, customerId);
       }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,6 @@ import { eventually, FAST_PLAYBOOK, sampleOrder } from '../support/harness';
 import { spawnApp, stopAll, type SpawnedApp } from '../support/spawn-app';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'aftercare-start-'));
-const API_KEY = 'e2e-key-0123456789abcdef';
 const running: SpawnedApp[] = [];
 
 /** Runs `npm start`'s entry point as a user would, with its own data dir and free ports. */
@@ -17,7 +16,8 @@ async function start(ports: { temporal: number; ui: number }): Promise<SpawnedAp
     LOG_LEVEL: 'warn',
     AFTERCARE_DATA_DIR: dataDir,
     AFTERCARE_PORT: '0',
-    AFTERCARE_API_KEY: API_KEY,
+    // No key configured: development generates one into the data directory, as on a fresh clone.
+    AFTERCARE_API_KEY: undefined,
     AFTERCARE_PLAYBOOK: FAST_PLAYBOOK,
     TEMPORAL_PORT: String(ports.temporal),
     TEMPORAL_UI_PORT: String(ports.ui),
@@ -48,7 +48,14 @@ describe('npm start', () => {
     expect(out).toContain(`Temporal UI    http://localhost:${ports.ui}`);
     expect(out).toMatch(/API docs\s+http:\/\/\S+\/docs/);
     expect(out).toMatch(/Dev outbox\s+http:\/\/\S+\/outbox/);
-    const headers = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+    // The generated key is in a file only its owner reads, never in the output (terminals and CI logs keep it).
+    const keyFile = path.join(dataDir, 'dev-api-key');
+    const apiKey = readFileSync(keyFile, 'utf8').trim();
+    expect(apiKey).toMatch(/^dev_/);
+    expect(statSync(keyFile).mode & 0o077).toBe(0);
+    expect(out).toContain(`API key        development key: KEY=$(cat ${keyFile})`);
+    expect(out).not.toContain(apiKey);
+    const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
 
     expect((await fetch(`${first.api}/health`)).status).toBe(200);
     expect((await fetch(`http://localhost:${ports.ui}/`)).status).toBe(200); // the embedded Web UI

@@ -171,3 +171,23 @@ describe("a customer's lifecycle", () => {
     expect(alerts[0]!.text).toMatch(/lifecycle/i);
   });
 });
+
+describe('GET /v1/customers/{id}', () => {
+  it('shows the profile, orders and consent, not the playbook, permits, addresses or keys', async () => {
+    const id = uniqueId('view');
+    const order = sampleOrder({}, { id, phone: '+447700977066' });
+    await h.aftercare.startOrderJourney(order);
+    await journeyMessage(order.orderId, 'status-placed');
+    const res = await api(inbound.app, 'GET', `/v1/customers/${id}`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.profile.email).toBe('ada@example.com');
+    expect(body.orders.map((o: { orderId: string }) => o.orderId)).toEqual([order.orderId]);
+    expect(body.consent.marketing).toBeDefined();
+    for (const field of ['playbook', 'rules', 'profileKeys', 'contactKeys']) expect(body).not.toHaveProperty(field);
+    expect(body.consent).not.toHaveProperty('permits');
+    expect(body.consent).not.toHaveProperty('addresses');
+    expect(body.consent).not.toHaveProperty('seenEvents');
+    expect(res.body).not.toMatch(/"k_[A-Za-z0-9_-]{27}"/);
+  });
+});
