@@ -21,6 +21,8 @@ export interface DevServerOptions {
   allowBuild: boolean;
   /** Where the Web UI decodes (decrypts) payloads: the API's /codec. */
   uiCodecEndpoint?: string;
+  /** More `start-dev` flags (the bench: `--metrics-port`, `--dynamic-config-value`). */
+  extraArgs?: string[];
   log: Logger;
 }
 
@@ -77,7 +79,10 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const uiPort = opts.uiPort === null ? null : opts.uiPort === 0 ? await freePort() : opts.uiPort;
   if (opts.dbFile) mkdirSync(path.dirname(opts.dbFile), { recursive: true });
 
-  const codecArgs = uiPort !== null && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [];
+  const codecArgs = [
+    ...(uiPort !== null && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
+    ...(opts.extraArgs ?? []),
+  ];
   if (!cli) return startWithSdkDownload(opts, port, uiPort, codecArgs);
 
   await assertPortFree(port, 'Temporal gRPC (TEMPORAL_PORT)');
