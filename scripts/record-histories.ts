@@ -27,7 +27,7 @@ import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { createWorker } from '../src/worker';
 
 /** Bump when a workflow change is guarded by patched(): old files stay and keep proving the old path. */
-const HISTORY_VERSION = 'v3';
+const HISTORY_VERSION = 'v4';
 /** TEST_SECRET of test/support/harness.ts: the replay test decrypts these histories with its keys. */
 const KEYS = deriveKeys('test-secret-0123456789abcdef0123456789');
 
@@ -60,6 +60,8 @@ async function main(): Promise<void> {
       namespace: 'default',
       taskQueue,
       dataConverter,
+      // Fast enough for tests and scripts: the fakes take any rate.
+      sendRates: { email: 1000, sms: 1000, telegram: 1000, whatsapp: 1000 },
       activities: {
         renderer: await createRenderer(),
         channels,
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
         warranty: { leadTime: '800 days' },
       },
     });
-    const aftercare = new AftercareClient({ client, playbook, taskQueue });
+    const aftercare = new AftercareClient({ client, playbook, taskQueue, keys: KEYS });
 
     await worker.runUntil(async () => {
       const order = {

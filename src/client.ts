@@ -6,6 +6,7 @@ import { ErasureGateway, type ErasureResult, type MessageStore } from './gateway
 import type { RequestOptions } from './gateway/idempotency';
 import { OrderGateway, type StartResult } from './gateway/orders';
 import { StatsGateway } from './gateway/stats';
+import type { Keys } from './lib/keys';
 import { formatPath } from './lib/validation';
 import type { Playbook } from './playbook/schema';
 import { businessKey } from './schemas/common';
@@ -33,6 +34,10 @@ export interface AftercareClientOptions {
   now?: () => Date;
   /** The dev outbox, when messages land there: an erasure removes the customer's messages from it too. */
   outbox?: MessageStore;
+  /** The contact-key subkey: a new order's addresses are keyed before its journey starts (resolveKeys). */
+  keys: Pick<Keys, 'contacts'>;
+  /** The client's connection is a worker's NativeConnection in this process: journeys start eagerly. */
+  eagerStart?: boolean;
 }
 
 /**
@@ -51,7 +56,7 @@ export class AftercareClient implements CustomerEventSink {
   constructor(opts: AftercareClientOptions) {
     const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
     const now = opts.now ?? (() => new Date());
-    this.orders = new OrderGateway(opts.client, opts.playbook, taskQueue, now);
+    this.orders = new OrderGateway(opts.client, opts.playbook, taskQueue, now, opts.keys, opts.eagerStart);
     this.customers = new CustomerGateway(opts.client, now);
     this.stats = new StatsGateway(opts.client, taskQueue);
     this.erasure = new ErasureGateway(opts.client, opts.outbox);
@@ -103,7 +108,7 @@ export class AftercareClient implements CustomerEventSink {
     customerId: string,
     input: ConsentInput | unknown,
     opts: RequestOptions = {},
-  ): Promise<CustomerLifecycleState> {
+  ): Promise<Pick<CustomerLifecycleState, 'customerId' | 'consent'>> {
     return this.customers.setConsent(customerId, parse(consentInputSchema, input), opts);
   }
 

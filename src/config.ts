@@ -23,6 +23,22 @@ const envSchema = z.looseObject({
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('aftercare'),
+  /**
+   * Messages per second each channel's provider takes ("email=2,sms=1"), across all workers. Defaults: Resend's
+   * default team limit (2 requests/s), one Twilio long code (1 message/s), Telegram's broadcast guidance
+   * (30 messages/s) and the WhatsApp Cloud API's default throughput (80 messages/s).
+   */
+  AFTERCARE_SEND_RATES: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^(email|sms|telegram|whatsapp)=\d+(\.\d+)?(,(email|sms|telegram|whatsapp)=\d+(\.\d+)?)*$/,
+        'use channel=messages-per-second pairs, e.g. "email=2,sms=1"',
+      )
+      .optional(),
+  ),
+  /** Workflows a worker keeps in memory; the rest sleep in Temporal and replay when they wake. */
+  AFTERCARE_WORKFLOW_CACHE: z.coerce.number().int().min(1).max(100_000).default(1000),
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
@@ -164,6 +180,7 @@ const configSchema = envSchema
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      workflowCache: e.AFTERCARE_WORKFLOW_CACHE,
       cliPath: e.TEMPORAL_CLI_PATH,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
@@ -191,6 +208,7 @@ const configSchema = envSchema
       >,
     },
     outbox: e.AFTERCARE_OUTBOX ?? (e.NODE_ENV === 'development' ? 'auto' : 'off'),
+    sendRates: sendRates(e.AFTERCARE_SEND_RATES),
     /** Signs links in messages and keys contacts; generated in development (kept in the data dir). */
     secret: e.AFTERCARE_SECRET,
     /** Payload-encryption keyring; without it the key derived from the secret encrypts. */
@@ -240,4 +258,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+const DEFAULT_SEND_RATES = { email: 2, sms: 1, telegram: 30, whatsapp: 80 };
+
+function sendRates(text: string | undefined): Record<keyof typeof DEFAULT_SEND_RATES, number> {
+  const rates = { ...DEFAULT_SEND_RATES };
+  for (const pair of text?.split(',') ?? []) {
+    const [channel, rate] = pair.split('=') as [keyof typeof rates, string];
+    rates[channel] = Number(rate);
+  }
+  return rates;
 }

@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    maxCachedWorkflows: config.temporal.workflowCache,
+    sendRates: config.sendRates,
     dataConverter,
     activities: {
       renderer: deps.renderer,
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
   const { app, url } = await startApi({
     config: { ...config, api: { ...config.api, port: apiPort } },
     log,
-    connection,
+    connection: nativeConnection,
+    sharedWithWorker: true,
     deps,
     apiKey: apiKey.value,
     keys,

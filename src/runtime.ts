@@ -15,7 +15,12 @@ import { type Playbook } from './playbook/schema';
 import { CHANNELS, type Channel } from './channels/types';
 
 /** The SDK's routine worker lifecycle lines: worth seeing when debugging, noise on every start. */
-const ROUTINE = new Set(['Worker state changed', 'No Nexus services registered, not polling for Nexus tasks']);
+const ROUTINE = new Set([
+  'Worker state changed',
+  'No Nexus services registered, not polling for Nexus tasks',
+  // The senders (one per channel's send queue) run activities only, by design.
+  'No workflows registered, not polling for workflow tasks',
+]);
 
 /** Routes the Temporal SDK's own logs (worker, workflow and activity loggers, core) into pino. */
 export function installTemporalRuntime(logger: Logger): void {
@@ -24,7 +29,7 @@ export function installTemporalRuntime(logger: Logger): void {
     Runtime.install({
       logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
         const fields: LogMetadata = { ...(meta ?? {}) };
-        if (level === 'INFO' && ROUTINE.has(message)) temporalLogger.debug(fields, message);
+        if ((level === 'INFO' || level === 'WARN') && ROUTINE.has(message)) temporalLogger.debug(fields, message);
         else temporalLogger[level.toLowerCase() as Lowercase<LogLevel>](fields, message);
       }),
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionLike } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
 import { AftercareClient } from './client';
@@ -15,7 +15,13 @@ import { runMain } from './worker';
 export interface StartApiOptions {
   config: Config;
   log: Logger;
-  connection: Connection;
+  /**
+   * The worker's NativeConnection when both run in one process (npm start): journeys then start eagerly, their
+   * first task handed to this worker in the start's answer instead of through the task queue.
+   */
+  connection: ConnectionLike;
+  /** `connection` is the NativeConnection of a worker running in this process. */
+  sharedWithWorker?: boolean;
   deps: Pick<ServiceDeps, 'playbook' | 'outbox'>;
   apiKey: string;
   keys: Keys;
@@ -33,6 +39,8 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
     client,
     playbook: opts.deps.playbook,
     taskQueue: config.temporal.taskQueue,
+    keys: opts.keys,
+    eagerStart: opts.sharedWithWorker === true,
     ...(opts.deps.outbox ? { outbox: opts.deps.outbox } : {}),
   });
   const app = await buildApp({

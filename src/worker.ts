@@ -9,6 +9,9 @@ import {
   type Logger as TemporalLogger,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
+import { ensureStatsShards } from './activities/stats';
+import { CHANNELS, type Channel } from './channels/types';
+import { sendQueueFor } from './workflows/task-queue';
 import { createActivities, type ActivityDeps } from './activities';
 import { ConfigError, loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
@@ -29,6 +32,16 @@ export interface CreateWorkerOptions {
    * must have been built with its failureConverterPath.
    */
   dataConverter: DataConverter;
+  /**
+   * Workflows kept in memory (AFTERCARE_WORKFLOW_CACHE): journeys sleep for months, and one evicted costs only a
+   * replay when it wakes; the SDK's default grows with the heap, and so would the worker's memory.
+   */
+  maxCachedWorkflows?: number;
+  /**
+   * Messages per second each channel's provider takes, across every worker (AFTERCARE_SEND_RATES): the send
+   * queue of each channel is limited by the server to it.
+   */
+  sendRates: Record<Channel, number>;
   /** A prebuilt bundle (tests share one); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkflowBundleOption;
   /**
@@ -38,7 +51,48 @@ export interface CreateWorkerOptions {
   logger?: Logger;
 }
 
-export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
+/**
+ * The worker of one process: the workflows and bookkeeping on the task queue, and one sender per channel on
+ * that channel's send queue, limited to its provider's rate (one queue per provider: the limit holds however
+ * many processes run). Runs and stops as one.
+ */
+export class AftercareWorker {
+  constructor(
+    readonly main: Worker,
+    readonly senders: Worker[],
+  ) {}
+
+  async run(): Promise<void> {
+    const all = [this.main, ...this.senders];
+    try {
+      await Promise.all(all.map((w) => w.run()));
+    } finally {
+      // One failed: the others stop too (a worker without its senders would queue sends nobody takes).
+      for (const w of all) if (w.getState() === 'RUNNING') w.shutdown();
+    }
+  }
+
+  shutdown(): void {
+    for (const w of [this.main, ...this.senders]) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+
+  /** Runs while `work` does (scripts), then stops and waits for the stop. */
+  async runUntil<R>(work: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const running = this.run();
+    try {
+      return await (typeof work === 'function' ? work() : work);
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+
+  getState(): ReturnType<Worker['getState']> {
+    return this.main.getState();
+  }
+}
+
+export async function createWorker(opts: CreateWorkerOptions): Promise<AftercareWorker> {
   // Bundled here rather than by Worker.create, which would log webpack's output at info.
   const workflowBundle = opts.workflowBundle ?? {
     code: (
@@ -49,16 +103,34 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
       })
     ).code,
   };
-  return Worker.create({
+  // Lean journeys signal a stats shard directly: the shards run before the first journey does.
+  await ensureStatsShards(opts.activities.client, opts.taskQueue);
+  const activities = createActivities({ ...opts.activities, taskQueue: opts.taskQueue });
+  const senders = await Promise.all(
+    CHANNELS.map((channel) =>
+      Worker.create({
+        connection: opts.connection,
+        namespace: opts.namespace,
+        taskQueue: sendQueueFor(opts.taskQueue, channel),
+        dataConverter: opts.dataConverter,
+        activities: { sendMessage: activities.sendMessage },
+        maxTaskQueueActivitiesPerSecond: opts.sendRates[channel],
+        shutdownGraceTime: '10s',
+      }),
+    ),
+  );
+  const main = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     workflowBundle,
     dataConverter: opts.dataConverter,
-    activities: createActivities({ ...opts.activities, taskQueue: opts.taskQueue }),
+    activities,
     // Let in-flight sends finish on Ctrl-C instead of leaving them to time out and retry.
     shutdownGraceTime: '10s',
+    ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
   });
+  return new AftercareWorker(main, senders);
 }
 
 /** Routine bundler output to debug; warnings and errors (webpack's details when bundling fails) as they are. */
@@ -77,7 +149,7 @@ function bundlerLogger(logger: Logger | undefined): TemporalLogger {
  * Resolves once the worker polls. worker.run() sets RUNNING synchronously today, but plugins may
  * wrap it and start it later; throws when it fails or stops instead, or does not start in time.
  */
-export async function waitUntilRunning(worker: Worker, timeoutMs = 10_000): Promise<void> {
+export async function waitUntilRunning(worker: Pick<Worker, 'getState'>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (worker.getState() === 'INITIALIZED') {
     if (Date.now() > deadline) throw new Error(`the worker did not start polling within ${timeoutMs} ms`);
@@ -104,6 +176,8 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    maxCachedWorkflows: config.temporal.workflowCache,
+    sendRates: config.sendRates,
     dataConverter,
     activities: {
       renderer: deps.renderer,

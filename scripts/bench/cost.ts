@@ -1,5 +1,5 @@
 /** Billable Actions per standard order, by workflow, beside the floor; the server's own count beside ours. */
-import { statsWorkflowId } from '../../src/workflows/stats/contract';
+import { STATS_SHARDS, statsShardId, statsWorkflowId } from '../../src/workflows/stats/contract';
 import { countActions, sumCounts, type ActionCount } from './actions';
 import { APP_TASK_QUEUE, FLOOR_TASK_QUEUE, type BenchEnv } from './env';
 import type { FloorInput } from './floor-workflow';
@@ -41,8 +41,17 @@ export async function costPerOrder(
   orders: number,
   log: (l: string) => void,
 ): Promise<Row[]> {
-  const statsId = statsWorkflowId(APP_TASK_QUEUE);
-  const statsBefore = (await shop.actionsOf(statsId).catch(() => undefined))?.total ?? 0;
+  // The first stats workflow and its shards (lean journeys send their counts to one of these).
+  const statsIds = [
+    statsWorkflowId(APP_TASK_QUEUE),
+    ...Array.from({ length: STATS_SHARDS }, (_, i) => statsShardId(APP_TASK_QUEUE, i)),
+  ];
+  const statsTotal = async () => {
+    let total = 0;
+    for (const id of statsIds) total += (await shop.actionsOf(id).catch(() => undefined))?.total ?? 0;
+    return total;
+  };
+  const statsBefore = await statsTotal();
   const serverBefore = await env.quiesce();
   const journeys: ActionCount[] = [];
   const lifecycles: ActionCount[] = [];
@@ -55,7 +64,7 @@ export async function costPerOrder(
     journeys.push(await shop.actionsOf(`order-${orderId}`));
     lifecycles.push(await shop.actionsOf(`customer-${customerId}`));
   }
-  const stats = ((await shop.actionsOf(statsId).catch(() => undefined))?.total ?? 0) - statsBefore;
+  const stats = (await statsTotal()) - statsBefore;
 
   const floorBefore = await env.quiesce();
   const floors: ActionCount[] = [];

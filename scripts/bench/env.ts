@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import YAML from 'yaml';
 import { loadConfig } from '../../src/config';
@@ -63,6 +64,8 @@ export interface BenchEnv {
   quiesce(): Promise<Record<string, number>>;
   server: DevServer;
   client: Client;
+  /** Aftercare's own data converter (its key): for bench workers that hand work to Aftercare's activities. */
+  dataConverter: DataConverter;
   /** Plain client for the floor (its worker has no codec: the engine's cost, nothing of ours). */
   floorClient: Client;
   resend: FakeResend;
@@ -94,7 +97,8 @@ export async function startBenchEnv(opts: { log: (line: string) => void }): Prom
   const connection = await Connection.connect({ address: server.address });
   await ensureSearchAttributes(connection, 'default', createLogger('warn'));
   // The app's key, so describe() can read the (encrypted) memo; histories are only counted, never read.
-  const client = new Client({ connection, dataConverter: dataConverterFor(deriveKeys(SECRET).payloads) });
+  const dataConverter = dataConverterFor(deriveKeys(SECRET).payloads);
+  const client = new Client({ connection, dataConverter });
   const resend = await startFakeResend();
   const twilio = await startFakeTwilio();
 
@@ -113,6 +117,8 @@ export async function startBenchEnv(opts: { log: (line: string) => void }): Prom
     AFTERCARE_SECRET: SECRET,
     AFTERCARE_PLAYBOOK: benchPlaybook(dir),
     AFTERCARE_OUTBOX: 'off',
+    // The fakes take any rate; the burst needs a limit it can queue behind (2,000 win-backs drain in 20 s).
+    AFTERCARE_SEND_RATES: 'email=100,sms=100,telegram=100,whatsapp=100',
     RESEND_API_KEY: resend.apiKey,
     RESEND_BASE_URL: resend.url,
     EMAIL_FROM: "Dana's Shop <orders@shop.example>",
@@ -190,6 +196,7 @@ export async function startBenchEnv(opts: { log: (line: string) => void }): Prom
     quiesce,
     server,
     client,
+    dataConverter,
     floorClient: new Client({ connection }),
     resend,
     twilio,

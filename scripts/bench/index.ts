@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: what an order costs and how fast it goes, beside the engine's floor, measured in one
  * run on one server (figures from separate runs on a shared machine are not comparable). Prints a
- * table; `--smoke` runs every part small (CI), `--large` adds the 20,000-open-orders memory point.
+ * table; `--smoke` runs every part small (CI), `--large` adds the 20,000-open-orders memory point, and
+ * `--only=<part>` runs the parts whose name contains it (e.g. `--only=throughput`).
  */
+import { burst } from './burst';
 import { costPerOrder } from './cost';
 import { startBenchEnv } from './env';
 import { openOrders } from './memory';
@@ -21,7 +23,9 @@ async function main(): Promise<void> {
   try {
     const shop = new Shop(env.app.api, env.resend, env.client);
     const rows: Row[] = [];
+    const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
     const section = async (name: string, run: () => Promise<Row[]>) => {
+      if (only && !name.includes(only)) return;
       log(name);
       const t0 = Date.now();
       rows.push(...(await run()));
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
     await section('first message latency', () => firstMessage(env, shop, smoke ? 3 : 25));
     await section('throughput', () => throughput(env, shop, smoke ? 10 : 100, smoke ? 5 : 20));
     await section('opt-out latency', () => optOut(env, shop, smoke ? 2 : 10));
+    await section('provider burst', () => burst(env, shop, smoke ? 200 : 2000, smoke ? 2 : 5));
     const levels = smoke ? [50, 200] : args.has('--large') ? [500, 5000, 20000] : [500, 5000];
     await section('memory with open orders', () => openOrders(env, shop, levels, log));
     process.stdout.write(`\n${table(rows)}\n`);

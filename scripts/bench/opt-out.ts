@@ -41,12 +41,13 @@ export async function optOut(env: BenchEnv, shop: Shop, samples: number): Promis
       body: new URLSearchParams(params).toString(),
     });
     if (res.status !== 200) throw new Error(`STOP webhook: ${res.status} ${await res.text()}`);
-    // Whoever decides the next message: the journey itself when it keeps the customer's consent, else the lifecycle.
+    // Whoever decides the next message: the journey itself when it keeps the customer's snapshot (lean), else the
+    // customer's lifecycle (journeys that ask before every message).
     for (;;) {
-      const journey = (await shop.call('GET', `/v1/orders/${orderId}`)).json as { customerConsent?: unknown };
-      if (journey.customerConsent !== undefined) {
+      const journey = (await shop.call('GET', `/v1/orders/${orderId}`)).json as { customer?: { blocked: string[] } };
+      if (journey.customer !== undefined) {
         where = 'the journey';
-        if (JSON.stringify(journey.customerConsent).includes('opted-out')) break;
+        if (journey.customer.blocked.includes('sms')) break;
       } else {
         where = 'the customer lifecycle';
         const customer = (await shop.call('GET', `/v1/customers/${order.customerId}`)).json as {

@@ -6,7 +6,8 @@ import {
 } from '@temporalio/client';
 import { cancellationSignal } from '@temporalio/activity';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { addressesOf, contactKey, contactKeysFor, orderTag, telegramLinkKey } from '../channels/contact-keys';
+import { addressesOf, contactKey } from '../channels/contact-keys';
+import { keyedOrder, type OrderForCustomer } from './customer-keys';
 import type { Channel } from '../channels/types';
 import type { Keys } from '../lib/keys';
 import {
@@ -42,24 +43,9 @@ export function customerActivities(deps: { client: Client; taskQueue: string; ke
   const call = <T>(work: () => Promise<T>) => deps.client.withAbortSignal(cancellationSignal(), work);
   return {
     /** Tells the customer's lifecycle about a new order, starting the lifecycle if the customer is new. */
-    async recordOrderWithCustomer(
-      input: Omit<OrderPlacedSignal, 'contactKeys' | 'rules' | 'profileKeys'> &
-        Partial<Pick<OrderPlacedSignal, 'rules'>>,
-    ): Promise<void> {
+    async recordOrderWithCustomer(input: OrderForCustomer): Promise<void> {
       const { profile } = input;
-      const keyOf = (channel: Channel | 'telegram-link', value: string | undefined) =>
-        value ? contactKey(secret, channel, value) : undefined;
-      const signal = {
-        ...input,
-        contactKeys: contactKeysFor(secret, profile),
-        profileKeys: {
-          email: keyOf('email', profile.email),
-          phone: keyOf('sms', profile.phone),
-          telegram: keyOf('telegram', profile.telegramChatId),
-          telegramLink: telegramLinkKey(secret, profile.id),
-        },
-        order: { ...input.order, telegramTag: orderTag(secret, input.order.orderId) },
-      } as OrderPlacedSignal;
+      const { signal } = keyedOrder(secret, input);
       try {
         await call(() =>
           deps.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {

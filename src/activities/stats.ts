@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import {
+  countBatchSignal,
   countSignal,
   FOLLOW_UP_STATS,
+  STATS_SHARDS,
+  statsShardId,
   statsWorkflowId,
   type FollowUpStatsWorkflow,
   type StatEvent,
@@ -24,6 +27,24 @@ export async function recordStatWith(client: Client, taskQueue: string, event: S
   });
 }
 
+/**
+ * Starts the stats shards that do not run yet (a running one is left as it is, and not billed again), so lean
+ * journeys can send their counts with a plain signal from the start.
+ */
+export async function ensureStatsShards(client: Client, taskQueue: string): Promise<void> {
+  await Promise.all(
+    Array.from({ length: STATS_SHARDS }, (_, shard) =>
+      client.workflow.start<FollowUpStatsWorkflow>(FOLLOW_UP_STATS, {
+        workflowId: statsShardId(taskQueue, shard),
+        taskQueue,
+        args: [{}],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        staticSummary: 'Follow-up counts (one shard): sent, answered, converted per kind and month',
+      }),
+    ),
+  );
+}
+
 export function statsActivities(deps: { client: Client; taskQueue: string; now?: () => number }) {
   return {
     /** Counts a follow-up event (sent, answered, converted); idempotent per event id. */
@@ -31,6 +52,17 @@ export function statsActivities(deps: { client: Client; taskQueue: string; now?:
       await recordStatWith(deps.client, deps.taskQueue, {
         ...input,
         at: input.at ?? new Date((deps.now ?? Date.now)()).toISOString(),
+      });
+    },
+    /** A lean journey's batch, for a shard that was not running yet: started with it (signal-with-start). */
+    async recordStats(shardId: string, events: StatEvent[]): Promise<void> {
+      await deps.client.workflow.signalWithStart<FollowUpStatsWorkflow, [StatEvent[]]>(FOLLOW_UP_STATS, {
+        workflowId: shardId,
+        taskQueue: deps.taskQueue,
+        args: [{}],
+        signal: countBatchSignal,
+        signalArgs: [events],
+        staticSummary: 'Follow-up counts (one shard): sent, answered, converted per kind and month',
       });
     },
   };

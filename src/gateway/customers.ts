@@ -10,6 +10,7 @@ import {
   customerLifecycleId,
   getCustomerQuery,
   updateCustomerUpdate,
+  applyCustomerEventUpdate,
   type ConsentMark,
   type CustomerEvent,
   type CustomerLifecycleState,
@@ -65,9 +66,13 @@ export class CustomerGateway implements CustomerEventSink {
   }
 
   /** The business records consent given or withdrawn (e.g. at the counter, by phone). */
-  async setConsent(customerId: string, consent: Consent, opts: RequestOptions = {}): Promise<CustomerLifecycleState> {
+  async setConsent(
+    customerId: string,
+    consent: Consent,
+    opts: RequestOptions = {},
+  ): Promise<Pick<CustomerLifecycleState, 'customerId' | 'consent'>> {
     const at = this.now().toISOString();
-    await this.recordCustomerEvent(customerId, {
+    const event: CustomerEvent = {
       type: consent.granted ? 'opt-in' : 'opt-out',
       channel: consent.channel,
       scope: consent.purpose === 'marketing' ? 'marketing' : 'all',
@@ -79,7 +84,20 @@ export class CustomerGateway implements CustomerEventSink {
         : (updateIdFor('consent', opts.requestId, consent) ??
           `api-${customerId}-${at}-${consent.purpose}-${consent.channel}-${consent.granted}`),
       at,
-    });
+    };
+    try {
+      // An update: answered once the customer's running journeys have the change (they decide their own
+      // transactional messages), so the business's next call finds it applied everywhere.
+      return await this.handle(customerId).executeUpdate(applyCustomerEventUpdate, {
+        args: [event],
+        updateId: `consent:${event.eventId}`,
+      });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
+      // A lifecycle on code from before the update (mid-deploy): the signal, as before.
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+    }
+    await this.recordCustomerEvent(customerId, event);
     return this.get(customerId);
   }
 

@@ -1,6 +1,6 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { CUSTOMER_SA, customerLifecycleId } from '../workflows/customer/contract';
-import { ORDER_SA } from '../workflows/order/contract';
+import { flushCountsUpdate, ORDER_SA } from '../workflows/order/contract';
 import type { ErasureView } from '../schemas/views';
 
 /** Where sent messages are kept besides Temporal (the dev outbox): purged for the erased workflows. */
@@ -39,6 +39,8 @@ export class ErasureGateway {
       if (found.length === 0) break;
       // Journeys first: a deleted lifecycle is not asked for a permit by one of its journeys again.
       found.sort((a, b) => Number(a.lifecycle) - Number(b.lifecycle));
+      // Counts a journey still holds go to the stats first: they are anonymous, and they stay.
+      await Promise.all(found.filter((e) => e.running && !e.lifecycle).map((e) => this.flushCounts(e.workflowId)));
       for (const e of found) {
         await this.deleteRun(e.workflowId, e.runId);
         deleted.set(e.runId, e);
@@ -60,17 +62,29 @@ export class ErasureGateway {
     const quoted = JSON.stringify(customerId);
     const query = `${CUSTOMER_SA.customerId.name} = ${quoted} OR WorkflowId = ${JSON.stringify(customerLifecycleId(customerId))}`;
     const lifecycleId = customerLifecycleId(customerId);
-    const out: { workflowId: string; runId: string; orderId?: string; lifecycle: boolean }[] = [];
+    const out: { workflowId: string; runId: string; running: boolean; orderId?: string; lifecycle: boolean }[] = [];
     for await (const wf of this.client.workflow.list({ query, pageSize: 200 })) {
       const orderId = wf.typedSearchAttributes.get(ORDER_SA.orderId);
       out.push({
         workflowId: wf.workflowId,
         runId: wf.runId,
+        running: wf.status.name === 'RUNNING',
         ...(orderId ? { orderId } : {}),
         lifecycle: wf.workflowId === lifecycleId,
       });
     }
     return out;
+  }
+
+  /** Asks a running journey to send the counts it holds (a journey that cannot, e.g. an older one, is skipped). */
+  private async flushCounts(workflowId: string): Promise<void> {
+    try {
+      await this.client.withDeadline(Date.now() + 5_000, () =>
+        this.client.workflow.getHandle(workflowId).executeUpdate(flushCountsUpdate),
+      );
+    } catch {
+      // Nothing to keep, or it cannot tell us: the erasure goes on.
+    }
   }
 
   /** Deletes one run (terminating it first if it runs); one already gone is fine. */

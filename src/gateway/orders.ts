@@ -9,11 +9,14 @@ import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { recordStatWith } from '../activities/stats';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
 import { formatMinor } from '../lib/money';
+import type { Keys } from '../lib/keys';
+import { LeanStart } from './lean-start';
 import { updateIdFor, type RequestOptions } from './idempotency';
 import type { Playbook } from '../playbook/schema';
 import { CUSTOMER_SA } from '../workflows/customer/contract';
 import {
   advanceStageUpdate,
+  type OrderJourneyInput,
   getJourneyQuery,
   JourneyErrorType,
   ORDER_JOURNEY,
@@ -42,29 +45,56 @@ export interface StartResult {
  * with Temporal's errors turned into Aftercare's (404, 409, 422).
  */
 export class OrderGateway {
+  private readonly customers: LeanStart;
+
   constructor(
     private readonly client: Client,
     private readonly playbook: Playbook,
     private readonly taskQueue: string,
     private readonly now: () => Date,
-  ) {}
+    keys: Pick<Keys, 'contacts'>,
+    /** The client shares a NativeConnection with a worker in this process (npm start): start journeys eagerly. */
+    private readonly eagerStart = false,
+  ) {
+    this.customers = new LeanStart(client, taskQueue, keys);
+  }
 
-  /** Starts the order's journey, or returns the existing one for a repeated request. */
+  /**
+   * Starts the order's journey, or returns the existing one for a repeated request. The order is recorded with
+   * the customer's lifecycle first, and the journey starts with what it needs of the customer (lean path).
+   */
   async start(order: Order): Promise<StartResult> {
-    const workflowId = orderJourneyId(order.orderId);
     const orderHash = hashOrder(order);
+    const receivedAt = this.now().toISOString();
+    // Recorded with the customer first: a journey never runs for an order its customer does not know. A repeated
+    // request records nothing new (the lifecycle keeps each order id once) and finds the journey started.
+    const customer = await this.customers.lookUp(order.customer.id);
+    const lean = await this.customers.record(customer, order, this.playbook, receivedAt);
+    return this.startJourney(order, orderHash, receivedAt, lean);
+  }
+
+  private async startJourney(
+    order: Order,
+    orderHash: string,
+    receivedAt: string,
+    customer: OrderJourneyInput['customer'] | undefined,
+  ): Promise<StartResult> {
+    const workflowId = orderJourneyId(order.orderId);
     try {
       await this.client.workflow.start<OrderJourneyWorkflow>(ORDER_JOURNEY, {
         workflowId,
         taskQueue: this.taskQueue,
-        args: [{ order, playbook: this.playbook, receivedAt: this.now().toISOString() }],
+        args: [{ order, playbook: this.playbook, receivedAt, ...(customer ? { customer } : {}) }],
         // One journey per order, ever: a finished order is not started again either.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        // With a worker in this process (npm start), its first task comes back with the start: one hop less.
+        ...(this.eagerStart ? { requestEagerStart: true } : {}),
         workflowIdConflictPolicy: 'FAIL',
         typedSearchAttributes: [
           { key: ORDER_SA.orderId, value: order.orderId },
           { key: CUSTOMER_SA.customerId, value: order.customer.id },
           { key: ORDER_SA.stage, value: this.playbook.stages[0]!.id },
+          { key: ORDER_SA.waitingFor, value: 'stage-update' },
         ],
         memo: { orderHash },
         staticSummary: summary(`Order ${order.orderId} for customer ${order.customer.id}`),
@@ -76,15 +106,27 @@ export class OrderGateway {
       return { orderId: order.orderId, workflowId, created: true };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await this.client.workflow.getHandle(workflowId).describe();
-      if (existing.memo?.orderHash !== orderHash) {
-        throw new ConflictError(
-          `order ${order.orderId} already has a journey, started with different content; use a new orderId or send stage updates`,
-          'order_exists_with_different_content',
-        );
-      }
-      return { orderId: order.orderId, workflowId, created: false };
+      // A concurrent request with the same order won the start.
+      return (await this.repeated(workflowId, order.orderId, orderHash))!;
     }
+  }
+
+  /** The order's journey already exists: the same order (200, nothing started) or another one (409). */
+  private async repeated(workflowId: string, orderId: string, orderHash: string): Promise<StartResult | undefined> {
+    let memo: Record<string, unknown> | undefined;
+    try {
+      memo = (await this.client.workflow.getHandle(workflowId).describe()).memo;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+    if (memo?.orderHash !== orderHash) {
+      throw new ConflictError(
+        `order ${orderId} already has a journey, started with different content; use a new orderId or send stage updates`,
+        'order_exists_with_different_content',
+      );
+    }
+    return { orderId, workflowId, created: false };
   }
 
   /** Moves an order to a later stage, or sends a delay/problem notice (stage "delayed" / "problem"). */

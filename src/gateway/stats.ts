@@ -1,6 +1,13 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { StatsView } from '../schemas/views';
-import { getStatsQuery, STAT_METRICS, statsWorkflowId, type StatsState } from '../workflows/stats/contract';
+import {
+  getStatsQuery,
+  STAT_METRICS,
+  STATS_SHARDS,
+  statsShardId,
+  statsWorkflowId,
+  type StatsState,
+} from '../workflows/stats/contract';
 
 /** Durable follow-up counts: per month and kind, how many were sent, answered and converted. */
 export class StatsGateway {
@@ -9,13 +16,34 @@ export class StatsGateway {
     private readonly taskQueue: string,
   ) {}
 
+  /**
+   * Every count: the first stats workflow (everything counted before sharding) and the shards. One query each
+   * (each is a billed Action): callers that poll (the /metrics scrape) cache the answer.
+   */
   async get(): Promise<StatsView> {
-    let state: StatsState;
-    try {
-      state = await this.client.workflow.getHandle(statsWorkflowId(this.taskQueue)).query(getStatsQuery);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) state = { counts: {}, seen: [], generation: 0 };
-      else throw err;
+    const ids = [
+      statsWorkflowId(this.taskQueue),
+      ...Array.from({ length: STATS_SHARDS }, (_, i) => statsShardId(this.taskQueue, i)),
+    ];
+    const states = await Promise.all(
+      ids.map(async (id) => {
+        try {
+          return await this.client.workflow.getHandle(id).query(getStatsQuery);
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        }
+      }),
+    );
+    const state: StatsState = { counts: {}, seen: [], generation: 0 };
+    for (const s of states) {
+      for (const [period, byKind] of Object.entries(s?.counts ?? {})) {
+        const p = (state.counts[period] ??= {});
+        for (const [kind, metrics] of Object.entries(byKind)) {
+          const k = (p[kind] ??= {});
+          for (const m of STAT_METRICS) if (metrics[m]) k[m] = (k[m] ?? 0) + metrics[m]!;
+        }
+      }
     }
     const totals: StatsView['totals'] = {};
     for (const byKind of Object.values(state.counts)) {

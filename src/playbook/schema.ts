@@ -3,6 +3,7 @@ import { CHANNELS } from '../channels/types';
 import { MESSAGE_KINDS } from '../messages/kind-names';
 import type { LocalizedText } from '../messages/localized';
 import { parseDuration } from './duration';
+import { ISSUE_KINDS, type IssueKind } from './issues';
 
 /**
  * The playbook: what a business tunes without touching code. Pure (no I/O) so workflows can
@@ -11,8 +12,7 @@ import { parseDuration } from './duration';
  */
 
 /** Stage events that report trouble without moving the order forward. */
-export const ISSUE_KINDS = ['delayed', 'problem'] as const;
-export type IssueKind = (typeof ISSUE_KINDS)[number];
+export { ISSUE_KINDS, type IssueKind };
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -52,7 +52,7 @@ const stageSchema = z.object({
   description: localizedText.optional(),
 });
 
-const playbookBaseSchema = z.object({
+export const playbookBaseSchema = z.object({
   version: z.literal(1),
   brand: z.object({
     name: z.string().min(1),
@@ -221,30 +221,5 @@ export const playbookSchema = playbookBaseSchema.superRefine((p, ctx) => {
 export type Playbook = z.output<typeof playbookSchema>;
 
 /** Sections added to the playbook after its first version, each with defaults for `{}`. */
-const LATER_SECTIONS = [
-  'messages',
-  'consent',
-  'quietHours',
-  'frequencyCap',
-  'sms',
-  'whatsapp',
-  'followUps',
-  'operator',
-  'loyalty',
-  'rfm',
-] as const;
-
-/**
- * Journeys keep the playbook they started with, in their input. One frozen before a section
- * existed gets that section's defaults, so new workflow code reads every playbook the same way.
- */
-export function upgradePlaybook(frozen: Playbook): Playbook {
-  const shape = playbookBaseSchema.shape;
-  const filled: Record<string, unknown> = { ...frozen };
-  for (const section of LATER_SECTIONS) {
-    if (filled[section] === undefined) filled[section] = shape[section].parse(undefined);
-  }
-  return filled as Playbook;
-}
 export type PlaybookInput = z.input<typeof playbookSchema>;
 export type Stage = Playbook['stages'][number];

@@ -99,6 +99,7 @@ const journeyState = z.object({
   reviewClicks: z.array(z.object({ eventId: z.string(), at: iso })),
   referralCode: z.string().optional(),
   completedAt: iso.optional(),
+  customer: z.object({ version: z.number(), stopped: z.boolean(), blocked: z.array(z.string()) }).optional(),
 });
 export type _JourneyStateIsExact = Assert<Exactly<z.output<typeof journeyState>, OrderJourneyState>>;
 

@@ -104,6 +104,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'journal_mode=WAL',
     '--sqlite-pragma',
     'synchronous=NORMAL',
+    // Task priority (transactional sends before marketing) needs the new matcher on server 1.29.
+    '--dynamic-config-value',
+    'matching.useNewMatcher=true',
     ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...codecArgs,
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),

@@ -63,6 +63,7 @@ describe('a worker that dies mid-send', () => {
         dataConverter: dataConverterFor(TEST_KEYS.payloads),
       }),
       playbook: loadPlaybook(FAST_PLAYBOOK),
+      keys: TEST_KEYS,
       taskQueue,
     });
     const order = sampleOrder({}, { email: 'crash@example.com' });

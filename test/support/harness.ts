@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { FileOutbox, OutboxChannelAdapter } from '../../src/channels/outbox';
 import type { ChannelAdapter } from '../../src/channels/types';
@@ -15,7 +15,7 @@ import { type Playbook } from '../../src/playbook/schema';
 import { CHANNELS, type Channel } from '../../src/channels/types';
 import { installTemporalRuntime } from '../../src/runtime';
 import { dataConverterFor } from '../../src/temporal/codec';
-import { createWorker } from '../../src/worker';
+import { createWorker, type AftercareWorker } from '../../src/worker';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789';
 /** The subkeys the app derives from TEST_SECRET (links, contact keys, payload encryption). */
@@ -34,7 +34,7 @@ export interface Harness {
   playbook: Playbook;
   outbox: FileOutbox;
   taskQueue: string;
-  worker: Worker;
+  worker: AftercareWorker;
   stop(): Promise<void>;
 }
 
@@ -69,6 +69,8 @@ export async function startHarness(
     namespace,
     taskQueue,
     dataConverter,
+    // Fast enough for tests and scripts: the fakes take any rate.
+    sendRates: { email: 1000, sms: 1000, telegram: 1000, whatsapp: 1000 },
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: {
       renderer: await createRenderer(),
@@ -83,7 +85,7 @@ export async function startHarness(
   const running = worker.run();
   return {
     client,
-    aftercare: new AftercareClient({ client, playbook, taskQueue, outbox }),
+    aftercare: new AftercareClient({ client, playbook, taskQueue, outbox, keys: TEST_KEYS }),
     playbook,
     outbox,
     taskQueue,

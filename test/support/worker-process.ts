@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     dataConverter,
+    // Fast enough for tests and scripts: the fakes take any rate.
+    sendRates: { email: 1000, sms: 1000, telegram: 1000, whatsapp: 1000 },
     workflowBundle: { codePath: opts.bundlePath },
     activities: {
       renderer: await createRenderer(),

@@ -115,7 +115,7 @@ async function appWith(codec: { requireAuth: boolean; operatorKey?: string; now?
   const playbook = loadPlaybook(`${__dirname}/../playbook.fast.yaml`);
   return buildApp({
     // A lazy client: the codec routes never call Temporal.
-    aftercare: new AftercareClient({ client: new Client(), playbook, taskQueue: 'unused' }),
+    aftercare: new AftercareClient({ client: new Client(), playbook, taskQueue: 'unused', keys: KEYS }),
     apiKey: 'api-key-0123456789abcdef',
     logger: createLogger('silent'),
     temporalHealth: async () => {},

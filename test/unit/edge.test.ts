@@ -28,7 +28,7 @@ let production: FastifyInstance;
 
 beforeAll(async () => {
   const deps = {
-    aftercare: new AftercareClient({ client: unreachable, playbook }),
+    aftercare: new AftercareClient({ client: unreachable, playbook, keys: { contacts: 'edge-test-contact-key' } }),
     apiKey: API_KEY,
     logger: createLogger('silent'),
     temporalHealth: async () => {},
@@ -123,6 +123,19 @@ describe('in production', () => {
     // NODE_ENV=test on a server is held to the same rules.
     expect(() => loadConfig({ NODE_ENV: 'test' })).toThrow(ConfigError);
     expect(loadConfig(prod).outbox).toBe('off');
+  });
+
+  it('each provider has a send rate: documented defaults, overridden per channel, nonsense refused', () => {
+    expect(loadConfig(prod).sendRates).toEqual({ email: 2, sms: 1, telegram: 30, whatsapp: 80 });
+    expect(loadConfig({ ...prod, AFTERCARE_SEND_RATES: 'email=10,sms=0.5' }).sendRates).toEqual({
+      email: 10,
+      sms: 0.5,
+      telegram: 30,
+      whatsapp: 80,
+    });
+    expect(() => loadConfig({ ...prod, AFTERCARE_SEND_RATES: 'fax=3' })).toThrow(
+      expect.objectContaining({ problems: [expect.stringContaining('AFTERCARE_SEND_RATES')] }),
+    );
   });
 
   it('a channel the playbook uses without credentials fails at start, not message by message', async () => {

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { parseDuration } from '../../src/playbook/duration';
 import { loadPlaybook, parsePlaybook, PlaybookError } from '../../src/playbook/load';
+import { LATER_SECTION_DEFAULTS, upgradePlaybook } from '../../src/playbook/upgrade';
+import { playbookBaseSchema, type Playbook } from '../../src/playbook/schema';
 
 const shipped = path.resolve(__dirname, '..', '..', 'playbooks');
 
@@ -61,6 +63,21 @@ describe('playbooks', () => {
     expect(parseDuration('1.5 hours')).toBe(5_400_000);
     expect(parseDuration('soon')).toBeUndefined();
     expect(parseDuration('3 fortnights')).toBeUndefined();
+  });
+});
+
+describe('playbooks frozen in older journeys', () => {
+  it("get each later section's schema default, the zod-free copy workflow code uses staying equal to the schema's", () => {
+    for (const [section, value] of Object.entries(LATER_SECTION_DEFAULTS)) {
+      const schema = playbookBaseSchema.shape[section as keyof typeof LATER_SECTION_DEFAULTS];
+      expect(value, section).toEqual(schema.parse(undefined));
+    }
+    const old = { version: 1, stages: [] } as unknown as Playbook;
+    const upgraded = upgradePlaybook(old);
+    expect(upgraded.quietHours).toEqual({ start: '21:00', end: '09:00', sms: false });
+    // Copies, not the shared defaults: one journey's playbook is not another's.
+    (upgraded.loyalty.tiers as unknown[]).push('x');
+    expect(upgradePlaybook(old).loyalty.tiers).toEqual([]);
   });
 });
 

@@ -61,6 +61,12 @@ const settled = (orderId: string, key: string) =>
     expect(m && ['sent', 'failed', 'skipped'].includes(m.status)).toBe(true);
     return m!;
   });
+/**
+ * The journey knows (its snapshot) what the lifecycle just applied: a consent change reaches a lean journey as
+ * a signal, within a second (the bench measures it), so a test waits for it before the next message.
+ */
+const knows = (orderId: string, check: (c: { blocked: string[]; version: number }) => boolean) =>
+  eventually(async () => expect(check((await journey(orderId)).customer!)).toBe(true));
 let phoneCounter = 100;
 const newPhone = () => `+4477009${String(phoneCounter++).padStart(5, '0')}`;
 let chatCounter = 5000;
@@ -173,6 +179,7 @@ describe('consent', () => {
     await settled(order.orderId, 'status-placed');
     const stop = { channel: 'sms' as const, scope: 'all' as const, source: 'sms', at: new Date().toISOString() };
     await h.aftercare.recordCustomerEvent(order.customer.id, { type: 'opt-out', eventId: 'SM-stop-1', ...stop });
+    await knows(order.orderId, (c) => c.blocked.includes('sms'));
 
     await h.aftercare.advanceStage(order.orderId, { stage: 'shipped' });
     const shipped = await settled(order.orderId, 'status-shipped');
@@ -182,6 +189,7 @@ describe('consent', () => {
     await h.aftercare.recordCustomerEvent(order.customer.id, { type: 'opt-in', eventId: 'SM-start-1', ...stop });
     // A replayed STOP (same provider event id) changes nothing.
     await h.aftercare.recordCustomerEvent(order.customer.id, { type: 'opt-out', eventId: 'SM-stop-1', ...stop });
+    await knows(order.orderId, (c) => !c.blocked.includes('sms'));
     await h.aftercare.advanceStage(order.orderId, { stage: 'out_for_delivery' });
     const out = await settled(order.orderId, 'status-out_for_delivery');
     expect(out).toMatchObject({ status: 'sent', channel: 'sms' });
@@ -218,6 +226,7 @@ describe('consent', () => {
       eventId: 'bounce-1',
       at: new Date().toISOString(),
     });
+    await knows(bounced.orderId, (c) => c.blocked.includes('email'));
     await h.aftercare.advanceStage(bounced.orderId, { stage: 'shipped' });
     const shipped = await settled(bounced.orderId, 'status-shipped');
     expect(shipped).toMatchObject({ status: 'skipped', reason: expect.stringContaining('email: hard-bounce') });

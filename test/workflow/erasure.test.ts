@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FOLLOW_UP_STATS, statsWorkflowId } from '../../src/workflows/stats/contract';
+import { FOLLOW_UP_STATS, STATS_SHARDS, statsShardId, statsWorkflowId } from '../../src/workflows/stats/contract';
 import { customerLifecycleId } from '../../src/workflows/customer/contract';
 import { orderJourneyId } from '../../src/workflows/order/contract';
 import { eventually, FAST_PLAYBOOK, sampleOrder, startHarness, uniqueId, type Harness } from '../support/harness';
@@ -59,8 +59,8 @@ describe('DELETE /v1/customers/{id}', () => {
     await h.aftercare.advanceStage(first.orderId, { stage: 'delivered' });
     const ours = new Set([orderJourneyId(first.orderId), orderJourneyId(second.orderId)]);
     expect((await h.outbox.list(1000)).filter((m) => ours.has(m.workflowId)).length).toBeGreaterThanOrEqual(2);
+    // Lean journeys send their counts in batches (at their end, before long waits): some are still held.
     const countsBefore = (await h.aftercare.getStats()).totals.order_status?.sent ?? 0;
-    expect(countsBefore).toBeGreaterThanOrEqual(3);
 
     const res = await api(inbound.app, 'DELETE', `/v1/customers/${customerId}`);
     expect(res.statusCode).toBe(200);
@@ -95,12 +95,29 @@ describe('DELETE /v1/customers/{id}', () => {
 
     // Someone else's order is untouched; the counts stay, and the stats workflow holds no id of the customer's.
     expect((await h.aftercare.getOrderJourney(other.orderId)).orderId).toBe(other.orderId);
-    expect((await h.aftercare.getStats()).totals.order_status?.sent).toBe(countsBefore);
-    const stats = h.client.workflow.getHandle(statsWorkflowId(h.taskQueue));
-    expect((await stats.describe()).type).toBe(FOLLOW_UP_STATS);
-    const statsHistory = JSON.stringify(await decodedSignals(stats.workflowId));
-    expect(statsHistory).not.toContain(first.orderId);
-    expect(statsHistory).not.toContain(customerId);
+    // The erased journeys sent the counts they held before they went: two "placed" and one "delivered" stay.
+    await eventually(async () => {
+      const countsAfter = (await h.aftercare.getStats()).totals.order_status?.sent ?? 0;
+      expect(countsAfter).toBeGreaterThanOrEqual(Math.max(3, countsBefore));
+    });
+    const shards = [
+      statsWorkflowId(h.taskQueue),
+      ...Array.from({ length: STATS_SHARDS }, (_, i) => statsShardId(h.taskQueue, i)),
+    ];
+    let signals = 0;
+    for (const id of shards) {
+      const stats = h.client.workflow.getHandle(id);
+      const exists = await stats.describe().then(
+        (d) => d.type === FOLLOW_UP_STATS,
+        () => false,
+      );
+      if (!exists) continue;
+      const decoded = JSON.stringify(await decodedSignals(id));
+      signals += decoded.length;
+      expect(decoded).not.toContain(first.orderId);
+      expect(decoded).not.toContain(customerId);
+    }
+    expect(signals).toBeGreaterThan(0);
   });
 
   it('is idempotent: a second call removes nothing more and says so', async () => {

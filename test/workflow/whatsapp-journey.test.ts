@@ -48,6 +48,8 @@ describe('WhatsApp in a journey', () => {
       eventId: 'wamid.inbound-1',
       at: new Date().toISOString(),
     });
+    // The journey hears of it (a new snapshot of the customer) before its next message.
+    await eventually(async () => expect((await h.aftercare.getOrderJourney(order.orderId)).customer?.version).toBe(1));
     await h.aftercare.advanceStage(order.orderId, { stage: 'shipped' });
     await eventually(async () => expect(sentTo('8801711222333')).toHaveLength(2));
     const second = sentTo('8801711222333')[1]!;

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { CUSTOMER_LIFECYCLE, customerLifecycleId } from '../../src/workflows/customer/contract';
-import { orderJourneyId } from '../../src/workflows/order/contract';
+import { orderInputSchema } from '../../src/schemas/orders';
+import { ORDER_JOURNEY, orderJourneyId } from '../../src/workflows/order/contract';
 import { eventually, sampleOrder, startHarness, uniqueId } from '../support/harness';
 
 /**
@@ -18,8 +19,14 @@ it('stops within its grace time while a send permit waits on an unresponsive lif
     taskQueue: `${h.taskQueue}-nobody`,
     args: [{ customerId }],
   });
-  const order = sampleOrder({}, { id: customerId });
-  await h.aftercare.startOrderJourney(order);
+  const order = orderInputSchema.parse(sampleOrder({}, { id: customerId }));
+  // A journey that asks its lifecycle before every message (as journeys from before the lean path do; lean ones
+  // ask before marketing messages).
+  await h.client.workflow.start(ORDER_JOURNEY, {
+    workflowId: orderJourneyId(order.orderId),
+    taskQueue: h.taskQueue,
+    args: [{ order, playbook: h.playbook, receivedAt: new Date().toISOString() }],
+  });
   // The journey recorded the order (a signal) and now waits in requestSendPermit.
   await eventually(async () => {
     const d = await h.client.workflow.getHandle(orderJourneyId(order.orderId)).describe();

@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { StatsGateway } from '../../gateway/stats';
 
+const METRICS_CACHE_MS = 60_000;
+
 /** For load balancers and dashboards: is Temporal reachable, and the follow-up counters. */
 export const opsRoutes: FastifyPluginAsyncZod<{
   stats: StatsGateway;
@@ -10,6 +12,7 @@ export const opsRoutes: FastifyPluginAsyncZod<{
   /** Guards /metrics (the operators' key in production). */
   metricsAuth?: onRequestHookHandler;
 }> = async (app, { stats, temporalHealth, metricsAuth }) => {
+  let cached: { at: number; view: Awaited<ReturnType<StatsGateway['get']>> } | undefined;
   app.get(
     '/health',
     {
@@ -36,8 +39,10 @@ export const opsRoutes: FastifyPluginAsyncZod<{
     '/metrics',
     { schema: { hide: true }, ...(metricsAuth ? { onRequest: metricsAuth } : {}) },
     async (_request, reply) => {
-      // Counters come from the stats workflow, so they survive restarts (they never go down).
-      const view = await stats.get();
+      // Counters come from the stats workflows, so they survive restarts (they never go down). Reading them is
+      // a query per shard (billed): a scrape within a minute of the last one gets the same figures.
+      if (!cached || Date.now() - cached.at > METRICS_CACHE_MS) cached = { at: Date.now(), view: await stats.get() };
+      const { view } = cached;
       const lines = [
         '# HELP aftercare_followups_total Follow-up events by kind: sent, answered (surveys), converted (offer/win-back orders, review clicks).',
         '# TYPE aftercare_followups_total counter',

@@ -7,13 +7,15 @@ import type { CustomerLifecycleState } from './contract';
 export interface Lifecycle {
   state: CustomerLifecycleState;
   workflowId: string;
+  /** Protocol 2 (the lean order path): journeys keep snapshots, counts go in batches to a shard. */
+  lean: boolean;
   /** Patch gates: lifecycles started before consent / loyalty existed replay without them. */
   withConsent: boolean;
   withLoyalty: boolean;
   /** Sends a message of the lifecycle's own (tier news, win-back) to the customer. */
   deliver(message: Outgoing): Promise<MessageRecord>;
-  /** Runs a send in the background so signals and permits keep flowing while it is in flight. */
-  sendInBackground(work: () => Promise<unknown>): void;
+  /** Runs work in the background so signals and permits keep flowing while it is in flight; settles after it. */
+  sendInBackground(work: () => Promise<unknown>): Promise<void>;
   /** Counts waiting to be recorded by the main loop (conversions). */
   stats: Omit<StatEvent, 'at'>[];
   /** Grows with every new order: an in-flight win-back watches it. */

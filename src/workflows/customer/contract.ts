@@ -6,7 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Channel } from '../../channels/types';
 import type { Playbook } from '../../playbook/schema';
-import type { DeliveryProblem, MessageRecord, SendPermit, SendPermitRequest } from '../delivery/contract';
+import type { DeliveryProblem, JourneyNews, MessageRecord, SendPermit, SendPermitRequest } from '../delivery/contract';
 
 /** One lifecycle per customer, however often (or concurrently) their orders arrive. */
 export const customerLifecycleId = (customerId: string) => `customer-${customerId}`;
@@ -62,6 +62,10 @@ export interface CustomerOrderSummary {
   telegramTag?: string;
   telegramChatId?: string;
   telegramChatKey?: string;
+  /** Its journey keeps a snapshot of the customer (it was recorded by the recordOrder update): send it news. */
+  snapshotted?: boolean;
+  /** Its journey is over: no more snapshots. */
+  journeyEnded?: boolean;
 }
 
 export interface OrderPlacedSignal {
@@ -77,6 +81,8 @@ export interface OrderPlacedSignal {
   };
   /** The whole playbook of the order (loyalty, value, win-back, message texts); absent from old journeys. */
   playbook?: Playbook;
+  /** The order's journey keeps a snapshot of the customer (the lean path): consent changes are sent to it. */
+  keepsSnapshot?: boolean;
 }
 
 export interface CustomerLifecycleInput {
@@ -85,6 +91,12 @@ export interface CustomerLifecycleInput {
   carried?: CustomerLifecycleState;
   /** Continue-as-new after this many history events (tests set it tiny). */
   historyLimit?: number;
+  /**
+   * 2: started by the lean order path (no patch markers: every feature on, journeys keep snapshots, counts go
+   * to sharded stats, the win-back timer is reused). Carried across continue-as-new; absent, the run behaves
+   * as the release that started it did.
+   */
+  protocol?: 2;
 }
 
 export interface LoyaltyState {
@@ -130,6 +142,27 @@ export interface CustomerLifecycleState {
   winback?: { attempts: WinbackAttempt[]; converted: { orderId: string; at: string; attempt: number }[] };
   /** Messages the lifecycle itself sent (tier news, win-back). */
   messages?: MessageRecord[];
+  /** Grows whenever what journeys keep of the customer changes (see snapshot.ts). */
+  snapshotVersion?: number;
+  /** A random id of this customer for counts (names nobody; gone on erasure). */
+  statsId?: string;
+}
+
+/**
+ * What a journey keeps of its customer, so it decides its own transactional messages without a round trip
+ * (see snapshot.ts).
+ */
+export interface CustomerSnapshot {
+  /** Grows with every change; pushes may arrive out of order, the newest wins. */
+  version: number;
+  consent: Pick<ConsentState, 'marketing' | 'channels' | 'lastInboundAt'> &
+    Partial<Pick<ConsentState, 'addresses' | 'stopped'>>;
+  /** A Telegram chat linked through this order's message. */
+  linkedChat?: { to: string; key: string };
+  /** The customer's standing before this order is credited (the thank-you adds the order itself). */
+  loyalty?: LoyaltyState;
+  /** The lifecycle is closed (terminated or failed): nothing goes to the customer until an operator looks. */
+  closed?: boolean;
 }
 
 /** The keys of a profile's contacts, and of its Telegram link. */
@@ -233,6 +266,14 @@ export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent'
 export const getCustomerQuery = defineQuery<CustomerLifecycleState>('getCustomer');
 export const updateCustomerUpdate = defineUpdate<CustomerLifecycleState, [CustomerPatch]>('updateCustomer');
 export const requestSendPermitUpdate = defineUpdate<SendPermit, [SendPermitRequest]>('requestSendPermit');
+/** A consent event from the business (the API): answered once lean journeys have the change. */
+export const applyCustomerEventUpdate = defineUpdate<{ customerId: string; consent: ConsentState }, [CustomerEvent]>(
+  'applyCustomerEvent',
+);
+/** The lean order path: records the order and answers with the snapshot its journey starts from. */
+export const recordOrderUpdate = defineUpdate<CustomerSnapshot, [OrderPlacedSignal]>('recordOrder');
+/** What a journey tells its lifecycle when no permit request carries it (completion, its end). */
+export const journeyNewsSignal = defineSignal<[JourneyNews]>('journeyNews');
 
 /** The lifecycle workflow's type and signature, for clients that start or signal it by name. */
 export const CUSTOMER_LIFECYCLE = 'customerLifecycle';

@@ -7,24 +7,26 @@ import {
   log,
   patched,
   setHandler,
-  sleep,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { PURPOSE_OF } from '../../messages/kinds';
-import { upgradePlaybook } from '../../playbook/schema';
+import { upgradePlaybook } from '../../playbook/upgrade';
 import { applyCustomerEvent, emptyConsent, marketingAllowed } from './consent';
 import { currentContactKeys, linkedChatFor, linkTelegram, mergeProfile, orderKeys } from './contacts';
 import { decidePermit } from './permit';
 import { bookkeeping } from '../activity-options';
-import type { MessageRecord } from '../delivery/contract';
-import { deliver, type Deliverer, type Outgoing } from '../delivery/deliver';
 import {
   customerEventSignal,
   getCustomerQuery,
   orderCompletedSignal,
   orderPlacedSignal,
+  applyCustomerEventUpdate,
+  journeyNewsSignal,
+  recordOrderUpdate,
   requestSendPermitUpdate,
   updateCustomerUpdate,
+  type CustomerEvent,
+  type OrderPlacedSignal,
   type CustomerLifecycleInput,
   type CustomerLifecycleState,
 } from './contract';
@@ -32,13 +34,24 @@ import type { Lifecycle } from './context';
 import { customerView } from './operator-view';
 import { creditCompletedOrder, loyaltyView, refreshValue } from './value';
 import { attributeOrder, runWinback, skipWinback, winbackDue } from './winback';
-import { summary } from '../../lib/bounded-text';
+import { deliverOwn } from './own-messages';
+import { anonymousStatId } from '../stats/contract';
+import { Alarm } from './alarm';
+import {
+  applyJourneyNews,
+  flushCounts,
+  pushSnapshots,
+  rememberFeedback,
+  rememberOffer,
+  toConsentAnswer,
+} from './journeys';
+import { snapshotFor } from './snapshot';
+
+/** Events that change what lean journeys keep of the customer. */
+const CHANGES_SNAPSHOTS = new Set(['opt-out', 'opt-in', 'delivery-problem', 'telegram-linked', 'inbound']);
 
 /** Continue-as-new well before Temporal's own limits; the server may suggest it earlier. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
-const MAX_MESSAGES = 50;
-const MAX_FEEDBACK = 50;
-const MAX_OFFERS = 50;
 
 const nowIso = () => new Date().toISOString();
 
@@ -52,8 +65,11 @@ const nowIso = () => new Date().toISOString();
  * win-back keeps its exact due time across the boundary.
  */
 export async function customerLifecycle(input: CustomerLifecycleInput): Promise<void> {
-  const withConsent = patched('consent');
-  const withLoyalty = patched('loyalty');
+  // Protocol 2 (the lean order path) has every feature on and records no patch markers; runs started before
+  // behave as they did, and continue as new into protocol 2.
+  const lean = input.protocol === 2;
+  const withConsent = lean || patched('consent');
+  const withLoyalty = lean || patched('loyalty');
   const carried: Partial<CustomerLifecycleState> | undefined = input.carried;
   const state: CustomerLifecycleState = {
     customerId: input.customerId,
@@ -72,24 +88,26 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   let dirty = false;
   let pendingSends = 0;
   let orderArrived = 0;
-  const describe = customerView(state, { withConsent, withLoyalty });
+  const describe = customerView(state, { withConsent, withLoyalty, lean });
 
   const l: Lifecycle = {
     state,
     workflowId,
+    lean,
     withConsent,
     withLoyalty,
     deliver: (message) => deliverOwn(l, message),
     sendInBackground: (work) => {
       pendingSends += 1;
-      void work()
+      return work()
         .catch((err: unknown) => {
           if (!isCancellation(err)) log.error('lifecycle message failed', { failure: (err as Error).name });
         })
         .finally(() => {
           pendingSends -= 1;
           describe();
-        });
+        })
+        .then(() => undefined);
     },
     stats: [],
     ordersArrived: () => orderArrived,
@@ -98,7 +116,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
 
   // --- handlers -----------------------------------------------------------------------------------
   setHandler(getCustomerQuery, () => state);
-  setHandler(orderPlacedSignal, (signal) => {
+  const recordOrder = (signal: OrderPlacedSignal) => {
     const { order, rules, contactKeys, playbook } = signal;
     const isNewest = !state.lastOrderAt || order.placedAt >= state.lastOrderAt;
     mergeProfile(state, signal, isNewest);
@@ -116,10 +134,18 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
       if (withLoyalty) attributeOrder(l, order.orderId, order.placedAt, promoCode);
     }
     if (state.profileKeys) state.contactKeys = currentContactKeys(state);
+    // Its journey keeps a snapshot of the customer: a consent change sends it a new one.
+    const recorded = state.orders.find((o) => o.orderId === order.orderId);
+    if (recorded && signal.keepsSnapshot) recorded.snapshotted = true;
     dirty = true;
     describe();
+  };
+  setHandler(orderPlacedSignal, recordOrder);
+  setHandler(recordOrderUpdate, (signal) => {
+    recordOrder({ ...signal, keepsSnapshot: true });
+    return snapshotFor(state, signal.order.orderId);
   });
-  setHandler(orderCompletedSignal, ({ orderId, completedAt }) => {
+  const completeOrder = (orderId: string, completedAt: string) => {
     const order = state.orders.find((o) => o.orderId === orderId);
     if (order && order.status !== 'completed') {
       order.status = 'completed';
@@ -128,8 +154,14 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     }
     dirty = true;
     describe();
+  };
+  setHandler(orderCompletedSignal, ({ orderId, completedAt }) => completeOrder(orderId, completedAt));
+  setHandler(journeyNewsSignal, (news) => {
+    applyJourneyNews(l, news, completeOrder);
+    describe();
   });
-  setHandler(customerEventSignal, (event) => {
+  /** Applies an event; what lean journeys keep of the customer changed: each gets the new snapshot (awaitable). */
+  const applyEvent = (event: CustomerEvent): Promise<void> => {
     const outcome = applyCustomerEvent(state.consent, event, state.profileKeys);
     if (outcome.ignored)
       log.info('customer event ignored', { type: event.type, eventId: event.eventId, why: outcome.ignored });
@@ -140,24 +172,24 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
         ? currentContactKeys(state)
         : [...new Set([...state.contactKeys, event.contactKey])];
     }
-    if (outcome.applied && event.type === 'offer-issued') {
-      state.offersIssued = [
-        ...(state.offersIssued ?? []),
-        { code: event.code, orderId: event.orderId, expiresAt: event.expiresAt },
-      ].slice(-MAX_OFFERS);
-    }
-    if (outcome.applied && event.type === 'feedback') {
-      const rest = (state.feedback ?? []).filter((f) => f.orderId !== event.orderId);
-      state.feedback = [
-        ...rest,
-        { orderId: event.orderId, rating: event.rating, comment: event.comment, at: event.at },
-      ].slice(-MAX_FEEDBACK);
-    }
+    if (outcome.applied && event.type === 'offer-issued') rememberOffer(l, event);
+    if (outcome.applied && event.type === 'feedback') rememberFeedback(l, event);
+    const pushed = outcome.applied && CHANGES_SNAPSHOTS.has(event.type) ? pushSnapshots(l) : Promise.resolve();
     describe();
+    return pushed;
+  };
+  setHandler(customerEventSignal, (event) => void applyEvent(event));
+  // The business's own consent calls: answered once every lean journey of the customer has the change, so the
+  // next call it makes (a stage update) already finds it there.
+  setHandler(applyCustomerEventUpdate, async (event) => {
+    await applyEvent(event);
+    return toConsentAnswer(state);
   });
   setHandler(
     requestSendPermitUpdate,
     (request) => {
+      // A lean journey's news rides on its permit request: applied first (an offer, an answer, its completion).
+      if (request.news) applyJourneyNews(l, request.news, completeOrder);
       const permit = decidePermit(state.consent, state.profile, request, state.rules!, Date.now(), {
         profileKeys: state.profileKeys,
         linkedChat: linkedChatFor(state, request.orderId),
@@ -205,11 +237,17 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   const limit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit;
 
+  const alarm = new Alarm("the win-back, or a change of the customer's value");
   for (;;) {
     const due = winbackDue(l);
     const wakeAt = Math.min(due?.at ?? Infinity, nextValueChange ?? Infinity);
     const woke = () => dirty || l.stats.length > 0 || shouldContinueAsNew();
-    if (Number.isFinite(wakeAt)) {
+    if (lean) {
+      // One timer per due time: a wake-up for a new order or a count keeps the running one (each is an Action).
+      alarm.set(wakeAt);
+      await condition(() => woke() || alarm.rang());
+      alarm.ack();
+    } else if (Number.isFinite(wakeAt)) {
       await condition(woke, Math.max(wakeAt - Date.now(), 1));
     } else {
       await condition(woke);
@@ -217,7 +255,16 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     dirty = false;
     if (l.stats.length > 0) {
       const batch = l.stats.splice(0, l.stats.length);
-      for (const s of batch) await bookkeeping.recordStat(s);
+      if (lean) {
+        state.statsId ??= uuid4();
+        const statsId = state.statsId;
+        const at = nowIso();
+        await flushCounts(
+          l,
+          workflowInfo().taskQueue,
+          batch.map((e) => ({ ...e, eventId: anonymousStatId(statsId, e.eventId), at })),
+        );
+      } else for (const s of batch) await bookkeeping.recordStat(s);
     }
     if (shouldContinueAsNew()) break;
     nextValueChange = refreshValue(l);
@@ -231,57 +278,11 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   }
   // Let handlers and background sends finish so nothing received in this run is lost.
   await condition(() => allHandlersFinished() && pendingSends === 0);
+  alarm.clear();
   await continueAsNew<typeof customerLifecycle>({
     customerId: input.customerId,
     carried: { ...state, generation: state.generation + 1 },
     ...(input.historyLimit !== undefined ? { historyLimit: input.historyLimit } : {}),
+    protocol: 2,
   });
-}
-
-/** The lifecycle's own messages: its consent rules decide locally, no round trip. */
-async function deliverOwn(l: Lifecycle, message: Outgoing): Promise<MessageRecord> {
-  const { key, kind } = message;
-  const { state } = l;
-  const playbook = state.playbook;
-  const profile = state.profile;
-  const rules = state.rules;
-  const track = (record: MessageRecord) => {
-    state.messages = [...(state.messages ?? []), record].slice(-MAX_MESSAGES);
-  };
-  if (!playbook || !profile || !rules) {
-    const record: MessageRecord = {
-      key,
-      kind,
-      purpose: PURPOSE_OF[kind],
-      status: 'skipped',
-      reason: 'no playbook yet',
-      attempts: [],
-      queuedAt: l.now(),
-    };
-    track(record);
-    return record;
-  }
-  const deliverer: Deliverer = {
-    workflowId: l.workflowId,
-    customerId: state.customerId,
-    playbook,
-    track,
-    // Quiet hours and the frequency cap defer the message (a win-back due at 22:00 goes at 09:00).
-    permit: (request) =>
-      decidePermit(state.consent, state.profile!, request, state.rules!, Date.now(), {
-        profileKeys: state.profileKeys,
-      }),
-    waitReason: (permit) => `${permit.reason} until ${permit.until}`,
-    waitUntil: async (_waitingFor, what, untilIso) => {
-      const ms = Date.parse(untilIso) - Date.now();
-      if (ms > 0) await sleep(ms, { summary: summary(what) });
-    },
-    problemSource: (message) => `lifecycle:${message.key}`,
-    reportProblem: (event, address) => {
-      applyCustomerEvent(state.consent, address.key ? { ...event, contactKey: address.key } : event, state.profileKeys);
-    },
-    offersTelegramLink: false,
-    now: l.now,
-  };
-  return deliver(deliverer, message);
 }

@@ -11,7 +11,7 @@ import { DETAILS_MAX_BYTES, fitBytes, fitKeywordList } from '../../lib/bounded-t
 
 export function customerView(
   state: CustomerLifecycleState,
-  patches: { withConsent: boolean; withLoyalty: boolean },
+  patches: { withConsent: boolean; withLoyalty: boolean; lean?: boolean },
 ): () => void {
   let shown = '';
   return () => {
@@ -48,7 +48,13 @@ export function customerView(
           state.loyalty?.spendMinor ?? 0,
         ]
       : [];
-    const key = JSON.stringify([blocked, consent, state.contactKeys, ...loyaltyKeys]);
+    // Lean lifecycles upsert on transitions an operator filters on (channels blocked, consent, contact keys,
+    // segment, tier); the RFM score and lifetime value ride along. Older runs upsert on every change.
+    const key = JSON.stringify(
+      patches.lean
+        ? [blocked, consent, state.contactKeys, state.value?.segment ?? null, state.loyalty?.tier ?? null]
+        : [blocked, consent, state.contactKeys, ...loyaltyKeys],
+    );
     if (patches.withConsent && key !== shown) {
       upsertSearchAttributes([
         { key: CUSTOMER_SA.blockedChannels, value: blocked },

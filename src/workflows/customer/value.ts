@@ -41,7 +41,7 @@ export function creditCompletedOrder(l: Lifecycle, orderId: string): void {
   if (tier && tierRank(tiers, tier.id) > tierRank(tiers, loyalty.tier)) {
     loyalty.tier = tier.id;
     loyalty.tierSince = l.now();
-    l.sendInBackground(() =>
+    void l.sendInBackground(() =>
       l.deliver({
         key: `tier-${tier.id}`,
         kind: 'tier_upgrade',

@@ -73,6 +73,17 @@ export interface Recipient<A = Address[]> {
 /** The order's contacts as the journey has them; the permit activity turns them into keyed addresses. */
 export type RecipientContacts = Recipient<{ email?: string; phone?: string; telegramChatId?: string }>;
 
+/** What a journey has for its customer's lifecycle: its order completed, the answer it got, offers it issued, its end. */
+export interface JourneyNews {
+  orderId: string;
+  completedAt?: string;
+  feedback?: { rating: number; comment?: string; source: string; at: string };
+  /** An offer code sent (attributes a later order that carries it). */
+  offer?: { code: string; expiresAt: string; at: string };
+  /** The journey is over: no more snapshots for it. */
+  ended?: boolean;
+}
+
 export interface SendPermitRequest {
   /** Idempotency: the same id always gets the same decision. */
   permitId: string;
@@ -84,6 +95,8 @@ export interface SendPermitRequest {
   orderId?: string;
   /** Whom to address; absent (journeys from before this existed), the lifecycle's profile. */
   recipient?: Recipient;
+  /** What the journey has for the lifecycle, carried here instead of a signal of its own. */
+  news?: JourneyNews;
 }
 
 /** What a journey asks its permit activity: the request, with the recipient's contacts still plain. */

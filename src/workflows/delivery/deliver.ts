@@ -66,6 +66,10 @@ export interface Deliverer {
   onUndeliverable?(record: MessageRecord): void;
   /** Offer a "get updates on Telegram" link when the customer has none yet (order messages only). */
   offersTelegramLink: boolean;
+  /** Lean: sends go to their provider's rate-limited queue, transactional first. */
+  byProvider?: boolean;
+  /** Counts a sent message (lean journeys keep counts for a batch); absent, an activity counts each. */
+  count?(event: { kind: string; key: string }): void;
   now(): string;
 }
 
@@ -116,12 +120,13 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
     const outcome = await attemptSend(
       record,
       channel,
-      () => send(playbook, `${message.kind} via ${channel} (${message.key})`, request),
+      () => send(playbook, `${message.kind} via ${channel} (${message.key})`, request, d.byProvider),
       d.now,
     );
     if (outcome.sent) {
-      // Counted after the send, in its own activity: a hiccup there can never re-send the message.
-      if (patched('stats-after-send')) {
+      // Counted after the send, never in its retry scope: a hiccup there can never re-send the message.
+      if (d.count) d.count({ kind: message.kind, key: `sent:${request.idempotencyKey}` });
+      else if (patched('stats-after-send')) {
         await bookkeeping.recordStat({
           kind: message.kind,
           metric: 'sent',

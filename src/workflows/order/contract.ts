@@ -6,7 +6,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { IssueKind, Playbook } from '../../playbook/schema';
 import type { CustomerProfile } from '../customer/contract';
-import type { MessageRecord } from '../delivery/contract';
+import type { Address, MessageRecord } from '../delivery/contract';
+import type { CustomerSnapshot } from '../customer/snapshot';
 
 /** One journey per order, ever: derived from the business's own order id. */
 export const orderJourneyId = (orderId: string) => `order-${orderId}`;
@@ -48,6 +49,12 @@ export interface OrderJourneyInput {
   playbook: Playbook;
   /** When Aftercare received the order (ISO); placedAt defaults to it. */
   receivedAt: string;
+  /**
+   * The lean path (the starter recorded the order with the customer's lifecycle): the order's keyed addresses
+   * and the customer's snapshot, so the journey decides its transactional messages itself. Absent in journeys
+   * started before it (they ask the lifecycle before every message, as they did).
+   */
+  customer?: { addresses: Address[]; snapshot: CustomerSnapshot };
 }
 
 /** A stage move, or a "delayed" / "problem" notice (which needs a reason or note). */
@@ -100,6 +107,8 @@ export interface OrderJourneyState {
   reviewClicks: { eventId: string; at: string }[];
   referralCode?: string;
   completedAt?: string;
+  /** What the journey knows of its customer's consent (lean path): the snapshot's version and what it rules out. */
+  customer?: { version: number; stopped: boolean; blocked: string[] };
 }
 
 /** Error types the update validators use; the client maps them to HTTP statuses. */
@@ -125,6 +134,10 @@ export const submitFeedbackUpdate = defineUpdate<{ accepted: true; replaced: boo
 );
 /** A click on the review link (counted for "measure each measure"); ids make repeats harmless. */
 export const reviewClickedSignal = defineSignal<[{ eventId: string; at: string }]>('reviewClicked');
+/** Sends the counts a lean journey holds now (an erasure is about to delete it; counts must stay). */
+export const flushCountsUpdate = defineUpdate<void, []>('flushCounts');
+/** The customer's lifecycle: what the journey keeps of the customer changed (an opt-out, a bounce, a link). */
+export const customerSnapshotSignal = defineSignal<[CustomerSnapshot]>('customerSnapshot');
 
 /** The journey workflow's type and signature, for clients that start it by name. */
 export const ORDER_JOURNEY = 'orderJourney';

@@ -10,7 +10,7 @@ import { NO_REACHABLE_CHANNEL, type PermitAsk } from '../delivery/contract';
 import type { CustomerLink, Journey } from './context';
 import { notifyOperator } from './operator';
 
-const isClosed = (err: unknown) => {
+export const isClosed = (err: unknown) => {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause instanceof ApplicationFailure && cause.type === CustomerErrorType.lifecycleClosed;
 };
@@ -58,6 +58,7 @@ export function linkToCustomer(j: Pick<Journey, 'order' | 'playbook' | 'state' |
   };
 
   return {
+    lean: false,
     lifecycleClosedOrThrow,
     permit: async (request) => {
       const ask: PermitAsk = { ...request, orderId: order.orderId, recipient };
@@ -67,5 +68,8 @@ export function linkToCustomer(j: Pick<Journey, 'order' | 'playbook' | 'state' |
     report: async (event, address) => {
       await call(() => bookkeeping.reportCustomerEvent(customerId, event, address));
     },
+    // Journeys that ask before every message tell the lifecycle each thing at once (report), as they always did.
+    tell: async () => {},
+    flush: async () => {},
   };
 }

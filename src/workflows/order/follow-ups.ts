@@ -7,7 +7,6 @@
 import { condition, sleep } from '@temporalio/workflow';
 import { formatDuration } from '../../playbook/duration';
 import { monthsBetween, warrantyGroups } from '../../rules/calendar';
-import { bookkeeping } from '../activity-options';
 import { personalCode } from '../codes';
 import type { FollowUpStatus } from './contract';
 import type { Journey } from './context';
@@ -48,6 +47,7 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
     inFuture(survey.after),
   );
   // The business may already have sent the customer's answer itself: then no survey is needed.
+  if (j.customer.lean) await j.beforeWait(survey.after);
   if (!(await condition(answered, survey.after))) {
     const linkExpiresAt = new Date(Date.now() + survey.window + survey.changeWindow).toISOString();
     await j.deliver({ key: 'survey', kind: 'survey', data: { orderId: order.orderId }, linkExpiresAt });
@@ -67,7 +67,7 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
   // A changed answer replaces the first until the journey acts on it.
   while (state.feedback) {
     const seen = j.answers.version();
-    view.show('survey-answer', 'a changed answer, if any', inFuture(survey.changeWindow));
+    view.show('answer-change', 'a changed answer, if any', inFuture(survey.changeWindow));
     if (!(await condition(() => j.answers.version() !== seen, survey.changeWindow))) break;
   }
   j.answers.close();
@@ -75,17 +75,22 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
   const feedback = state.feedback;
   if (!feedback) return;
 
-  // Remember the answer with the customer, and count it.
-  await j.customer.report({
-    type: 'feedback',
-    orderId: order.orderId,
-    rating: feedback.rating,
-    ...(feedback.comment ? { comment: feedback.comment } : {}),
-    source: feedback.source ?? 'survey',
-    eventId: `${j.workflowId}/feedback`,
-    at: feedback.at,
-  });
-  await bookkeeping.recordStat({ kind: 'survey', metric: 'answered', eventId: `${j.workflowId}/survey-answered` });
+  // Remember the answer with the customer (a lean journey's next permit request carries it), and count it.
+  if (j.customer.lean) {
+    const { rating, comment, source, at } = feedback;
+    await j.customer.tell({ feedback: { rating, ...(comment ? { comment } : {}), source: source ?? 'survey', at } });
+  } else {
+    await j.customer.report({
+      type: 'feedback',
+      orderId: order.orderId,
+      rating: feedback.rating,
+      ...(feedback.comment ? { comment: feedback.comment } : {}),
+      source: feedback.source ?? 'survey',
+      eventId: `${j.workflowId}/feedback`,
+      at: feedback.at,
+    });
+  }
+  await j.counter.count({ kind: 'survey', metric: 'answered', key: 'survey-answered' });
 
   if (feedback.rating >= survey.satisfiedAt) {
     const review = j.playbook.followUps.review;
@@ -104,14 +109,19 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
       data: { orderId: order.orderId, feedback: { rating: feedback.rating, comment: feedback.comment } },
     });
     // ...and a person at the business hears about it at once.
-    await notifyOperator(j, 'operator-alert', {
-      kind: 'operator_alert',
-      data: {
-        orderId: order.orderId,
-        feedback: { rating: feedback.rating, comment: feedback.comment },
-        operator: { customerId: order.customer.id, customerName: order.customer.name },
+    await notifyOperator(
+      j,
+      'operator-alert',
+      {
+        kind: 'operator_alert',
+        data: {
+          orderId: order.orderId,
+          feedback: { rating: feedback.rating, comment: feedback.comment },
+          operator: { customerId: order.customer.id, customerName: order.customer.name },
+        },
       },
-    });
+      j.customer.lean,
+    );
   }
 }
 
@@ -127,10 +137,13 @@ async function runOffer(j: Journey, offer: NonNullable<FollowUps['offer']>): Pro
     `the cross-sell offer (${formatDuration(offer.after)} after the thank-you)`,
     inFuture(offer.after),
   );
+  if (j.customer.lean) await j.beforeWait(offer.after);
   await sleep(offer.after, { summary: 'wait before the cross-sell offer' });
   const code = personalCode(j.playbook.brand.name, '', 8);
   const expiresAt = new Date(Date.now() + offer.validFor).toISOString();
   state.offer = { code, discountPercent: offer.discountPercent, expiresAt };
+  // A lean journey's offer permit request carries the code: the lifecycle attributes a later order with it.
+  if (j.customer.lean) await j.customer.tell({ offer: { code, expiresAt, at: j.now() } });
   const record = await j.deliver({
     key: 'offer',
     kind: 'offer',
@@ -145,7 +158,7 @@ async function runOffer(j: Journey, offer: NonNullable<FollowUps['offer']>): Pro
       },
     },
   });
-  if (record.status === 'sent') {
+  if (record.status === 'sent' && !j.customer.lean) {
     // The lifecycle attributes a later order that carries this code to the offer.
     await j.customer.report({
       type: 'offer-issued',
@@ -163,6 +176,7 @@ async function runOffer(j: Journey, offer: NonNullable<FollowUps['offer']>): Pro
 async function runReferral(j: Journey, after: number, rewardPercent: number): Promise<void> {
   plan(j, 'referral', 'referral ask', inFuture(after));
   j.view.show('referral', 'the referral ask', inFuture(after));
+  if (j.customer.lean) await j.beforeWait(after);
   await sleep(after, { summary: 'wait before the referral ask' });
   const code = personalCode(j.playbook.brand.name, 'R', 7);
   j.state.referralCode = code;
@@ -194,6 +208,7 @@ async function runWarrantyCheckIns(j: Journey, warranty: NonNullable<FollowUps['
     const due = Date.parse(group.endsAt) - warranty.leadTime;
     j.view.show('warranty', `the warranty check-in for ${group.items.join(', ')}`, new Date(Math.max(due, Date.now())));
     if (due > Date.now()) {
+      if (j.customer.lean) await j.beforeWait(due - Date.now());
       await sleep(due - Date.now(), { summary: summary(`wait for the warranty check-in (${group.items.join(', ')})`) });
     }
     await j.deliver({

@@ -1,19 +1,29 @@
 import { allHandlersFinished, condition, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import { formatDuration } from '../../playbook/duration';
-import { upgradePlaybook, type Playbook } from '../../playbook/schema';
+import type { Playbook } from '../../playbook/schema';
+import { upgradePlaybook } from '../../playbook/upgrade';
 import { bookkeeping } from '../activity-options';
 import { contactFor, type SendPermit } from '../delivery/contract';
 import { deliver, type Deliverer, type Outgoing } from '../delivery/deliver';
 import { handleAnswers } from './answers';
 import type { Journey } from './context';
+import { countEach, countInBatches } from './counts';
 import { linkToCustomer } from './customer-link';
-import { getJourneyQuery, type Order, type OrderJourneyInput, type OrderJourneyState } from './contract';
+import { leanLinkToCustomer } from './lean-link';
+import {
+  flushCountsUpdate,
+  getJourneyQuery,
+  type Order,
+  type OrderJourneyInput,
+  type OrderJourneyState,
+} from './contract';
 import { runFollowUps } from './follow-ups';
 import { operatorView } from './operator-view';
 import { handleStageUpdates, stageMessage } from './stages';
 import { summary } from '../../lib/bounded-text';
 
 const nowIso = () => new Date().toISOString();
+const DAY = 86_400_000;
 
 /**
  * One journey per order: a status message at every notifying stage, honest notices for delays and
@@ -27,8 +37,11 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   const { workflowId } = workflowInfo();
   const firstStage = playbook.stages[0]!;
 
-  // Journeys started before send permits existed replay without them (see test/histories).
-  const usePermits = patched('send-permits');
+  // Lean journeys (started with a customer snapshot) decide transactional messages themselves; the input says
+  // so, not a patch marker, so they record none. Journeys started before replay as they ran (test/histories),
+  // and those from before send permits existed without them.
+  const lean = input.customer !== undefined;
+  const usePermits = lean || patched('send-permits');
 
   const state: OrderJourneyState = {
     orderId: order.orderId,
@@ -44,8 +57,12 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     reviewClicks: [],
   };
   const queue: Outgoing[] = [];
-  const view = operatorView(order, state, () => queue.length);
-  const customer = linkToCustomer({ order, playbook, state, workflowId, now: nowIso });
+  const view = operatorView(order, state, () => queue.length, lean);
+  const customer = input.customer
+    ? leanLinkToCustomer({ order, playbook, state, workflowId, now: nowIso }, input.customer)
+    : linkToCustomer({ order, playbook, state, workflowId, now: nowIso });
+  const counter = lean ? countInBatches(nowIso) : countEach(workflowId);
+  setHandler(flushCountsUpdate, () => counter.flush());
 
   setHandler(getJourneyQuery, () => state);
   handleStageUpdates({ order, playbook, state, queue }, nowIso);
@@ -72,6 +89,10 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     reportProblem: (event, address) => (usePermits ? customer.report(event, address) : undefined),
     onUndeliverable: () => view.countDeliveryFailure(),
     offersTelegramLink: usePermits,
+    byProvider: lean,
+    ...(lean
+      ? { count: (event: { kind: string; key: string }) => void counter.count({ ...event, metric: 'sent' }) }
+      : {}),
     now: nowIso,
   };
   const journey: Journey = {
@@ -82,6 +103,12 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     view,
     answers,
     customer,
+    counter,
+    beforeWait: async (ms) => {
+      if (ms < DAY) return;
+      await counter.flush();
+      await customer.flush();
+    },
     deliver: (message) => deliver(deliverer, message),
     now: nowIso,
   };
@@ -89,22 +116,24 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   // Queued before anything awaits, so an update that arrives meanwhile is told after "placed".
   if (firstStage.notify) queue.push(stageMessage(playbook, order, 0));
   // Awaited here, not through a helper: an extra await would reorder commands against an update arriving in the
-  // same workflow task, and recorded histories would no longer replay.
-  try {
-    await bookkeeping.recordOrderWithCustomer({
-      rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
-      profile: order.customer,
-      order: {
-        orderId: order.orderId,
-        placedAt: order.placedAt ?? input.receivedAt,
-        currency: order.currency,
-        totalMinor: order.totalMinor,
-        ...(order.promoCode ? { promoCode: order.promoCode } : {}),
-      },
-      playbook,
-    });
-  } catch (err) {
-    await customer.lifecycleClosedOrThrow(err);
+  // same workflow task, and recorded histories would no longer replay. (A lean journey's starter recorded it.)
+  if (!lean) {
+    try {
+      await bookkeeping.recordOrderWithCustomer({
+        rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
+        profile: order.customer,
+        order: {
+          orderId: order.orderId,
+          placedAt: order.placedAt ?? input.receivedAt,
+          currency: order.currency,
+          totalMinor: order.totalMinor,
+          ...(order.promoCode ? { promoCode: order.promoCode } : {}),
+        },
+        playbook,
+      });
+    } catch (err) {
+      await customer.lifecycleClosedOrThrow(err);
+    }
   }
 
   for (;;) {
@@ -114,18 +143,25 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     view.show('stage-update', `the next stage update from the business (${next})`);
     await condition(() => queue.length > 0 || state.status === 'completed');
   }
-  try {
-    await bookkeeping.recordOrderCompleted({
-      customerId: order.customer.id,
-      orderId: order.orderId,
-      completedAt: state.completedAt!,
-    });
-  } catch (err) {
-    await customer.lifecycleClosedOrThrow(err);
+  if (lean) {
+    // At once: the lifecycle credits the order, and may tell the customer of a new tier.
+    await customer.tell({ completedAt: state.completedAt! });
+    await customer.flush();
+  } else {
+    try {
+      await bookkeeping.recordOrderCompleted({
+        customerId: order.customer.id,
+        orderId: order.orderId,
+        completedAt: state.completedAt!,
+      });
+    } catch (err) {
+      await customer.lifecycleClosedOrThrow(err);
+    }
   }
 
   const thankYouAt = new Date(Date.now() + playbook.delays.thankYou);
   view.show('thank-you', `the thank-you (${formatDuration(playbook.delays.thankYou)} after completion)`, thankYouAt);
+  if (lean) await journey.beforeWait(playbook.delays.thankYou);
   await sleep(playbook.delays.thankYou, { summary: 'wait before the thank-you' });
   await journey.deliver({
     key: 'thank-you',
@@ -134,6 +170,10 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   });
 
   await runFollowUps(journey);
+  if (lean) {
+    await counter.flush();
+    await customer.flush();
+  }
 
   view.show('nothing', 'nothing: the journey is done');
   state.next = null;

@@ -14,9 +14,16 @@ export interface OperatorView {
   countDeliveryFailure(): void;
 }
 
-export function operatorView(order: Order, state: OrderJourneyState, queued: () => number): OperatorView {
-  let shownStage = '';
-  let shownWaiting = '';
+/** Timed waits an operator filters lean journeys on; other waits (a delivery, a timer) show in the details only. */
+const FILTERED_WAITS = new Set(['survey-answer', 'warranty', 'quiet-hours', 'frequency-cap']);
+
+/**
+ * `lean`: search attributes move only when the stage does or a wait an operator filters on begins (the starter
+ * set them for the first stage, for free). Journeys started before keep upserting on every change.
+ */
+export function operatorView(order: Order, state: OrderJourneyState, queued: () => number, lean = false): OperatorView {
+  let shownStage = lean ? state.stage : '';
+  let shownWaiting = lean ? 'stage-update' : '';
   let shownUntil: string | undefined;
   let deliveryFailures = 0;
 
@@ -41,6 +48,23 @@ export function operatorView(order: Order, state: OrderJourneyState, queued: () 
         ),
       );
       const untilIso = until?.toISOString();
+      if (lean) {
+        // The stage moved (the wait is then the next stage, or the follow-ups), a filtered wait began, or one ended.
+        let phase: string;
+        if (state.stage !== shownStage) phase = state.status === 'completed' ? 'follow-ups' : 'stage-update';
+        else if (FILTERED_WAITS.has(waitingFor) && until && until.getTime() > Date.now()) phase = waitingFor;
+        else if (FILTERED_WAITS.has(shownWaiting)) phase = 'follow-ups';
+        else return;
+        if (phase === shownWaiting && state.stage === shownStage) return;
+        upsertSearchAttributes([
+          { key: ORDER_SA.stage, value: state.stage },
+          { key: ORDER_SA.waitingFor, value: phase },
+          { key: ORDER_SA.nextActionAt, value: phase === waitingFor ? (until ?? null) : null },
+        ]);
+        shownStage = state.stage;
+        shownWaiting = phase;
+        return;
+      }
       if (shownStage !== state.stage || shownWaiting !== waitingFor || shownUntil !== untilIso) {
         upsertSearchAttributes([
           { key: ORDER_SA.stage, value: state.stage },

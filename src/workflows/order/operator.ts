@@ -14,6 +14,8 @@ export async function notifyOperator(
   j: Pick<Journey, 'order' | 'playbook' | 'state' | 'workflowId' | 'now'>,
   messageKey: string,
   message: ToOperator,
+  /** Lean journeys: on the channel's provider queue, first in line. */
+  byProvider = false,
 ): Promise<void> {
   const { playbook, state, workflowId } = j;
   const targets = [
@@ -25,18 +27,23 @@ export async function notifyOperator(
   const what = message.kind === 'operator_alert' ? 'operator alert' : 'operator notice';
   for (const target of targets) {
     try {
-      await send(playbook, `${what} via ${target.channel}`, {
-        idempotencyKey: idempotencyKeyFor(workflowId, messageKey, target.channel),
-        workflowId,
-        messageKey,
-        ...message,
-        purpose: 'transactional',
-        channel: target.channel,
-        to: target.to,
-        recipientName: playbook.brand.name,
-        fallbackLocale: playbook.defaultLocale,
-        brand: playbook.brand,
-      });
+      await send(
+        playbook,
+        `${what} via ${target.channel}`,
+        {
+          idempotencyKey: idempotencyKeyFor(workflowId, messageKey, target.channel),
+          workflowId,
+          messageKey,
+          ...message,
+          purpose: 'transactional',
+          channel: target.channel,
+          to: target.to,
+          recipientName: playbook.brand.name,
+          fallbackLocale: playbook.defaultLocale,
+          brand: playbook.brand,
+        },
+        byProvider,
+      );
       state.operatorAlerts.push({ channel: target.channel, outcome: 'sent', at: j.now() });
     } catch (err) {
       state.operatorAlerts.push({ channel: target.channel, outcome: 'failed', at: j.now() });

@@ -4,7 +4,8 @@
  * notice, queues a message for the journey to deliver. Workflow code: deterministic.
  */
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { ISSUE_KINDS, type IssueKind, type Playbook } from '../../playbook/schema';
+import type { Playbook } from '../../playbook/schema';
+import { ISSUE_KINDS, type IssueKind } from '../../playbook/issues';
 import type { Outgoing } from '../delivery/deliver';
 import {
   advanceStageUpdate,

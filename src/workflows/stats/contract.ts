@@ -3,6 +3,29 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /** One per task queue (deployment), so tests and tenants on one namespace keep their own counts. */
 export const statsWorkflowId = (taskQueue: string) => `aftercare-stats-${taskQueue}`;
+
+/**
+ * Counts from lean journeys go to one of a few shards, by workflow id, in batches: no single workflow hears
+ * every message of every customer. The first (unsharded) workflow keeps what was counted before.
+ */
+export const STATS_SHARDS = 8;
+export const statsShardId = (taskQueue: string, shard: number) => `aftercare-stats-${taskQueue}-${shard}`;
+/** FNV-1a, 32 bits: stable and cheap (workflow code has no crypto); not a secret, only a spreader. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/** A stable shard for a workflow id. */
+export const statsShardOf = (workflowId: string) => fnv1a(workflowId) % STATS_SHARDS;
+
+/**
+ * An event id that names no order or customer: the workflow's own random id (uuid4, deterministic in replay,
+ * gone with the workflow on erasure) and a hash of the event. Unique per workflow and event, as counting needs.
+ */
+export const anonymousStatId = (workflowUuid: string, eventKey: string) =>
+  `${workflowUuid}/${fnv1a(eventKey).toString(36)}`;
 export const STAT_METRICS = ['sent', 'answered', 'converted'] as const;
 export type StatMetric = (typeof STAT_METRICS)[number];
 
@@ -22,6 +45,8 @@ export interface StatsState {
 }
 
 export const countSignal = defineSignal<[StatEvent]>('count');
+/** A batch of counts (lean journeys flush theirs at once); each event still counts once by its id. */
+export const countBatchSignal = defineSignal<[StatEvent[]]>('countBatch');
 export const getStatsQuery = defineQuery<StatsState>('getStats');
 
 /** The stats workflow's type and signature, for clients that signal it by name. */

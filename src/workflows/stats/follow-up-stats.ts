@@ -1,12 +1,12 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
-import { countSignal, getStatsQuery, type StatsState } from './contract';
+import { countBatchSignal, countSignal, getStatsQuery, type StatEvent, type StatsState } from './contract';
 
 const MAX_SEEN = 5_000;
 const DEFAULT_HISTORY_LIMIT = 5_000;
 
 /**
- * One workflow for the whole namespace that counts what each follow-up did: sent, answered,
- * converted. Counts live in workflow state, so they survive restarts of everything and every
+ * Counts what each follow-up did: sent, answered, converted. One workflow per task queue counted
+ * everything before stats were sharded; lean journeys send their batches to one of STATS_SHARDS. Counts live in workflow state, so they survive restarts of everything and every
  * count is idempotent by event id.
  */
 export async function followUpStats(input: { carried?: StatsState; historyLimit?: number } = {}): Promise<void> {
@@ -14,7 +14,7 @@ export async function followUpStats(input: { carried?: StatsState; historyLimit?
   const seen = new Set(state.seen);
 
   setHandler(getStatsQuery, () => ({ ...state, seen: [] }));
-  setHandler(countSignal, ({ kind, metric, eventId, at }) => {
+  const count = ({ kind, metric, eventId, at }: StatEvent) => {
     if (seen.has(eventId)) return;
     seen.add(eventId);
     state.seen.push(eventId);
@@ -23,7 +23,9 @@ export async function followUpStats(input: { carried?: StatsState; historyLimit?
     const byKind = (state.counts[period] ??= {});
     const metrics = (byKind[kind] ??= {});
     metrics[metric] = (metrics[metric] ?? 0) + 1;
-  });
+  };
+  setHandler(countSignal, count);
+  setHandler(countBatchSignal, (events) => events.forEach(count));
 
   const limit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit);
