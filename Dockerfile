@@ -27,6 +27,11 @@ USER node
 
 EXPOSE 3000
 
+# A bounded heap: sleeping journeys leave the workflow cache (AFTERCARE_WORKFLOW_CACHE, 500), and without a
+# limit V8 sizes the heap from the host's memory and collects lazily, so RSS drifts up with every order
+# (npm run bench: docs/performance.md). Override with NODE_OPTIONS when raising the cache.
+ENV NODE_OPTIONS=--max-old-space-size=512
+
 # `--import tsx` registers tsx's ESM and CommonJS hooks in this very process (Node >= 20.6): no
 # npx and no child process, so SIGTERM reaches the app directly for a graceful worker shutdown.
 # Same image, other roles: `node --import tsx src/worker.ts` or `node --import tsx src/server.ts`.

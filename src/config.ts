@@ -37,8 +37,11 @@ const envSchema = z.looseObject({
       )
       .optional(),
   ),
-  /** Workflows a worker keeps in memory; the rest sleep in Temporal and replay when they wake. */
-  AFTERCARE_WORKFLOW_CACHE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /**
+   * Workflows a worker keeps in memory; the rest sleep in Temporal and replay when they wake (a journey wakes as
+   * fast evicted as cached: `npm run bench`). 500 fits the 512 MB heap `npm start` and the image give node.
+   */
+  AFTERCARE_WORKFLOW_CACHE: z.coerce.number().int().min(1).max(100_000).default(500),
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),

@@ -70,7 +70,7 @@ export interface BenchEnv {
   floorClient: Client;
   resend: FakeResend;
   twilio: FakeTwilio;
-  app: { child: ChildProcess; api: string; pid: number; output(): string };
+  app: App;
   floor: { worker: Worker; started: Map<string, number[]> };
   stop(): Promise<void>;
 }
@@ -128,27 +128,7 @@ export async function startBenchEnv(opts: { log: (line: string) => void }): Prom
     TWILIO_API_BASE_URL: twilio.url,
   };
   delete env.TWILIO_MESSAGING_SERVICE_SID;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  const api = await new Promise<string>((resolve, reject) => {
-    const deadline = Date.now() + 180_000;
-    const tick = setInterval(() => {
-      const match = /API\s+(http:\/\/\S+)/.exec(out);
-      if (match) {
-        clearInterval(tick);
-        resolve(match[1]!);
-      } else if (child.exitCode !== null || Date.now() > deadline) {
-        clearInterval(tick);
-        reject(new Error(`Aftercare did not start:\n${out}`));
-      }
-    }, 100);
-  });
+  const app = await spawnApp(env);
 
   opts.log("starting the floor's worker");
   const started = new Map<string, number[]>();
@@ -200,22 +180,86 @@ export async function startBenchEnv(opts: { log: (line: string) => void }): Prom
     floorClient: new Client({ connection }),
     resend,
     twilio,
-    app: { child, api, pid: child.pid!, output: () => out },
+    app,
     floor: { worker, started },
     stop: async () => {
       worker.shutdown();
       await running.catch(() => undefined);
       await nativeConnection.close();
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGINT');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      await app.stop();
       await connection.close();
       await resend.close();
       await twilio.close();
       await server.stop();
     },
+  };
+}
+
+/** Aftercare as `npm start` runs it; restartable on the same port (the memory figures start from a fresh process). */
+export interface App {
+  readonly api: string;
+  readonly pid: number;
+  output(): string;
+  /** A fresh process with the same settings, and `overrides` (e.g. other send rates). */
+  restart(overrides?: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `npm start`'s node flags and entry point, read from package.json so the bench runs what users run. */
+const START_ARGS = (() => {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [node, ...args] = pkg.scripts.start.split(/\s+/);
+  if (node !== 'node') throw new Error(`npm start is not "node …": ${pkg.scripts.start}`);
+  return args;
+})();
+
+async function spawnApp(env: Record<string, string | undefined>): Promise<App> {
+  let child: ChildProcess;
+  let out = '';
+  let api = '';
+  const start = async (vars: Record<string, string | undefined>) => {
+    out = '';
+    child = spawn(process.execPath, START_ARGS, {
+      cwd: root,
+      env: vars,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+    child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+    api = await new Promise<string>((resolve, reject) => {
+      const deadline = Date.now() + 180_000;
+      const tick = setInterval(() => {
+        const match = /API\s+(http:\/\/\S+)/.exec(out);
+        if (match) {
+          clearInterval(tick);
+          resolve(match[1]!);
+        } else if (child.exitCode !== null || Date.now() > deadline) {
+          clearInterval(tick);
+          reject(new Error(`Aftercare did not start:\n${out}`));
+        }
+      }, 100);
+    });
+  };
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  await start(env);
+  return {
+    get api() {
+      return api;
+    },
+    get pid() {
+      return child.pid!;
+    },
+    output: () => out,
+    async restart(overrides = {}) {
+      await stop();
+      await start({ ...env, ...overrides });
+    },
+    stop,
   };
 }

@@ -22,6 +22,9 @@ export async function openOrders(
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const placed: string[] = [];
+  // A fresh process: what the sections before left in its heap is not what open orders cost.
+  await env.app.restart();
+  await env.quiesce();
   const idle = rssMb(env.app.pid);
   rows.push({ figure: 'worker RSS, no open orders', aftercare: `${Math.round(idle)} MB`, floor: '', ratio: '' });
   let done = 0;

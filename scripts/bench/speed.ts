@@ -2,6 +2,7 @@
  * How fast: order event → first email, and orders per second through every stage, each measured side by
  * side with the floor in the same run (lanes interleaved), since a shared machine drifts between runs.
  */
+import { readFileSync } from 'node:fs';
 import type { BenchEnv } from './env';
 import { FLOOR_TASK_QUEUE } from './env';
 import { FLOOR_SHAPE } from './cost';
@@ -80,6 +81,14 @@ export async function throughput(env: BenchEnv, shop: Shop, orders: number, inFl
     for (const stage of STAGES) await handle.executeUpdate('advance', { args: [stage] });
     while ((env.floor.started.get(id)?.length ?? 0) < 1 + STAGES.length) await sleep(5);
   };
+  // Where the machine's two cores went: the server, Aftercare's process, the bench's own (client, floor worker).
+  const cpu = () => ({
+    server: env.server.pid ? cpuMs(env.server.pid) : NaN,
+    app: cpuMs(env.app.pid),
+    bench: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+  });
+  type Cpu = ReturnType<typeof cpu>;
+  const spent = (a: Cpu, b: Cpu) => ({ server: b.server - a.server, app: b.app - a.app, bench: b.bench - a.bench });
   const rate = async (one: () => Promise<void>) => {
     let next = 0;
     const t0 = Date.now();
@@ -92,11 +101,19 @@ export async function throughput(env: BenchEnv, shop: Shop, orders: number, inFl
   };
   const floorBefore = await rate(floorOrderToDelivered);
   await env.quiesce();
+  const c0 = cpu();
   const ours = await rate(ourOrder);
-  // Our orders' follow-ups run on after the last status: let them drain before the floor runs again.
+  // Our orders' follow-ups run on after the last status: let them drain before the floor runs again (and count).
   await env.quiesce();
+  const c1 = cpu();
   const floorAfter = await rate(floorOrderToDelivered);
+  await env.quiesce();
+  const c2 = cpu();
   const floor = (floorBefore + floorAfter) / 2;
+  const ourCpu = spent(c0, c1);
+  const floorCpu = spent(c1, c2);
+  const perOrder = (c: Cpu) =>
+    `${Math.round(c.server / orders)} / ${Math.round(c.app / orders)} / ${Math.round(c.bench / orders)} ms`;
   return [
     {
       figure: `orders per second through all stages, ${inFlight} in flight (floor: mean of before and after ours)`,
@@ -104,5 +121,18 @@ export async function throughput(env: BenchEnv, shop: Shop, orders: number, inFl
       floor: `${floor.toFixed(1)} (${floorBefore.toFixed(1)}, ${floorAfter.toFixed(1)})`,
       ratio: ratio(ours, floor),
     },
+    {
+      figure: 'CPU per order, all its messages: server / Aftercare process / bench process (client, floor worker)',
+      aftercare: perOrder(ourCpu),
+      floor: perOrder(floorCpu),
+      ratio: `server ${ratio(ourCpu.server, floorCpu.server)}`,
+    },
   ];
+}
+
+/** CPU time a process has used (user + system), from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ", in clock ticks (100 per second).
+  return ((Number(fields[11]) + Number(fields[12])) / 100) * 1000;
 }

@@ -33,6 +33,8 @@ export interface DevServer {
   /** Which binary runs it: where it came from. */
   source: LocatedCli['source'] | 'sdk download';
   binary: string | undefined;
+  /** The server's process, when this machine runs it (the bench reads its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -107,6 +109,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     // Task priority (transactional sends before marketing) needs the new matcher on server 1.29.
     '--dynamic-config-value',
     'matching.useNewMatcher=true',
+    // One partition per task queue: a send queue's rate limit is split evenly across its partitions and
+    // priority orders tasks within one, so with four a "shipped" waits behind a quarter-rate backlog.
+    '--dynamic-config-value',
+    'matching.numTaskqueueReadPartitions=1',
+    '--dynamic-config-value',
+    'matching.numTaskqueueWritePartitions=1',
     ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...codecArgs,
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
@@ -134,6 +142,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     uiUrl: uiPort === null ? undefined : `http://localhost:${uiPort}`,
     source: cli.source,
     binary: cli.path,
+    ...(child.pid ? { pid: child.pid } : {}),
     stop: async () => {
       process.removeListener('exit', killOnExit);
       await stopChild(child);
