@@ -1,8 +1,9 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderJourneyId } from '../../src/workflows/order/contract';
+import { advanceStageUpdate, orderJourneyId } from '../../src/workflows/order/contract';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../../src/errors';
 import type { orderJourney } from '../../src/workflows';
+import { orderInputSchema } from '../../src/schemas/orders';
 import { eventually, sampleOrder, startHarness, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -200,4 +201,45 @@ describe('order journey', () => {
     expect(bnMsg!.text).toContain('অর্ডার');
     expect(frMsg!.locale).toBe('en');
   });
+});
+
+describe('a stage update that arrives with the start', () => {
+  // A business that creates an order and moves it at once: the update can reach the journey in its very first
+  // workflow task (update-with-start makes that certain), where its handler runs as soon as it is registered.
+  const lean = (email: string) => ({
+    addresses: [{ channel: 'email' as const, to: email, key: 'test-key' }],
+    snapshot: { version: 1, consent: { marketing: { granted: null }, channels: {}, lastInboundAt: {} } },
+  });
+  for (const [path, customer] of [
+    ['a lean journey', lean],
+    ['a journey without a snapshot', undefined],
+  ] as const) {
+    it(`still tells "Order received" before "shipped" (${path})`, async () => {
+      const order = orderInputSchema.parse(sampleOrder());
+      const workflowId = orderJourneyId(order.orderId);
+      const start = new WithStartWorkflowOperation<typeof orderJourney>('orderJourney', {
+        workflowId,
+        taskQueue: h.taskQueue,
+        workflowIdConflictPolicy: 'FAIL',
+        args: [
+          {
+            order,
+            playbook: h.playbook,
+            receivedAt: new Date().toISOString(),
+            ...(customer ? { customer: customer(order.customer.email!) } : {}),
+          },
+        ],
+      });
+      await h.client.workflow.executeUpdateWithStart(advanceStageUpdate, {
+        args: [{ stage: 'shipped' }],
+        startWorkflowOperation: start,
+      });
+      await eventually(async () =>
+        expect((await messagesFor(order.orderId)).map((m) => m.messageKey)).toEqual([
+          'status-placed',
+          'status-shipped',
+        ]),
+      );
+    });
+  }
 });

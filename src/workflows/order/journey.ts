@@ -57,6 +57,17 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     reviewClicks: [],
   };
   const queue: Outgoing[] = [];
+  // The first stage's message goes first, even when a stage update came with the start: its handler runs as soon
+  // as it is registered, before the code below. Journeys that ran the other way replay without the patch.
+  let firstQueued = false;
+  const queueFirstStage = () => {
+    if (firstQueued) return;
+    firstQueued = true;
+    if (firstStage.notify) queue.push(stageMessage(playbook, order, 0));
+  };
+  const beforeUpdateQueues = () => {
+    if (!firstQueued && patched('first-stage-first')) queueFirstStage();
+  };
   const view = operatorView(order, state, () => queue.length, lean);
   const customer = input.customer
     ? leanLinkToCustomer({ order, playbook, state, workflowId, now: nowIso }, input.customer)
@@ -65,7 +76,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   setHandler(flushCountsUpdate, () => counter.flush());
 
   setHandler(getJourneyQuery, () => state);
-  handleStageUpdates({ order, playbook, state, queue }, nowIso);
+  handleStageUpdates({ order, playbook, state, queue, beforeQueue: beforeUpdateQueues }, nowIso);
   const answers = handleAnswers(order, state, nowIso);
 
   const deliverer: Deliverer = {
@@ -113,8 +124,9 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     now: nowIso,
   };
 
-  // Queued before anything awaits, so an update that arrives meanwhile is told after "placed".
-  if (firstStage.notify) queue.push(stageMessage(playbook, order, 0));
+  // Queued before anything awaits, so an update that arrives meanwhile is told after "placed" (unless it came
+  // with the start: then its handler queued this already).
+  queueFirstStage();
   // Awaited here, not through a helper: an extra await would reorder commands against an update arriving in the
   // same workflow task, and recorded histories would no longer replay. (A lean journey's starter recorded it.)
   if (!lean) {

@@ -37,10 +37,17 @@ export function stageMessage(playbook: Playbook, order: Order, index: number, no
 }
 
 export function handleStageUpdates(
-  j: { order: Order; playbook: Playbook; state: OrderJourneyState; queue: Outgoing[] },
+  j: {
+    order: Order;
+    playbook: Playbook;
+    state: OrderJourneyState;
+    queue: Outgoing[];
+    /** Called before an update queues a message (the journey's first message goes first). */
+    beforeQueue: () => void;
+  },
   now: () => string,
 ): void {
-  const { order, playbook, state, queue } = j;
+  const { order, playbook, state, queue, beforeQueue } = j;
   const stageIds = state.stages;
   let issueCount = 0;
 
@@ -82,6 +89,7 @@ export function handleStageUpdates(
             eta: update.eta,
           },
         };
+        beforeQueue();
         queue.push(message);
         return { stage: state.stage, status: state.status, messageKey: message.key };
       }
@@ -98,6 +106,7 @@ export function handleStageUpdates(
       let messageKey: string | undefined;
       if (stage.notify) {
         const message = stageMessage(playbook, order, index, update.note, update.eta);
+        beforeQueue();
         queue.push(message);
         messageKey = message.key;
       }
