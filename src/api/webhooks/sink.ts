@@ -16,7 +16,7 @@ export async function recordForContact(
   events: CustomerEvent[],
 ): Promise<boolean> {
   // Every customer the contact belongs to hears it: a STOP from a shared phone stops all of them.
-  const customerIds = await sink.findCustomersByContactKeys(keys);
+  const customerIds = await ownersOf(sink, keys, events);
   let recorded = false;
   for (const customerId of customerIds) {
     try {
@@ -34,6 +34,24 @@ export async function recordForContact(
   const recordedEvents = events.map((e) => ({ type: e.type, eventId: e.eventId }));
   request.log.info({ events: recordedEvents, customers: customerIds.length }, 'webhook recorded');
   return true;
+}
+
+/**
+ * Visibility indexes a contact key a moment after the lifecycle learned it (a chat linked a second ago, a new
+ * customer's first order): a consent change from a contact nobody has yet is looked up again for up to 3 s
+ * before it is dropped, since a STOP lost here would still be answered "stopped" and never retried.
+ */
+const INDEX_LAG_MS = [200, 400, 800, 1600];
+
+async function ownersOf(sink: CustomerEventSink, keys: string[], events: CustomerEvent[]): Promise<string[]> {
+  let ids = await sink.findCustomersByContactKeys(keys);
+  if (ids.length > 0 || !events.some((e) => e.type === 'opt-out' || e.type === 'opt-in')) return ids;
+  for (const ms of INDEX_LAG_MS) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    ids = await sink.findCustomersByContactKeys(keys);
+    if (ids.length > 0) break;
+  }
+  return ids;
 }
 
 /**
