@@ -20,7 +20,7 @@ import {
   type OrderPlacedSignal,
 } from '../workflows/customer/contract';
 import { FRESH_CUSTOMER, type CustomerSnapshot } from '../workflows/customer/snapshot';
-import type { Order, OrderJourneyInput } from '../workflows/order/contract';
+import { orderForCustomer, type Order, type OrderJourneyInput } from '../workflows/order/contract';
 
 /** How long the API waits for a known customer's lifecycle to record the order. */
 const RECORD_DEADLINE_MS = 5_000;
@@ -70,16 +70,7 @@ export class LeanStart {
     receivedAt: string,
   ): Promise<OrderJourneyInput['customer']> {
     const { signal, addresses } = keyedOrder(this.keys.contacts, {
-      rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
-      profile: order.customer,
-      order: {
-        orderId: order.orderId,
-        placedAt: order.placedAt ?? receivedAt,
-        currency: order.currency,
-        totalMinor: order.totalMinor,
-        ...(order.promoCode ? { promoCode: order.promoCode } : {}),
-      },
-      playbook,
+      ...orderForCustomer(order, playbook, receivedAt),
       keepsSnapshot: true,
     });
     const snapshot =

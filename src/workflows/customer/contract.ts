@@ -34,6 +34,13 @@ export const CUSTOMER_SA = {
 /** The part of the playbook a customer's lifecycle needs; refreshed by every order. */
 export type CustomerRules = Pick<Playbook, 'consent' | 'quietHours' | 'frequencyCap'>;
 
+/** The playbook's rules that span a customer's journeys. */
+export const customerRulesOf = (playbook: Playbook): CustomerRules => ({
+  consent: playbook.consent,
+  quietHours: playbook.quietHours,
+  frequencyCap: playbook.frequencyCap,
+});
+
 /** Who the customer is and how to reach them (PII: encrypted in history, never in logs or visibility). */
 export interface CustomerProfile {
   id: string;

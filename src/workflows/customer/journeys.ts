@@ -2,10 +2,8 @@
  * The lifecycle's side of lean journeys (those that keep a snapshot of the customer): a new snapshot for
  * each of them whenever consent changes, and the news they send back. Workflow code: deterministic.
  */
-import { ApplicationFailure, getExternalWorkflowHandle, log } from '@temporalio/workflow';
-import { countBatchSignal, statsShardId, statsShardOf, type StatEvent } from '../stats/contract';
+import { ApplicationFailure, getExternalWorkflowHandle } from '@temporalio/workflow';
 import { customerSnapshotSignal, orderJourneyId } from '../order/contract';
-import { bookkeeping } from '../activity-options';
 import type { Lifecycle } from './context';
 import { snapshotFor, type JourneyNews } from './snapshot';
 
@@ -72,16 +70,5 @@ export function applyJourneyNews(l: Lifecycle, news: JourneyNews, complete: (ord
   if (news.ended) {
     const order = l.state.orders.find((o) => o.orderId === orderId);
     if (order) order.journeyEnded = true;
-  }
-}
-
-/** The lifecycle's own counts (conversions) in one batch to its shard; a shard not running yet is started. */
-export async function flushCounts(l: Lifecycle, taskQueue: string, events: StatEvent[]): Promise<void> {
-  const shard = statsShardId(taskQueue, statsShardOf(l.workflowId));
-  try {
-    await getExternalWorkflowHandle(shard).signal(countBatchSignal, events);
-  } catch (err) {
-    log.info('stats shard not running: starting it', { failure: (err as Error).name });
-    await bookkeeping.recordStats(shard, events);
   }
 }

@@ -36,15 +36,9 @@ import { creditCompletedOrder, loyaltyView, refreshValue } from './value';
 import { attributeOrder, runWinback, skipWinback, winbackDue } from './winback';
 import { deliverOwn } from './own-messages';
 import { anonymousStatId } from '../stats/contract';
+import { sendCounts } from '../stats/send-counts';
 import { Alarm } from './alarm';
-import {
-  applyJourneyNews,
-  flushCounts,
-  pushSnapshots,
-  rememberFeedback,
-  rememberOffer,
-  toConsentAnswer,
-} from './journeys';
+import { applyJourneyNews, pushSnapshots, rememberFeedback, rememberOffer, toConsentAnswer } from './journeys';
 import { snapshotFor } from './snapshot';
 
 /** Events that change what lean journeys keep of the customer. */
@@ -259,11 +253,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
         state.statsId ??= uuid4();
         const statsId = state.statsId;
         const at = nowIso();
-        await flushCounts(
-          l,
-          workflowInfo().taskQueue,
-          batch.map((e) => ({ ...e, eventId: anonymousStatId(statsId, e.eventId), at })),
-        );
+        await sendCounts(batch.map((e) => ({ ...e, eventId: anonymousStatId(statsId, e.eventId), at })));
       } else for (const s of batch) await bookkeeping.recordStat(s);
     }
     if (shouldContinueAsNew()) break;

@@ -5,7 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { IssueKind, Playbook } from '../../playbook/schema';
-import type { CustomerProfile } from '../customer/contract';
+import { customerRulesOf, type CustomerProfile, type OrderPlacedSignal } from '../customer/contract';
 import type { Address, MessageRecord } from '../delivery/contract';
 import type { CustomerSnapshot } from '../customer/snapshot';
 
@@ -142,3 +142,26 @@ export const customerSnapshotSignal = defineSignal<[CustomerSnapshot]>('customer
 /** The journey workflow's type and signature, for clients that start it by name. */
 export const ORDER_JOURNEY = 'orderJourney';
 export type OrderJourneyWorkflow = (input: OrderJourneyInput) => Promise<OrderJourneyState>;
+
+/**
+ * An order as its customer's lifecycle records it, before its contacts are keyed (keys need a secret workflow code
+ * never holds): the API's lean start and older journeys' record-order activity send the same record.
+ */
+export function orderForCustomer(
+  order: Order,
+  playbook: Playbook,
+  receivedAt: string,
+): Pick<OrderPlacedSignal, 'rules' | 'profile' | 'playbook'> & { order: OrderPlacedSignal['order'] } {
+  return {
+    rules: customerRulesOf(playbook),
+    profile: order.customer,
+    order: {
+      orderId: order.orderId,
+      placedAt: order.placedAt ?? receivedAt,
+      currency: order.currency,
+      totalMinor: order.totalMinor,
+      ...(order.promoCode ? { promoCode: order.promoCode } : {}),
+    },
+    playbook,
+  };
+}

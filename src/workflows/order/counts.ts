@@ -4,9 +4,10 @@
  * them in one batch to a stats shard, before a wait of a day or more and at their end: counts may lag
  * a while, they are never lost or doubled (each event has its id). Workflow code: deterministic.
  */
-import { getExternalWorkflowHandle, log, uuid4, workflowInfo } from '@temporalio/workflow';
+import { uuid4 } from '@temporalio/workflow';
 import { bookkeeping } from '../activity-options';
-import { anonymousStatId, countBatchSignal, statsShardId, statsShardOf, type StatEvent } from '../stats/contract';
+import { anonymousStatId, type StatEvent } from '../stats/contract';
+import { sendCounts } from '../stats/send-counts';
 
 export interface Counter {
   count(event: Omit<StatEvent, 'at' | 'eventId'> & { key: string }): void | Promise<void>;
@@ -23,8 +24,6 @@ export function countEach(workflowId: string): Counter {
 
 /** Counts kept and sent in batches to this journey's shard; a shard not running yet is started by an activity. */
 export function countInBatches(now: () => string): Counter {
-  const { workflowId, taskQueue } = workflowInfo();
-  const shard = statsShardId(taskQueue, statsShardOf(workflowId));
   // Event ids that name no order: a random id of this journey (deterministic in replay), then the event.
   const anonymous = uuid4();
   let pending: StatEvent[] = [];
@@ -36,12 +35,7 @@ export function countInBatches(now: () => string): Counter {
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
-      try {
-        await getExternalWorkflowHandle(shard).signal(countBatchSignal, batch);
-      } catch (err) {
-        log.info('stats shard not running: starting it', { failure: (err as Error).name });
-        await bookkeeping.recordStats(shard, batch);
-      }
+      await sendCounts(batch);
     },
   };
 }

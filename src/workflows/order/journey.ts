@@ -12,6 +12,7 @@ import { linkToCustomer } from './customer-link';
 import { leanLinkToCustomer } from './lean-link';
 import {
   flushCountsUpdate,
+  orderForCustomer,
   getJourneyQuery,
   type Order,
   type OrderJourneyInput,
@@ -131,18 +132,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   // same workflow task, and recorded histories would no longer replay. (A lean journey's starter recorded it.)
   if (!lean) {
     try {
-      await bookkeeping.recordOrderWithCustomer({
-        rules: { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap },
-        profile: order.customer,
-        order: {
-          orderId: order.orderId,
-          placedAt: order.placedAt ?? input.receivedAt,
-          currency: order.currency,
-          totalMinor: order.totalMinor,
-          ...(order.promoCode ? { promoCode: order.promoCode } : {}),
-        },
-        playbook,
-      });
+      await bookkeeping.recordOrderWithCustomer(orderForCustomer(order, playbook, input.receivedAt));
     } catch (err) {
       await customer.lifecycleClosedOrThrow(err);
     }

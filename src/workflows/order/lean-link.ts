@@ -10,7 +10,7 @@ import { percentOf, tierFor, tierRank } from '../../rules/loyalty';
 import type { LoyaltyData } from '../../messages/data';
 import type { Playbook } from '../../playbook/schema';
 import { bookkeeping } from '../activity-options';
-import { customerEventSignal, customerLifecycleId, journeyNewsSignal } from '../customer/contract';
+import { customerEventSignal, customerLifecycleId, customerRulesOf, journeyNewsSignal } from '../customer/contract';
 import { decidePermit } from '../customer/permit';
 import { consentOf, type CustomerSnapshot, type JourneyNews } from '../customer/snapshot';
 import { NO_REACHABLE_CHANNEL, type Recipient, type SendPermit, type SendPermitRequest } from '../delivery/contract';
@@ -105,7 +105,7 @@ export function leanLinkToCustomer(
       if (snapshot.closed) return closed();
       const ask = { ...request, orderId: order.orderId, recipient };
       if (request.purpose === 'transactional') {
-        const permit = decidePermit(consentOf(snapshot), order.customer, ask, rulesOf(playbook), Date.now(), {
+        const permit = decidePermit(consentOf(snapshot), order.customer, ask, customerRulesOf(playbook), Date.now(), {
           ...(snapshot.linkedChat ? { linkedChat: snapshot.linkedChat } : {}),
         });
         // The thank-you shows the customer's standing: the snapshot's, with this order credited.
@@ -136,10 +136,6 @@ export function leanLinkToCustomer(
     },
     flush,
   };
-}
-
-function rulesOf(playbook: Playbook) {
-  return { consent: playbook.consent, quietHours: playbook.quietHours, frequencyCap: playbook.frequencyCap };
 }
 
 /** The customer's standing once this order is credited: what the lifecycle will hold when it hears of it. */
