@@ -119,23 +119,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     ...codecArgs,
     ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
   ];
-  const child = spawn(cli.path, args, { env: opts.env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  // Never leave an orphaned server behind, whatever way this process ends.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-
   const address = `127.0.0.1:${port}`;
-  try {
-    await waitUntilServing(address, child, () => stderr);
-  } catch (err) {
-    child.kill('SIGKILL');
-    process.removeListener('exit', killOnExit);
-    throw err;
-  }
+  const { child, killOnExit } = await spawnUntilServing(cli.path, args, opts.env, address, opts.log);
   return {
     address,
     namespace: opts.namespace,
@@ -150,14 +135,52 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   };
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
+/** Startup tries: the server binds a few internal ports it picks itself, and another process can take one first. */
+const STARTUP_TRIES = 3;
+
+async function spawnUntilServing(
+  binary: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  address: string,
+  log: Logger,
+): Promise<{ child: ChildProcess; killOnExit: () => void }> {
+  for (let attempt = 1; ; attempt++) {
+    const child = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Never leave an orphaned server behind, whatever way this process ends.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    let output = '';
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    try {
+      await waitUntilServing(address, child, () => output);
+      // Keep reading, so a chatty server never blocks on a full pipe.
+      child.stdout?.resume();
+      child.stderr?.resume();
+      return { child, killOnExit };
+    } catch (err) {
+      child.kill('SIGKILL');
+      process.removeListener('exit', killOnExit);
+      const message = (err as Error).message;
+      if (attempt >= STARTUP_TRIES || !/address already in use/i.test(message)) throw err;
+      log.warn({ attempt, address }, 'Temporal dev server lost a port race while starting; starting it again');
+    }
+  }
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 60_000;
   let exited: string | undefined;
-  child.once('exit', (code, signal) => {
+  // 'close', not 'exit': by then everything the server wrote has been read, so the error says why.
+  child.once('close', (code, signal) => {
     exited = `exited with ${signal ?? code}`;
   });
   for (;;) {
-    if (exited) throw new Error(`Temporal dev server ${exited}:\n${stderr()}`);
+    if (exited) throw new Error(`Temporal dev server ${exited}:\n${output()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -169,7 +192,7 @@ async function waitUntilServing(address: string, child: ChildProcess, stderr: ()
     } catch (err) {
       if (Date.now() > deadline)
         throw new Error(
-          `Temporal dev server did not answer on ${address} within 60s: ${(err as Error).message}\n${stderr()}`,
+          `Temporal dev server did not answer on ${address} within 60s: ${(err as Error).message}\n${output()}`,
         );
       await new Promise((r) => setTimeout(r, 200));
     }
