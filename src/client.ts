@@ -4,6 +4,7 @@ import { ValidationError } from './errors';
 import { CustomerGateway, type CustomerEventSink } from './gateway/customers';
 import { ErasureGateway, type ErasureResult, type MessageStore } from './gateway/erasure';
 import type { RequestOptions } from './gateway/idempotency';
+import { OperationsGateway } from './gateway/operations';
 import { OrderGateway, type StartResult } from './gateway/orders';
 import { StatsGateway } from './gateway/stats';
 import type { Keys } from './lib/keys';
@@ -52,6 +53,8 @@ export class AftercareClient implements CustomerEventSink {
   readonly customers: CustomerGateway;
   readonly stats: StatsGateway;
   readonly erasure: ErasureGateway;
+  /** Operators' actions on journeys, and the stuck ones (`npm run ops`, /v1/orders/{id}/actions). */
+  readonly operations: OperationsGateway;
 
   constructor(opts: AftercareClientOptions) {
     const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
@@ -60,6 +63,7 @@ export class AftercareClient implements CustomerEventSink {
     this.customers = new CustomerGateway(opts.client, now);
     this.stats = new StatsGateway(opts.client, taskQueue);
     this.erasure = new ErasureGateway(opts.client, opts.outbox);
+    this.operations = new OperationsGateway(opts.client, now);
   }
 
   /** Starts the order's journey, or returns the existing one for a repeated request. */

@@ -2,7 +2,7 @@
 # One-shot setup run by the temporal-create-namespace service once the server is up:
 #   1. waits (bounded) for `temporal operator cluster health`;
 #   2. creates the namespace if it does not exist;
-#   3. registers Aftercare's custom search attributes (the `SA` keys in src/contract.ts).
+#   3. registers Aftercare's custom search attributes (ORDER_SA and CUSTOMER_SA in src/workflows/*/contract.ts).
 # Idempotent: an existing namespace or search attribute is left as it is.
 set -eu
 
@@ -12,7 +12,7 @@ RETENTION=${TEMPORAL_NAMESPACE_RETENTION:-72h}
 MAX_ATTEMPTS=${SETUP_MAX_ATTEMPTS:-30}
 SLEEP_SECONDS=${SETUP_SLEEP_SECONDS:-5}
 
-# name:type, one per line. Keep in sync with `SA` in src/contract.ts.
+# name:type, one per line. Keep in sync with ORDER_SA and CUSTOMER_SA (test/unit/deploy.test.ts checks).
 SEARCH_ATTRIBUTES='
 AftercareCustomerId:Keyword
 AftercareOrderId:Keyword
@@ -20,6 +20,9 @@ AftercareStage:Keyword
 AftercareWaitingFor:Keyword
 AftercareNextActionAt:Datetime
 AftercareDeliveryFailures:Int
+AftercareLastFailureAt:Datetime
+AftercareStuck:Keyword
+AftercareStuckSince:Datetime
 AftercareContactKeys:KeywordList
 AftercareBlockedChannels:KeywordList
 AftercareMarketingConsent:Keyword

@@ -6,12 +6,14 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { FileOutbox } from '../channels/outbox';
 import type { AftercareClient } from '../client';
 import type { Logger } from '../logger';
+import { AftercareMetrics, type MetricsOptions } from '../metrics';
 import { requireKey } from './auth';
 import { codecRoutes, type CodecOptions } from './codec';
 import { handleError } from './error-handler';
 import { RATE_LIMITS } from './rate-limit';
 import { outboxRoutes } from './pages/outbox';
 import { surveyRoutes } from './pages/survey';
+import { actionRoutes } from './routes/actions';
 import { customerRoutes } from './routes/customers';
 import { linksFor } from './routes/links';
 import { opsRoutes } from './routes/ops';
@@ -40,6 +42,8 @@ export interface AppDeps {
   inbound?: WebhookOptions & { brandName: string };
   /** The codec endpoint (/codec) through which the Temporal UI and CLI show decrypted payloads. */
   codec?: CodecOptions;
+  /** What /metrics adds to the follow-up counters: stuck journeys, the SDK's endpoint, process metrics. */
+  metrics?: Omit<MetricsOptions, 'stats' | 'logger'>;
 }
 
 /**
@@ -82,8 +86,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(forOperators ? { uiHooks: { onRequest: forOperators } } : {}),
   });
 
-  const { orders, customers, stats, erasure } = deps.aftercare;
-  await app.register(opsRoutes, { stats, temporalHealth: deps.temporalHealth, metricsAuth: forOperators });
+  const { orders, customers, stats, erasure, operations } = deps.aftercare;
+  const metrics = new AftercareMetrics({ ...deps.metrics, stats, logger: deps.logger });
+  await app.register(opsRoutes, { metrics, temporalHealth: deps.temporalHealth, metricsAuth: forOperators });
   if (deps.outbox) await app.register(outboxRoutes, { outbox: deps.outbox });
   if (deps.codec) await app.register(codecRoutes, { ...deps.codec, prefix: '/codec' });
   if (deps.inbound) {
@@ -98,6 +103,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(orderRoutes, { orders, links });
       await v1.register(customerRoutes, { customers, erasure, links });
       await v1.register(statsRoutes, { stats });
+    },
+    { prefix: '/v1' },
+  );
+  await app.register(
+    async (ops) => {
+      // Operators' key in production; in development (no operators' key) the API key.
+      ops.addHook(
+        'onRequest',
+        deps.operatorKey
+          ? requireKey(deps.operatorKey, 'AFTERCARE_OPERATOR_KEY')
+          : requireKey(deps.apiKey, 'AFTERCARE_API_KEY'),
+      );
+      await ops.register(actionRoutes, { operations, links });
     },
     { prefix: '/v1' },
   );

@@ -84,7 +84,7 @@ export class OrderGateway {
       await this.client.workflow.start<OrderJourneyWorkflow>(ORDER_JOURNEY, {
         workflowId,
         taskQueue: this.taskQueue,
-        args: [{ order, playbook: this.playbook, receivedAt, ...(customer ? { customer } : {}) }],
+        args: [{ order, playbook: this.playbook, receivedAt, ...(customer ? { customer } : {}), operatorTools: 1 }],
         // One journey per order, ever: a finished order is not started again either.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         // With a worker in this process (npm start), its first task comes back with the start: one hop less.

@@ -50,6 +50,11 @@ const stageSchema = z.object({
   notify: z.boolean().default(true),
   /** Optional line added to the status message, e.g. what happens next. */
   description: localizedText.optional(),
+  /**
+   * How soon after the stage before it the business usually reports this stage ("3 days"). Past that the journey
+   * marks itself stuck (stage-overdue) for an operator, until the update comes. Absent: no deadline.
+   */
+  expectedWithin: duration.optional(),
 });
 
 export const playbookBaseSchema = z.object({
@@ -205,6 +210,10 @@ export const playbookBaseSchema = z.object({
           message: 'must be at least 1 minute, so a send cut off by a dying worker is retried',
         })
         .default(parseDuration('24h')!),
+      /** A send still retrying after this long marks its journey stuck (delivery-failing) for an operator. */
+      stuckAfter: duration.default(parseDuration('15m')!),
+      /** A permit request the customer's lifecycle has not answered after this long marks the journey stuck. */
+      lifecycleStuckAfter: duration.default(parseDuration('2m')!),
     })
     .prefault({}),
 });

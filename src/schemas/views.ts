@@ -9,7 +9,12 @@ import { MESSAGE_KINDS } from '../messages/kinds';
 import { ISSUE_KINDS } from '../playbook/schema';
 import type { CustomerLifecycleState } from '../workflows/customer/contract';
 import type { MessageRecord } from '../workflows/delivery/contract';
-import type { OrderJourneyState, StageUpdateResult } from '../workflows/order/contract';
+import {
+  OPERATOR_ACTIONS,
+  STUCK_REASONS,
+  type OrderJourneyState,
+  type StageUpdateResult,
+} from '../workflows/order/contract';
 import { STAT_METRICS, type StatMetric } from '../workflows/stats/contract';
 
 /** Compile-time check that a schema's output is exactly the contract type, optional fields included. */
@@ -30,9 +35,11 @@ export const startOrderResponse = z.object({
   links,
 });
 
+const journeyStatus = z.enum(['active', 'completed', 'cancelled']);
+
 export const stageUpdateResponse = z.object({
   stage: z.string(),
-  status: z.enum(['active', 'completed']),
+  status: journeyStatus,
   messageKey: z.string().optional(),
 });
 export type _StageUpdateIsExact = Assert<Exactly<z.output<typeof stageUpdateResponse>, StageUpdateResult>>;
@@ -63,7 +70,7 @@ export type _MessageRecordIsExact = Assert<Exactly<z.output<typeof messageRecord
 const journeyState = z.object({
   orderId: z.string(),
   customerId: z.string(),
-  status: z.enum(['active', 'completed']),
+  status: journeyStatus,
   stage: z.string(),
   stages: z.array(z.string()),
   events: z.array(
@@ -76,6 +83,14 @@ const journeyState = z.object({
         at: iso,
       }),
       z.object({ type: z.enum(ISSUE_KINDS), reason: z.string(), eta: iso.optional(), at: iso }),
+      z.object({
+        type: z.literal('operator'),
+        action: z.enum(OPERATOR_ACTIONS),
+        reason: z.string(),
+        messageKey: z.string().optional(),
+        outcome: z.string(),
+        at: iso,
+      }),
     ]),
   ),
   messages: z.array(messageRecord),
@@ -89,7 +104,7 @@ const journeyState = z.object({
       key: z.string(),
       what: z.string(),
       at: iso,
-      status: z.enum(['scheduled', 'done', 'answered', 'no-answer']),
+      status: z.enum(['scheduled', 'done', 'answered', 'no-answer', 'cancelled']),
       doneAt: iso.optional(),
     }),
   ),
@@ -100,6 +115,8 @@ const journeyState = z.object({
   referralCode: z.string().optional(),
   completedAt: iso.optional(),
   customer: z.object({ version: z.number(), stopped: z.boolean(), blocked: z.array(z.string()) }).optional(),
+  stuck: z.object({ reason: z.enum(STUCK_REASONS), since: iso, detail: z.string(), remedy: z.string() }).optional(),
+  cancelledAt: iso.optional(),
 });
 export type _JourneyStateIsExact = Assert<Exactly<z.output<typeof journeyState>, OrderJourneyState>>;
 

@@ -2,7 +2,7 @@
  * The one place workflows set activity options. Workflow code: deterministic, and it imports the
  * activities as types only.
  */
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Playbook } from '../playbook/schema';
 import { summary as bounded } from '../lib/bounded-text';
@@ -12,10 +12,40 @@ import { SEND_PRIORITY, sendQueueFor } from './task-queue';
  * Bookkeeping (telling the customer's lifecycle about orders and events, asking for permits,
  * counting): quick calls to Temporal itself, retried until they succeed.
  */
-export const bookkeeping = proxyActivities<Activities>({
+export const BOOKKEEPING_OPTIONS = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
-});
+} satisfies ActivityOptions;
+/** The bookkeeping activities as proxied, for a call with options of its own (a summary is the caller's to give). */
+export const bookkeepingActivities = proxyActivities<Activities>(BOOKKEEPING_OPTIONS);
+
+type Bookkeeping = Pick<
+  Activities,
+  | 'recordStat'
+  | 'recordStats'
+  | 'recordOrderWithCustomer'
+  | 'recordOrderCompleted'
+  | 'requestSendPermit'
+  | 'reportCustomerEvent'
+>;
+
+/** Each call with a summary, so the Temporal UI says what it is for (no customer data in it). */
+function summarized<K extends keyof Bookkeeping>(name: K, text: string): Bookkeeping[K] {
+  const proxied = bookkeepingActivities[name] as unknown as {
+    executeWithOptions(options: ActivityOptions, args: unknown[]): Promise<unknown>;
+  };
+  const call = (...args: unknown[]) => proxied.executeWithOptions({ ...BOOKKEEPING_OPTIONS, summary: text }, args);
+  return call as unknown as Bookkeeping[K];
+}
+
+export const bookkeeping: Bookkeeping = {
+  recordStat: summarized('recordStat', 'count one follow-up event'),
+  recordStats: summarized('recordStats', 'send a batch of counts to a stats shard'),
+  recordOrderWithCustomer: summarized('recordOrderWithCustomer', "record the order with the customer's lifecycle"),
+  recordOrderCompleted: summarized('recordOrderCompleted', "tell the customer's lifecycle the order completed"),
+  requestSendPermit: summarized('requestSendPermit', "ask the customer's lifecycle for a send permit"),
+  reportCustomerEvent: summarized('reportCustomerEvent', "tell the customer's lifecycle of an event"),
+};
 
 /** Transient provider trouble is retried (same idempotency key) until the playbook gives up. */
 export const sendActivityOptions = (playbook: Playbook) =>
@@ -37,6 +67,8 @@ export function send(
   summary: string,
   request: Parameters<Activities['sendMessage']>[0],
   byProvider = false,
+  /** A shorter first try (the journey marks itself stuck when it runs out); default: until the playbook gives up. */
+  scheduleToCloseMs?: number,
 ) {
   const route = byProvider
     ? {
@@ -44,7 +76,15 @@ export function send(
         priority: { priorityKey: SEND_PRIORITY[request.purpose ?? 'transactional'] },
       }
     : {};
-  return sendMessage.executeWithOptions({ ...sendActivityOptions(playbook), ...route, summary: bounded(summary) }, [
-    request,
-  ]);
+  return sendMessage.executeWithOptions(
+    {
+      ...sendActivityOptions(playbook),
+      ...(scheduleToCloseMs ? { scheduleToCloseTimeout: scheduleToCloseMs } : {}),
+      ...route,
+      // An operator's retry or skip waits for an attempt in flight to end: what it did (sent or not) is what is recorded.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      summary: bounded(summary),
+    },
+    [request],
+  );
 }

@@ -126,6 +126,15 @@ export function applyCustomerEvent(state: ConsentState, e: CustomerEvent, keys?:
       state.lastInboundAt[e.channel] = e.at;
       break;
     }
+    case 'marketing-paused': {
+      state.marketingPaused = { ...(e.until ? { until: e.until } : {}), reason: e.reason, ...at };
+      break;
+    }
+    case 'marketing-resumed': {
+      if (!state.marketingPaused) outcome = { applied: false, ignored: 'marketing was not paused' };
+      delete state.marketingPaused;
+      break;
+    }
     case 'offer-issued':
     case 'feedback':
       // Not consent: the lifecycle records these itself; here they only count as seen (replays ignored).

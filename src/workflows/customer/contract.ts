@@ -229,6 +229,8 @@ export interface ConsentState {
   usedLinkTokens: string[];
   /** The customer withdrew consent for every message on every channel; only their opt-in undoes it. */
   stopped?: { source: string; at: string };
+  /** An operator paused the customer's marketing: nothing marketing goes out until `until` (or a resume). */
+  marketingPaused?: { until?: string; reason: string; source: string; at: string };
   /**
    * Opt-in and opt-out event ids, kept far longer than seenEvents (they are rare), so a captured START
    * replayed months later never undoes a STOP. Bounded.
@@ -263,6 +265,9 @@ export type CustomerEvent =
       linkId?: string;
     } & EventBase)
   | ({ type: 'inbound'; channel: Channel } & EventBase)
+  /** An operator holds the customer's marketing (until a time, or until resumed); order news still goes. */
+  | ({ type: 'marketing-paused'; until?: string; reason: string } & EventBase)
+  | ({ type: 'marketing-resumed'; reason: string } & EventBase)
   /** Not consent: follow-up facts the lifecycle remembers (offers for attribution, answers). */
   | ({ type: 'offer-issued'; code: string; orderId: string; expiresAt: string } & EventBase)
   | ({ type: 'feedback'; orderId: string; rating: number; comment?: string } & EventBase);

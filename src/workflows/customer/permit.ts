@@ -79,6 +79,13 @@ function decide(
           : 'no marketing consent (the playbook requires opt-in)',
     };
   }
+  const paused = state.marketingPaused;
+  if (marketing && paused && !(paused.until && Date.parse(paused.until) <= nowMs)) {
+    return {
+      decision: 'skip',
+      reason: `marketing paused by an operator${paused.until ? ` until ${paused.until}` : ''} (${paused.reason})`,
+    };
+  }
   const recipient = request.recipient ?? fromProfile(profile, context.profileKeys);
   const addresses = [...recipient.addresses];
   if (context.linkedChat && !addresses.some((a) => a.channel === 'telegram')) {

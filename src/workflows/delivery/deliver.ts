@@ -24,6 +24,16 @@ import {
   type SendPermitRequest,
 } from './contract';
 
+/** Thrown through the journey's code once an operator cancelled what remained; the journey ends, keeping its record. */
+export class FollowUpsCancelled extends Error {
+  override name = 'FollowUpsCancelled';
+}
+
+/** An operator skipped the message being sent: it is recorded as skipped, with their reason. */
+export class SkippedByOperator extends Error {
+  override name = 'SkippedByOperator';
+}
+
 /** A message a workflow wants sent: a kind with that kind's data, so the compiler checks them where it is built. */
 export type Outgoing = Envelope & KindAndData;
 
@@ -68,6 +78,15 @@ export interface Deliverer {
   offersTelegramLink: boolean;
   /** Lean: sends go to their provider's rate-limited queue, transactional first. */
   byProvider?: boolean;
+  /**
+   * Runs one send (all its retries) where an operator can retry it now or skip it; given the first try's time budget
+   * when the journey marks itself stuck past one. Absent: the send runs as it is.
+   */
+  controlledSend?<T>(
+    key: string,
+    what: string,
+    send: (scheduleToCloseMs: number | undefined) => Promise<T>,
+  ): Promise<T>;
   /** Counts a sent message (lean journeys keep counts for a batch); absent, an activity counts each. */
   count?(event: { kind: string; key: string }): void;
   now(): string;
@@ -117,12 +136,20 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
     if (notBefore) await d.waitUntil('quiet-hours', `quiet hours before ${message.kind} via ${channel}`, notBefore);
     d.beforeAttempt?.(message, channel);
     const request = sendRequest(d, message, permit, channel, to);
+    const what = `${message.kind} via ${channel} (${message.key})`;
+    const once = (scheduleToCloseMs?: number) => send(playbook, what, request, d.byProvider, scheduleToCloseMs);
     const outcome = await attemptSend(
       record,
       channel,
-      () => send(playbook, `${message.kind} via ${channel} (${message.key})`, request, d.byProvider),
+      d.controlledSend ? () => d.controlledSend!(message.key, what, once) : () => once(),
       d.now,
     );
+    if ('skipped' in outcome) {
+      record.status = 'skipped';
+      record.reason = outcome.skipped;
+      log.info('message skipped', { messageKey: message.key, reason: 'operator' });
+      return record;
+    }
     if (outcome.sent) {
       // Counted after the send, never in its retry scope: a hiccup there can never re-send the message.
       if (d.count) d.count({ kind: message.kind, key: `sent:${request.idempotencyKey}` });
@@ -196,7 +223,9 @@ function sendRequest(d: Deliverer, message: Outgoing, permit: Allowed, channel: 
 }
 
 export type AttemptOutcome =
-  { sent: true } | { sent: false; error: string; failure: string; problem?: DeliveryProblem };
+  | { sent: true }
+  | { sent: false; error: string; failure: string; problem?: DeliveryProblem }
+  | { sent: false; skipped: string };
 
 /**
  * One attempt on one channel, recorded on the message. A permanent failure, or transient trouble
@@ -222,7 +251,8 @@ export async function attemptSend(
     record.channel = channel;
     return { sent: true };
   } catch (err) {
-    if (isCancellation(err)) throw err;
+    if (isCancellation(err) || err instanceof FollowUpsCancelled) throw err;
+    if (err instanceof SkippedByOperator) return { sent: false, skipped: err.message };
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
     const error = cause instanceof Error ? `${type}: ${cause.message}` : String(cause);

@@ -7,6 +7,7 @@ import type { Answers } from './answers';
 import type { Counter } from './counts';
 import type { Order, OrderJourneyState } from './contract';
 import type { OperatorView } from './operator-view';
+import type { Operations } from './operations';
 
 /** What the parts of a journey share. */
 export interface Journey {
@@ -23,6 +24,8 @@ export interface Journey {
   /** Before a wait: a lean journey sends what it holds when the wait is a day or more. */
   beforeWait(ms: number): Promise<void>;
   deliver(message: Outgoing): Promise<MessageRecord>;
+  /** Waits an operator can move, sends they can retry or skip, the stuck mark, a cancel (./operations). */
+  ops: Operations;
   now(): string;
 }
 

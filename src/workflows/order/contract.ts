@@ -19,7 +19,33 @@ export const ORDER_SA = {
   waitingFor: defineSearchAttributeKey('AftercareWaitingFor', SearchAttributeType.KEYWORD),
   nextActionAt: defineSearchAttributeKey('AftercareNextActionAt', SearchAttributeType.DATETIME),
   deliveryFailures: defineSearchAttributeKey('AftercareDeliveryFailures', SearchAttributeType.INT),
+  /** When the last message nobody could be sent failed ("delivery failures today"). */
+  lastFailureAt: defineSearchAttributeKey('AftercareLastFailureAt', SearchAttributeType.DATETIME),
+  /** Why the journey is stuck (a StuckReason); absent while it is not. */
+  stuck: defineSearchAttributeKey('AftercareStuck', SearchAttributeType.KEYWORD),
+  /** Since when it is stuck. */
+  stuckSince: defineSearchAttributeKey('AftercareStuckSince', SearchAttributeType.DATETIME),
 } as const;
+
+/**
+ * Why a journey needs a person, kept by the journey itself (no poller):
+ * - delivery-failing: a send still retrying transient provider errors after the playbook's `delivery.stuckAfter`;
+ * - stage-overdue: no update for the next stage within that stage's `expectedWithin`;
+ * - waiting-on-lifecycle: the customer's lifecycle has not answered a permit request for longer than expected;
+ * - held: quiet hours or the frequency cap have held a message for more than a day.
+ */
+export const STUCK_REASONS = ['delivery-failing', 'stage-overdue', 'waiting-on-lifecycle', 'held'] as const;
+export type StuckReason = (typeof STUCK_REASONS)[number];
+
+/** The journey's stuck mark as it shows it (state and search attributes). */
+export interface StuckMark {
+  reason: StuckReason;
+  since: string;
+  /** What is wrong, with the last error class where there is one (no customer data). */
+  detail: string;
+  /** What an operator can do about it. */
+  remedy: string;
+}
 
 export interface OrderItem {
   sku: string;
@@ -55,6 +81,11 @@ export interface OrderJourneyInput {
    * started before it (they ask the lifecycle before every message, as they did).
    */
   customer?: { addresses: Address[]; snapshot: CustomerSnapshot };
+  /**
+   * 1: the journey keeps its stuck marks (stage deadlines, a send that outlasts `delivery.stuckAfter`). Absent in
+   * journeys started before, which replay without them.
+   */
+  operatorTools?: 1;
 }
 
 /** A stage move, or a "delayed" / "problem" notice (which needs a reason or note). */
@@ -81,16 +112,29 @@ export interface FeedbackInput {
 }
 export type Feedback = FeedbackInput & { at: string };
 
-export type FollowUpStatus = 'scheduled' | 'done' | 'answered' | 'no-answer';
+export type FollowUpStatus = 'scheduled' | 'done' | 'answered' | 'no-answer' | 'cancelled';
 
 export type JourneyEvent =
   | { type: 'stage'; stage: string; note?: string; eta?: string; at: string }
-  | { type: IssueKind; reason: string; eta?: string; at: string };
+  | { type: IssueKind; reason: string; eta?: string; at: string }
+  | OperatorEvent;
+
+/** An operator's action, as the journey's record keeps it (its audit trail). */
+export interface OperatorEvent {
+  type: 'operator';
+  action: OperatorAction;
+  reason: string;
+  messageKey?: string;
+  /** What came of it, e.g. "the offer's wait ends at …" or "re-sent as offer~resend-1". */
+  outcome: string;
+  at: string;
+}
 
 export interface OrderJourneyState {
   orderId: string;
   customerId: string;
-  status: 'active' | 'completed';
+  /** cancelled: an operator cancelled what remained; the record stays. */
+  status: 'active' | 'completed' | 'cancelled';
   stage: string;
   stages: string[];
   events: JourneyEvent[];
@@ -109,6 +153,9 @@ export interface OrderJourneyState {
   completedAt?: string;
   /** What the journey knows of its customer's consent (lean path): the snapshot's version and what it rules out. */
   customer?: { version: number; stopped: boolean; blocked: string[] };
+  /** Why it needs a person, while it does. */
+  stuck?: StuckMark;
+  cancelledAt?: string;
 }
 
 /** Error types the update validators use; the client maps them to HTTP statuses. */
@@ -121,6 +168,8 @@ export const JourneyErrorType = {
   noticeRepeated: 'NoticeRepeated',
   /** The order had MAX_NOTICES_PER_ORDER notices: more would be noise, or a client in a loop. */
   noticeLimit: 'NoticeLimit',
+  /** An operator action with nothing to act on (no message in flight, no wait, an unknown or unsent message). */
+  nothingToDo: 'NothingToDo',
 } as const;
 
 /** Delay and problem notices one order may send its customer. */
@@ -138,6 +187,30 @@ export const reviewClickedSignal = defineSignal<[{ eventId: string; at: string }
 export const flushCountsUpdate = defineUpdate<void, []>('flushCounts');
 /** The customer's lifecycle: what the journey keeps of the customer changed (an opt-out, a bounce, a link). */
 export const customerSnapshotSignal = defineSignal<[CustomerSnapshot]>('customerSnapshot');
+
+/**
+ * Operator actions, as Updates (the Temporal UI offers them with their descriptions; the API and `npm run ops` call
+ * them). Each is recorded in the journey's events; an update id from the request's Idempotency-Key makes a
+ * repeated request one action.
+ */
+export const OPERATOR_ACTIONS = ['retry', 'skip', 'resend', 'change-wait', 'cancel'] as const;
+export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
+export interface OperatorActionResult {
+  action: OperatorAction;
+  /** What came of it, in words. */
+  outcome: string;
+  messageKey?: string;
+}
+export const retryMessageUpdate = defineUpdate<OperatorActionResult, [{ reason?: string }]>('retryMessageNow');
+export const skipMessageUpdate = defineUpdate<OperatorActionResult, [{ reason: string }]>('skipMessage');
+export const resendMessageUpdate = defineUpdate<OperatorActionResult, [{ messageKey: string; reason: string }]>(
+  'resendMessage',
+);
+/** Moves the end of the current timed wait: to a time (`until`), or by a signed number of milliseconds (`byMs`). */
+export const changeWaitUpdate = defineUpdate<OperatorActionResult, [{ until?: string; byMs?: number; reason: string }]>(
+  'changeWait',
+);
+export const cancelFollowUpsUpdate = defineUpdate<OperatorActionResult, [{ reason: string }]>('cancelFollowUps');
 
 /** The journey workflow's type and signature, for clients that start it by name. */
 export const ORDER_JOURNEY = 'orderJourney';

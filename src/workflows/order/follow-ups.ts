@@ -4,14 +4,12 @@
  * warranty ends. Each runs only when the journey's frozen playbook has it, so journeys started
  * before a follow-up existed replay unchanged. Workflow code: deterministic.
  */
-import { condition, sleep } from '@temporalio/workflow';
 import { formatDuration } from '../../playbook/duration';
 import { monthsBetween, warrantyGroups } from '../../rules/calendar';
 import { personalCode } from '../codes';
 import type { FollowUpStatus } from './contract';
 import type { Journey } from './context';
 import { notifyOperator } from './operator';
-import { summary } from '../../lib/bounded-text';
 
 export async function runFollowUps(j: Journey): Promise<void> {
   const { survey, review, offer, warranty } = j.playbook.followUps;
@@ -48,11 +46,11 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
   );
   // The business may already have sent the customer's answer itself: then no survey is needed.
   if (j.customer.lean) await j.beforeWait(survey.after);
-  if (!(await condition(answered, survey.after))) {
+  if (!(await j.ops.wait(survey.after, 'wait before the satisfaction survey', answered))) {
     const linkExpiresAt = new Date(Date.now() + survey.window + survey.changeWindow).toISOString();
     await j.deliver({ key: 'survey', kind: 'survey', data: { orderId: order.orderId }, linkExpiresAt });
     view.show('survey-answer', "the customer's answer to the survey", inFuture(survey.reminderAfter));
-    if (!(await condition(answered, survey.reminderAfter))) {
+    if (!(await j.ops.wait(survey.reminderAfter, "the customer's answer to the survey", answered))) {
       await j.deliver({
         key: 'survey-reminder',
         kind: 'survey_reminder',
@@ -61,14 +59,15 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
       });
       const rest = Math.max(survey.window - survey.reminderAfter, 1000);
       view.show('survey-answer', "the customer's answer after the reminder", inFuture(rest));
-      await condition(answered, rest);
+      await j.ops.wait(rest, "the customer's answer after the survey reminder", answered);
     }
   }
   // A changed answer replaces the first until the journey acts on it.
   while (state.feedback) {
     const seen = j.answers.version();
     view.show('answer-change', 'a changed answer, if any', inFuture(survey.changeWindow));
-    if (!(await condition(() => j.answers.version() !== seen, survey.changeWindow))) break;
+    const changed = () => j.answers.version() !== seen;
+    if (!(await j.ops.wait(survey.changeWindow, 'a changed survey answer, if any', changed))) break;
   }
   j.answers.close();
   mark(j, 'survey', state.feedback ? 'answered' : 'no-answer');
@@ -138,7 +137,7 @@ async function runOffer(j: Journey, offer: NonNullable<FollowUps['offer']>): Pro
     inFuture(offer.after),
   );
   if (j.customer.lean) await j.beforeWait(offer.after);
-  await sleep(offer.after, { summary: 'wait before the cross-sell offer' });
+  await j.ops.wait(offer.after, 'wait before the cross-sell offer');
   const code = personalCode(j.playbook.brand.name, '', 8);
   const expiresAt = new Date(Date.now() + offer.validFor).toISOString();
   state.offer = { code, discountPercent: offer.discountPercent, expiresAt };
@@ -177,7 +176,7 @@ async function runReferral(j: Journey, after: number, rewardPercent: number): Pr
   plan(j, 'referral', 'referral ask', inFuture(after));
   j.view.show('referral', 'the referral ask', inFuture(after));
   if (j.customer.lean) await j.beforeWait(after);
-  await sleep(after, { summary: 'wait before the referral ask' });
+  await j.ops.wait(after, 'wait before the referral ask');
   const code = personalCode(j.playbook.brand.name, 'R', 7);
   j.state.referralCode = code;
   await j.deliver({
@@ -209,7 +208,7 @@ async function runWarrantyCheckIns(j: Journey, warranty: NonNullable<FollowUps['
     j.view.show('warranty', `the warranty check-in for ${group.items.join(', ')}`, new Date(Math.max(due, Date.now())));
     if (due > Date.now()) {
       if (j.customer.lean) await j.beforeWait(due - Date.now());
-      await sleep(due - Date.now(), { summary: summary(`wait for the warranty check-in (${group.items.join(', ')})`) });
+      await j.ops.wait(due - Date.now(), `wait for the warranty check-in (${group.items.join(', ')})`);
     }
     await j.deliver({
       key: `warranty-${i + 1}`,

@@ -1,10 +1,10 @@
-import { allHandlersFinished, condition, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { formatDuration } from '../../playbook/duration';
 import type { Playbook } from '../../playbook/schema';
 import { upgradePlaybook } from '../../playbook/upgrade';
 import { bookkeeping } from '../activity-options';
 import { contactFor, type SendPermit } from '../delivery/contract';
-import { deliver, type Deliverer, type Outgoing } from '../delivery/deliver';
+import { deliver, FollowUpsCancelled, type Deliverer, type Outgoing } from '../delivery/deliver';
 import { handleAnswers } from './answers';
 import type { Journey } from './context';
 import { countEach, countInBatches } from './counts';
@@ -20,8 +20,9 @@ import {
 } from './contract';
 import { runFollowUps } from './follow-ups';
 import { operatorView } from './operator-view';
+import { handleOperatorActions } from './operator-actions';
+import { operations } from './operations';
 import { handleStageUpdates, stageMessage } from './stages';
-import { summary } from '../../lib/bounded-text';
 
 const nowIso = () => new Date().toISOString();
 const DAY = 86_400_000;
@@ -43,6 +44,8 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   // and those from before send permits existed without them.
   const lean = input.customer !== undefined;
   const usePermits = lean || patched('send-permits');
+  // Stuck marks and bounded first tries: journeys started with them (the input says so), never older ones.
+  const tools = input.operatorTools === 1;
 
   const state: OrderJourneyState = {
     orderId: order.orderId,
@@ -58,6 +61,8 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     reviewClicks: [],
   };
   const queue: Outgoing[] = [];
+  /** Messages handed to delivery, by key: what an operator's re-send sends again. */
+  const sent = new Map<string, Outgoing>();
   // The first stage's message goes first, even when a stage update came with the start: its handler runs as soon
   // as it is registered, before the code below. Journeys that ran the other way replay without the patch.
   let firstQueued = false;
@@ -69,9 +74,10 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   const beforeUpdateQueues = () => {
     if (!firstQueued && patched('first-stage-first')) queueFirstStage();
   };
-  const view = operatorView(order, state, () => queue.length, lean);
+  const view = operatorView(order, state, () => queue.length, lean, tools);
+  const ops = operations(playbook, state, tools, () => view.refresh());
   const customer = input.customer
-    ? leanLinkToCustomer({ order, playbook, state, workflowId, now: nowIso }, input.customer)
+    ? leanLinkToCustomer({ order, playbook, state, workflowId, now: nowIso }, input.customer, ops.lifecycleCall)
     : linkToCustomer({ order, playbook, state, workflowId, now: nowIso });
   const counter = lean ? countInBatches(nowIso) : countEach(workflowId);
   setHandler(flushCountsUpdate, () => counter.flush());
@@ -92,7 +98,21 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
       const until = new Date(untilIso);
       view.show(waitingFor, what, until);
       const ms = until.getTime() - Date.now();
-      if (ms > 0) await sleep(ms, { summary: summary(what) });
+      // Held for more than a day by quiet hours or the frequency cap: an operator should know.
+      const held =
+        tools && ms > DAY
+          ? {
+              ms: DAY,
+              mark: () =>
+                ops.mark(
+                  'held',
+                  `${what}: held for a day, until ${untilIso}`,
+                  'nothing, if the wait is right; otherwise shorten it (npm run ops -- wait <orderId> --until <time>) or skip the message',
+                ),
+            }
+          : undefined;
+      if (ms > 0) await ops.wait(ms, what, undefined, held);
+      if (held) ops.clear('held');
     },
     beforeAttempt: (message, channel) =>
       view.show('delivery', `delivery of ${message.kind} (${message.key}) via ${channel}`),
@@ -100,6 +120,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     // Tell the lifecycle, so no other journey of this customer tries this channel again.
     reportProblem: (event, address) => (usePermits ? customer.report(event, address) : undefined),
     onUndeliverable: () => view.countDeliveryFailure(),
+    controlledSend: (key, what, send) => ops.controlledSend(key, what, send),
     offersTelegramLink: usePermits,
     byProvider: lean,
     ...(lean
@@ -121,66 +142,115 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
       await counter.flush();
       await customer.flush();
     },
-    deliver: (message) => deliver(deliverer, message),
+    deliver: (message) => {
+      sent.set(message.key, message);
+      return deliver(deliverer, message);
+    },
+    ops,
     now: nowIso,
   };
+  handleOperatorActions({ orderId: order.orderId, state, ops, sent, deliver: journey.deliver, now: nowIso });
 
-  // Queued before anything awaits, so an update that arrives meanwhile is told after "placed" (unless it came
-  // with the start: then its handler queued this already).
-  queueFirstStage();
-  // Awaited here, not through a helper: an extra await would reorder commands against an update arriving in the
-  // same workflow task, and recorded histories would no longer replay. (A lean journey's starter recorded it.)
-  if (!lean) {
-    try {
-      await bookkeeping.recordOrderWithCustomer(orderForCustomer(order, playbook, input.receivedAt));
-    } catch (err) {
-      await customer.lifecycleClosedOrThrow(err);
+  try {
+    // Queued before anything awaits, so an update that arrives meanwhile is told after "placed" (unless it came
+    // with the start: then its handler queued this already).
+    queueFirstStage();
+    // Awaited here, not through a helper: an extra await would reorder commands against an update arriving in the
+    // same workflow task, and recorded histories would no longer replay. (A lean journey's starter recorded it.)
+    if (!lean) {
+      try {
+        await bookkeeping.recordOrderWithCustomer(orderForCustomer(order, playbook, input.receivedAt));
+      } catch (err) {
+        await customer.lifecycleClosedOrThrow(err);
+      }
     }
-  }
 
-  for (;;) {
-    while (queue.length > 0) await journey.deliver(queue.shift()!);
-    if (state.status === 'completed') break;
-    const next = state.stages[state.stages.indexOf(state.stage) + 1];
-    view.show('stage-update', `the next stage update from the business (${next})`);
-    await condition(() => queue.length > 0 || state.status === 'completed');
-  }
-  if (lean) {
-    // At once: the lifecycle credits the order, and may tell the customer of a new tier.
-    await customer.tell({ completedAt: state.completedAt! });
-    await customer.flush();
-  } else {
-    try {
-      await bookkeeping.recordOrderCompleted({
-        customerId: order.customer.id,
-        orderId: order.orderId,
-        completedAt: state.completedAt!,
-      });
-    } catch (err) {
-      await customer.lifecycleClosedOrThrow(err);
+    for (;;) {
+      while (queue.length > 0) await journey.deliver(queue.shift()!);
+      if (state.status === 'completed') break;
+      const next = playbook.stages[state.stages.indexOf(state.stage) + 1]!;
+      const moved = () => queue.length > 0 || state.status === 'completed';
+      if (tools && next.expectedWithin) await awaitStageDue(journey, next.id, next.expectedWithin, moved);
+      else {
+        view.show('stage-update', `the next stage update from the business (${next.id})`);
+        await ops.waitFor(moved);
+      }
     }
-  }
+    if (lean) {
+      // At once: the lifecycle credits the order, and may tell the customer of a new tier.
+      await customer.tell({ completedAt: state.completedAt! });
+      await customer.flush();
+    } else {
+      try {
+        await bookkeeping.recordOrderCompleted({
+          customerId: order.customer.id,
+          orderId: order.orderId,
+          completedAt: state.completedAt!,
+        });
+      } catch (err) {
+        await customer.lifecycleClosedOrThrow(err);
+      }
+    }
 
-  const thankYouAt = new Date(Date.now() + playbook.delays.thankYou);
-  view.show('thank-you', `the thank-you (${formatDuration(playbook.delays.thankYou)} after completion)`, thankYouAt);
-  if (lean) await journey.beforeWait(playbook.delays.thankYou);
-  await sleep(playbook.delays.thankYou, { summary: 'wait before the thank-you' });
-  await journey.deliver({
-    key: 'thank-you',
-    kind: 'thank_you',
-    data: { orderId: order.orderId, totalMinor: order.totalMinor, currency: order.currency },
-  });
+    const thankYouAt = new Date(Date.now() + playbook.delays.thankYou);
+    view.show('thank-you', `the thank-you (${formatDuration(playbook.delays.thankYou)} after completion)`, thankYouAt);
+    if (lean) await journey.beforeWait(playbook.delays.thankYou);
+    await ops.wait(playbook.delays.thankYou, 'wait before the thank-you');
+    await journey.deliver({
+      key: 'thank-you',
+      kind: 'thank_you',
+      data: { orderId: order.orderId, totalMinor: order.totalMinor, currency: order.currency },
+    });
 
-  await runFollowUps(journey);
-  if (lean) {
-    await counter.flush();
-    await customer.flush();
+    await runFollowUps(journey);
+    if (lean) {
+      await counter.flush();
+      await customer.flush();
+    }
+  } catch (err) {
+    if (!(err instanceof FollowUpsCancelled)) throw err;
+    await endCancelled(journey);
+    await condition(allHandlersFinished);
+    return state;
   }
 
   view.show('nothing', 'nothing: the journey is done');
   state.next = null;
   await condition(allHandlersFinished);
   return state;
+}
+
+/** Waits for the next stage's update; past the stage's expected time the journey marks itself stuck until it comes. */
+async function awaitStageDue(j: Journey, next: string, expectedWithin: number, moved: () => boolean): Promise<void> {
+  const { state, view, ops } = j;
+  const last = [...state.events].reverse().find((e) => e.type === 'stage');
+  const due = new Date(Date.parse(last?.at ?? j.now()) + expectedWithin);
+  const what = `the "${next}" update from the business, expected by ${due.toISOString()}`;
+  view.show('stage-update', what, due);
+  if (await ops.wait(due.getTime() - Date.now(), what, moved)) return;
+  ops.mark(
+    'stage-overdue',
+    `no "${next}" update since "${state.stage}" (${last?.at ?? 'the start'}); expected within ${formatDuration(expectedWithin)}`,
+    'send the stage update (POST /v1/orders/<orderId>/stage); if the order will never move: npm run ops -- cancel <orderId> --reason "…"',
+    due,
+  );
+  view.show('stage-update', `the "${next}" update from the business (overdue since ${due.toISOString()})`);
+  await ops.waitFor(moved);
+  ops.clear('stage-overdue');
+}
+
+/** An operator cancelled what remained: the record stays, later follow-ups are marked, the counts and news go out. */
+async function endCancelled(j: Journey): Promise<void> {
+  const { state, view } = j;
+  for (const f of state.followUps)
+    if (f.status === 'scheduled') Object.assign(f, { status: 'cancelled', doneAt: j.now() });
+  if (state.stuck) j.ops.clear(state.stuck.reason);
+  if (j.customer.lean) {
+    await j.counter.flush();
+    await j.customer.flush(true);
+  }
+  view.show('nothing', 'nothing: an operator cancelled the remaining follow-ups');
+  state.next = null;
 }
 
 /** The order's own contacts on the playbook's channels: how journeys from before send permits sent. */

@@ -9,7 +9,9 @@ import { getExternalWorkflowHandle, log, setHandler } from '@temporalio/workflow
 import { percentOf, tierFor, tierRank } from '../../rules/loyalty';
 import type { LoyaltyData } from '../../messages/data';
 import type { Playbook } from '../../playbook/schema';
-import { bookkeeping } from '../activity-options';
+import { bookkeeping, bookkeepingActivities, BOOKKEEPING_OPTIONS } from '../activity-options';
+import { summary } from '../../lib/bounded-text';
+import type { Operations } from './operations';
 import { customerEventSignal, customerLifecycleId, customerRulesOf, journeyNewsSignal } from '../customer/contract';
 import { decidePermit } from '../customer/permit';
 import { consentOf, type CustomerSnapshot, type JourneyNews } from '../customer/snapshot';
@@ -23,6 +25,8 @@ type Lean = NonNullable<OrderJourneyInput['customer']>;
 export function leanLinkToCustomer(
   j: Pick<Journey, 'order' | 'playbook' | 'state' | 'workflowId' | 'now'>,
   input: Lean,
+  /** Runs a call to the lifecycle, marking the journey stuck while it goes unanswered too long (./operations). */
+  lifecycleCall: Operations['lifecycleCall'] = (_what, call) => call(undefined),
 ): CustomerLink {
   const { order, playbook } = j;
   const customerId = order.customer.id;
@@ -117,11 +121,23 @@ export function leanLinkToCustomer(
       pending = {};
       const { recipient: _keyed, ...plain } = ask;
       const { email, phone, telegramChatId } = order.customer;
-      return bookkeeping.requestSendPermit(customerId, {
+      const permitRequest = {
         ...plain,
         recipient: { ...recipient, addresses: { email, phone, telegramChatId } },
         ...(carried ? { news: carried } : {}),
-      });
+      };
+      return lifecycleCall(`a send permit for ${request.kind}`, (scheduleToCloseMs) =>
+        scheduleToCloseMs
+          ? bookkeepingActivities.requestSendPermit.executeWithOptions(
+              {
+                ...BOOKKEEPING_OPTIONS,
+                scheduleToCloseTimeout: scheduleToCloseMs,
+                summary: summary(`send permit for ${request.kind}`),
+              },
+              [customerId, permitRequest],
+            )
+          : bookkeeping.requestSendPermit(customerId, permitRequest),
+      );
     },
     report: async (event, address) => {
       const keyed = address?.key ? { ...event, contactKey: address.key } : event;

@@ -10,6 +10,8 @@ import { DETAILS_MAX_BYTES, fitBytes } from '../../lib/bounded-text';
 export interface OperatorView {
   /** Shows what the journey waits for (`waitingFor` is the search attribute value) and until when. */
   show(waitingFor: string, what: string, until?: Date): void;
+  /** Shows the current details again (the stuck mark changed); no search attribute moves. */
+  refresh(): void;
   /** Counts a message nobody could be sent (AftercareDeliveryFailures). */
   countDeliveryFailure(): void;
 }
@@ -21,32 +23,53 @@ const FILTERED_WAITS = new Set(['survey-answer', 'warranty', 'quiet-hours', 'fre
  * `lean`: search attributes move only when the stage does or a wait an operator filters on begins (the starter
  * set them for the first stage, for free). Journeys started before keep upserting on every change.
  */
-export function operatorView(order: Order, state: OrderJourneyState, queued: () => number, lean = false): OperatorView {
+export function operatorView(
+  order: Order,
+  state: OrderJourneyState,
+  queued: () => number,
+  lean = false,
+  /** Journeys with operator tools also stamp when a message last failed ("delivery failures today"). */
+  tools = false,
+): OperatorView {
   let shownStage = lean ? state.stage : '';
   let shownWaiting = lean ? 'stage-update' : '';
   let shownUntil: string | undefined;
   let deliveryFailures = 0;
+  let lastShown: { what: string; until?: Date } = { what: 'its first step' };
+
+  const details = () => {
+    const { what, until } = lastShown;
+    const sent = state.messages.filter((m) => m.status === 'sent').length;
+    const failed = state.messages.filter((m) => m.status === 'failed').length;
+    const skipped = state.messages.filter((m) => m.status === 'skipped');
+    const position = state.stages.indexOf(state.stage) + 1;
+    const queue = queued();
+    const { stuck } = state;
+    const statusNote = state.status === 'active' ? '' : ` · ${state.status}`;
+    setCurrentDetails(
+      fitBytes(
+        [
+          // What it waits for, and until when, first: that is what an operator opens a journey to learn.
+          `**Waiting for** ${what}${until ? ` until ${until.toISOString()}` : ''}`,
+          ...(stuck
+            ? [`**Stuck** (${stuck.reason}) since ${stuck.since}: ${stuck.detail}`, `**What to do** ${stuck.remedy}`]
+            : []),
+          `**Order** ${order.orderId} · **customer** ${order.customer.id}`,
+          `**Stage** ${state.stage} (${position}/${state.stages.length})${statusNote}`,
+          `**Messages** ${sent} sent, ${failed} failed${queue ? `, ${queue} queued` : ''}`,
+          ...(skipped.length ? [`**Not sent** ${skipped.map((m) => `${m.key}: ${m.reason ?? ''}`).join('; ')}`] : []),
+        ].join('\n\n'),
+        DETAILS_MAX_BYTES,
+      ),
+    );
+  };
 
   return {
+    refresh: details,
     show(waitingFor, what, until) {
       state.next = { what, ...(until ? { until: until.toISOString() } : {}) };
-      const sent = state.messages.filter((m) => m.status === 'sent').length;
-      const failed = state.messages.filter((m) => m.status === 'failed').length;
-      const skipped = state.messages.filter((m) => m.status === 'skipped');
-      const position = state.stages.indexOf(state.stage) + 1;
-      const queue = queued();
-      setCurrentDetails(
-        fitBytes(
-          [
-            `**Order** ${order.orderId} · **customer** ${order.customer.id}`,
-            `**Stage** ${state.stage} (${position}/${state.stages.length})${state.status === 'completed' ? ' · completed' : ''}`,
-            `**Waiting for** ${what}${until ? ` until ${until.toISOString()}` : ''}`,
-            `**Messages** ${sent} sent, ${failed} failed${queue ? `, ${queue} queued` : ''}`,
-            ...(skipped.length ? [`**Not sent** ${skipped.map((m) => `${m.key}: ${m.reason ?? ''}`).join('; ')}`] : []),
-          ].join('\n\n'),
-          DETAILS_MAX_BYTES,
-        ),
-      );
+      lastShown = { what, ...(until ? { until } : {}) };
+      details();
       const untilIso = until?.toISOString();
       if (lean) {
         // The stage moved (the wait is then the next stage, or the follow-ups), a filtered wait began, or one ended.
@@ -78,7 +101,10 @@ export function operatorView(order: Order, state: OrderJourneyState, queued: () 
     },
     countDeliveryFailure() {
       deliveryFailures += 1;
-      upsertSearchAttributes([{ key: ORDER_SA.deliveryFailures, value: deliveryFailures }]);
+      upsertSearchAttributes([
+        { key: ORDER_SA.deliveryFailures, value: deliveryFailures },
+        ...(tools ? [{ key: ORDER_SA.lastFailureAt, value: new Date(Date.now()) }] : []),
+      ]);
     },
   };
 }
