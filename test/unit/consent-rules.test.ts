@@ -27,6 +27,22 @@ const permit = (
   );
 
 describe('consent rules', () => {
+  it("an operator's marketing pause skips marketing until it ends or is resumed; order news still goes", () => {
+    const state = emptyConsent();
+    const until = new Date(now + 86_400_000).toISOString();
+    applyCustomerEvent(state, ev({ type: 'marketing-paused', until, reason: 'complaint', source: 'operator' }));
+    expect(permit(state)).toEqual({
+      decision: 'skip',
+      reason: `marketing paused by an operator until ${until} (complaint)`,
+    });
+    expect(permit(state, 'transactional')).toMatchObject({ decision: 'send' });
+    applyCustomerEvent(state, ev({ type: 'marketing-resumed', reason: 'sorted', source: 'operator' }));
+    expect(permit(state)).toMatchObject({ decision: 'send' });
+    // A pause that has run out holds nothing.
+    applyCustomerEvent(state, ev({ type: 'marketing-paused', until: at, reason: 'a day', source: 'operator' }));
+    expect(permit(state)).toMatchObject({ decision: 'send' });
+  });
+
   it('ignores a replayed event id', () => {
     const state = emptyConsent();
     const stop = ev({ type: 'opt-out', channel: 'sms', scope: 'all', eventId: 'SM1' });
