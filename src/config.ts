@@ -42,6 +42,15 @@ const envSchema = z.looseObject({
    * fast evicted as cached: `npm run bench`). 500 fits the 512 MB heap `npm start` and the image give node.
    */
   AFTERCARE_WORKFLOW_CACHE: z.coerce.number().int().min(1).max(100_000).default(500),
+  /**
+   * Where the Temporal SDK's Prometheus endpoint binds, on 127.0.0.1 (/metrics serves it; 0: a free port). Only in
+   * the processes that run a worker.
+   */
+  AFTERCARE_SDK_METRICS_PORT: port(0),
+  /** The worker process's own /metrics listener (`npm run worker`, which has no API); unset: none. */
+  AFTERCARE_WORKER_METRICS_PORT: optionalString.pipe(
+    z.coerce.number<string | undefined>().int().min(1).max(65535).optional(),
+  ),
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
@@ -196,6 +205,12 @@ const configSchema = envSchema
       publicUrl: trimSlash(e.AFTERCARE_PUBLIC_URL ?? `http://localhost:${e.AFTERCARE_PORT}`)!,
       apiKey: e.AFTERCARE_API_KEY,
       operatorKey: e.AFTERCARE_OPERATOR_KEY,
+    },
+    metrics: {
+      /** The SDK's Prometheus endpoint's port on 127.0.0.1 (0: pick a free one). */
+      sdkPort: e.AFTERCARE_SDK_METRICS_PORT,
+      /** The worker process's /metrics listener (on AFTERCARE_HOST), when set. */
+      workerPort: e.AFTERCARE_WORKER_METRICS_PORT,
     },
     dataDir: path.resolve(e.AFTERCARE_DATA_DIR),
     playbookPath: e.AFTERCARE_PLAYBOOK ? path.resolve(e.AFTERCARE_PLAYBOOK) : DEFAULT_PLAYBOOK,

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
-import { createServiceDeps, installTemporalRuntime } from './runtime';
+import { createServiceDeps, installTemporalRuntime, sdkMetricsBindAddress } from './runtime';
 import { resolveApiKey, resolveKeys } from './secrets';
 import { startApi } from './server';
 import { dataConverterFor } from './temporal/codec';
@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // Pretty logs written synchronously, so that once flushed they are above the banner.
   const log = createLogger(config.logLevel, { pretty: config.env === 'development', sync: true });
-  installTemporalRuntime(log);
+  // The SDK's worker metrics on 127.0.0.1, merged into the API's /metrics.
+  const { sdkMetricsUrl } = installTemporalRuntime(log, {
+    metricsBindAddress: await sdkMetricsBindAddress(config.metrics.sdkPort),
+  });
 
   // Known before the dev server starts, so its UI can be pointed at the API's codec endpoint.
   const apiPort = config.api.port === 0 ? await freePort() : config.api.port;
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
     apiKey: apiKey.value,
     keys,
     temporalUiUrl,
+    sdkMetricsUrl,
   });
 
   const lines = [

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { IllegalStateError } from '@temporalio/common';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { ConfigError, type Config } from './config';
 import { ResendEmailAdapter } from './channels/email/resend/adapter';
@@ -11,6 +12,7 @@ import type { Logger } from './logger';
 import { createRenderer } from './messages/renderer';
 import type { MessageRenderer } from './messages/types';
 import { loadPlaybook } from './playbook/load';
+import { freePort } from './temporal/dev-server';
 import { type Playbook } from './playbook/schema';
 import { CHANNELS, type Channel } from './channels/types';
 
@@ -22,8 +24,20 @@ const ROUTINE = new Set([
   'No workflows registered, not polling for workflow tasks',
 ]);
 
-/** Routes the Temporal SDK's own logs (worker, workflow and activity loggers, core) into pino. */
-export function installTemporalRuntime(logger: Logger): void {
+/** The SDK's Prometheus endpoint in this process, once a runtime was installed with one. */
+let sdkMetricsUrl: string | undefined;
+
+/**
+ * Routes the Temporal SDK's own logs (worker, workflow and activity loggers, core) into pino and, given
+ * `metricsBindAddress` (`sdkMetricsBindAddress`), exports the SDK's worker metrics and the workflows' own counters
+ * (`src/workflows/metrics.ts`) on that address in Prometheus' format, with the SDK's names and labels. Returns the
+ * endpoint's URL for /metrics to merge (undefined without one). One runtime per process: a second call keeps the
+ * first (tests create several workers) and returns the first's endpoint.
+ */
+export function installTemporalRuntime(
+  logger: Logger,
+  opts: { metricsBindAddress?: string } = {},
+): { sdkMetricsUrl: string | undefined } {
   const temporalLogger = logger.child({ component: 'temporal' });
   try {
     Runtime.install({
@@ -32,11 +46,29 @@ export function installTemporalRuntime(logger: Logger): void {
         if ((level === 'INFO' || level === 'WARN') && ROUTINE.has(message)) temporalLogger.debug(fields, message);
         else temporalLogger[level.toLowerCase() as Lowercase<LogLevel>](fields, message);
       }),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+      telemetryOptions: {
+        logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+        ...(opts.metricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.metricsBindAddress } } } : {}),
+      },
     });
-  } catch {
+    if (opts.metricsBindAddress) sdkMetricsUrl = `http://${opts.metricsBindAddress}/metrics`;
+  } catch (err) {
     // Already installed in this process (tests create several workers): keep the first.
+    if (err instanceof IllegalStateError) return { sdkMetricsUrl };
+    if (opts.metricsBindAddress && /prometheus/i.test((err as Error).message)) {
+      throw new ConfigError([`AFTERCARE_SDK_METRICS_PORT: ${opts.metricsBindAddress}: ${(err as Error).message}`]);
+    }
+    throw err;
   }
+  return { sdkMetricsUrl };
+}
+
+/**
+ * Where the SDK's Prometheus endpoint binds: this machine only (/metrics serves it, behind the operators' key), on
+ * AFTERCARE_SDK_METRICS_PORT, or a free port when that is 0.
+ */
+export async function sdkMetricsBindAddress(port: number): Promise<string> {
+  return `127.0.0.1:${port === 0 ? await freePort() : port}`;
 }
 
 export interface ServiceDeps {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
 import { AftercareClient } from './client';
 import { loadConfig, type Config } from './config';
+import { StuckGateway } from './gateway/stuck';
 import type { Keys } from './lib/keys';
 import { resolveApiKey, resolveKeys } from './secrets';
 import { createLogger, type Logger } from './logger';
@@ -26,6 +27,8 @@ export interface StartApiOptions {
   apiKey: string;
   keys: Keys;
   temporalUiUrl: string | undefined;
+  /** The SDK's Prometheus endpoint of the worker in this process (npm start): /metrics appends it. */
+  sdkMetricsUrl?: string;
 }
 
 export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyInstance; url: string }> {
@@ -83,6 +86,11 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
     ...(opts.temporalUiUrl
       ? { temporalUi: { baseUrl: opts.temporalUiUrl, namespace: config.temporal.namespace } }
       : {}),
+    metrics: {
+      stuck: new StuckGateway(client, config.temporal.taskQueue),
+      processMetrics: true,
+      ...(opts.sdkMetricsUrl ? { sdkMetricsUrl: opts.sdkMetricsUrl } : {}),
+    },
   });
   await app.listen({ host: config.api.host, port: config.api.port });
   const address = app.server.address();

@@ -14,9 +14,13 @@ import { ensureStatsShards } from './activities/stats';
 import { CHANNELS, type Channel } from './channels/types';
 import { sendQueueFor } from './workflows/task-queue';
 import { createActivities, type ActivityDeps } from './activities';
+import { startMetricsListener } from './api/metrics-listener';
 import { ConfigError, loadConfig } from './config';
+import { StatsGateway } from './gateway/stats';
+import { StuckGateway } from './gateway/stuck';
 import { createLogger, type Logger } from './logger';
-import { createServiceDeps, installTemporalRuntime } from './runtime';
+import { AftercareMetrics } from './metrics';
+import { createServiceDeps, installTemporalRuntime, sdkMetricsBindAddress } from './runtime';
 import { resolveKeys } from './secrets';
 import { dataConverterFor } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -179,7 +183,9 @@ export async function waitUntilRunning(worker: Pick<Worker, 'getState'>, timeout
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, { pretty: config.env === 'development' });
-  installTemporalRuntime(log);
+  const { sdkMetricsUrl } = installTemporalRuntime(log, {
+    metricsBindAddress: await sdkMetricsBindAddress(config.metrics.sdkPort),
+  });
   const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
   const deps = await createServiceDeps(config);
   const connection = await NativeConnection.connect({ address });
@@ -207,9 +213,32 @@ async function main(): Promise<void> {
     },
     logger: log,
   });
-  log.info({ address, taskQueue: config.temporal.taskQueue, providers: deps.providers }, 'worker running');
+  // This process has no API: its own /metrics (the same merge as the API's) when a port is configured.
+  const listener = config.metrics.workerPort
+    ? await startMetricsListener({
+        metrics: new AftercareMetrics({
+          stats: new StatsGateway(client, config.temporal.taskQueue),
+          stuck: new StuckGateway(client, config.temporal.taskQueue),
+          processMetrics: true,
+          logger: log,
+          ...(sdkMetricsUrl ? { sdkMetricsUrl } : {}),
+        }),
+        temporalHealth: async () => {
+          await clientConnection.workflowService.getSystemInfo({});
+        },
+        operatorKey: config.api.operatorKey,
+        host: config.api.host,
+        port: config.metrics.workerPort,
+        logger: log,
+      })
+    : undefined;
+  log.info(
+    { address, taskQueue: config.temporal.taskQueue, providers: deps.providers, metrics: listener?.url },
+    'worker running',
+  );
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and drains in-flight tasks.
   await worker.run();
+  await listener?.app.close();
   await connection.close();
   await clientConnection.close();
 }

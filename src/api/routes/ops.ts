@@ -1,18 +1,15 @@
 import type { onRequestHookHandler } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { StatsGateway } from '../../gateway/stats';
+import type { AftercareMetrics } from '../../metrics';
 
-const METRICS_CACHE_MS = 60_000;
-
-/** For load balancers and dashboards: is Temporal reachable, and the follow-up counters. */
+/** For load balancers and dashboards: is Temporal reachable, and the metrics (`src/metrics.ts`). */
 export const opsRoutes: FastifyPluginAsyncZod<{
-  stats: StatsGateway;
+  metrics: AftercareMetrics;
   temporalHealth: () => Promise<void>;
   /** Guards /metrics (the operators' key in production). */
   metricsAuth?: onRequestHookHandler;
-}> = async (app, { stats, temporalHealth, metricsAuth }) => {
-  let cached: { at: number; view: Awaited<ReturnType<StatsGateway['get']>> } | undefined;
+}> = async (app, { metrics, temporalHealth, metricsAuth }) => {
   app.get(
     '/health',
     {
@@ -39,20 +36,9 @@ export const opsRoutes: FastifyPluginAsyncZod<{
     '/metrics',
     { schema: { hide: true }, ...(metricsAuth ? { onRequest: metricsAuth } : {}) },
     async (_request, reply) => {
-      // Counters come from the stats workflows, so they survive restarts (they never go down). Reading them is
-      // a query per shard (billed): a scrape within a minute of the last one gets the same figures.
-      if (!cached || Date.now() - cached.at > METRICS_CACHE_MS) cached = { at: Date.now(), view: await stats.get() };
-      const { view } = cached;
-      const lines = [
-        '# HELP aftercare_followups_total Follow-up events by kind: sent, answered (surveys), converted (offer/win-back orders, review clicks).',
-        '# TYPE aftercare_followups_total counter',
-        ...Object.entries(view.totals).flatMap(([kind, metrics]) =>
-          Object.entries(metrics).map(
-            ([event, n]) => `aftercare_followups_total{kind="${kind}",event="${event}"} ${n}`,
-          ),
-        ),
-      ];
-      return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+      // prom-client's families (the follow-up counters from the stats workflows, cached a minute; stuck journeys),
+      // then the Temporal SDK's own, as it wrote them.
+      return reply.type(metrics.contentType).send(await metrics.render());
     },
   );
 };

@@ -242,7 +242,9 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
       await condition(() => woke() || alarm.rang());
       alarm.ack();
     } else if (Number.isFinite(wakeAt)) {
-      await condition(woke, Math.max(wakeAt - Date.now(), 1));
+      await condition(woke, Math.max(wakeAt - Date.now(), 1), {
+        summary: "wait for the win-back, or a change of the customer's value",
+      });
     } else {
       await condition(woke);
     }
