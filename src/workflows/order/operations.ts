@@ -142,7 +142,13 @@ export function operations(
         sending.set(key, flight);
         const firstTry = tools && !stuck;
         try {
-          const budget = firstTry ? Math.max(stuckAfter - (Date.now() - startedAt), 1000) : undefined;
+          const elapsed = Date.now() - startedAt;
+          // The first try until the stuck mark, the second until the playbook gives up (counted from the start).
+          const budget = !tools
+            ? undefined
+            : firstTry
+              ? Math.max(stuckAfter - elapsed, 1000)
+              : Math.max(playbook.delivery.giveUpAfter - elapsed, 60_000);
           const result = await flight.scope.run(() => send(budget));
           ops.clear('delivery-failing');
           return result;
