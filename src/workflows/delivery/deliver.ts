@@ -12,6 +12,7 @@ import type { KindAndData } from '../../messages/data';
 import { PURPOSE_OF } from '../../messages/kinds';
 import type { Playbook } from '../../playbook/schema';
 import { bookkeeping, send } from '../activity-options';
+import { countMessage, skipReasonCode } from '../metrics';
 import type { CustomerEvent } from '../customer/contract';
 import {
   DELIVERY_PROBLEM_OF,
@@ -124,6 +125,7 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
   if (permit.decision === 'skip') {
     record.status = 'skipped';
     record.reason = permit.reason;
+    countMessage('skipped', message.kind, skipReasonCode(permit.reason));
     log.info('message skipped', { messageKey: message.key, reason: permit.reason });
     // Not the customer's choice but nobody reachable.
     if (permit.reason.startsWith(NO_REACHABLE_CHANNEL)) d.onUndeliverable?.(record);
@@ -147,10 +149,12 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
     if ('skipped' in outcome) {
       record.status = 'skipped';
       record.reason = outcome.skipped;
+      countMessage('skipped', message.kind, 'operator');
       log.info('message skipped', { messageKey: message.key, reason: 'operator' });
       return record;
     }
     if (outcome.sent) {
+      countMessage('sent', message.kind);
       // Counted after the send, never in its retry scope: a hiccup there can never re-send the message.
       if (d.count) d.count({ kind: message.kind, key: `sent:${request.idempotencyKey}` });
       else if (patched('stats-after-send')) {
@@ -180,6 +184,7 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
     }
   }
   record.status = 'failed';
+  countMessage('failed', message.kind);
   d.onUndeliverable?.(record);
   log.error('message could not be delivered on any channel', {
     messageKey: message.key,

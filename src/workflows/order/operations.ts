@@ -16,6 +16,7 @@ import { RetryState } from '@temporalio/common';
 import { summary as bounded } from '../../lib/bounded-text';
 import type { Playbook } from '../../playbook/schema';
 import { FollowUpsCancelled, SkippedByOperator } from '../delivery/deliver';
+import { countStuck, countStuckCleared } from '../metrics';
 import { JourneyErrorType, ORDER_SA, type OrderJourneyState, type StuckMark, type StuckReason } from './contract';
 
 const DEFAULT_STUCK_AFTER = 15 * 60_000;
@@ -208,6 +209,7 @@ export function operations(
       const same = state.stuck?.reason === reason;
       state.stuck = mark;
       if (!same) {
+        countStuck(reason);
         upsertSearchAttributes([
           { key: ORDER_SA.stuck, value: reason },
           { key: ORDER_SA.stuckSince, value: since },
@@ -219,6 +221,7 @@ export function operations(
     clear(reason) {
       if (state.stuck?.reason !== reason) return;
       delete state.stuck;
+      countStuckCleared(reason);
       upsertSearchAttributes([
         { key: ORDER_SA.stuck, value: null },
         { key: ORDER_SA.stuckSince, value: null },

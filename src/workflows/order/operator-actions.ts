@@ -17,6 +17,7 @@ import {
   type OperatorActionResult,
   type OrderJourneyState,
 } from './contract';
+import { countOperatorAction } from '../metrics';
 import { nothingToDo, type Operations } from './operations';
 
 const REASON_MAX = 300;
@@ -39,6 +40,7 @@ export function handleOperatorActions(d: Deps): void {
     outcome: string,
     messageKey?: string,
   ): OperatorActionResult => {
+    countOperatorAction(action);
     state.events.push({
       type: 'operator',
       action,
