@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       telegramBotUsername: config.telegram.botUsername,
       ...(temporalUiUrl ? { temporalUi: { baseUrl: temporalUiUrl, namespace: config.temporal.namespace } } : {}),
     },
+    playbook: deps.playbook,
     logger: log,
   });
   const workerDone = worker.run();

@@ -24,6 +24,8 @@ import { createServiceDeps, installTemporalRuntime, sdkMetricsBindAddress } from
 import { resolveKeys } from './secrets';
 import { dataConverterFor } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
+import { ensureStuckDigestSchedule } from './temporal/schedules';
+import type { Playbook } from './playbook/schema';
 
 export const workflowsPath = path.resolve(__dirname, 'workflows', 'index.ts');
 
@@ -54,6 +56,11 @@ export interface CreateWorkerOptions {
    * keep their level. Without it, only warnings and errors show, on stderr.
    */
   logger?: Logger;
+  /**
+   * The deployment's playbook: the worker's start makes the schedules it asks for (the operators' stuck digest)
+   * match it. Absent (tests, scripts): no schedule is touched.
+   */
+  playbook?: Playbook;
 }
 
 /**
@@ -111,6 +118,13 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Aftercare
   warnIfCacheOutgrowsHeap(opts.maxCachedWorkflows, opts.logger);
   // Lean journeys signal a stats shard directly: the shards run before the first journey does.
   await ensureStatsShards(opts.activities.client, opts.taskQueue);
+  if (opts.playbook) {
+    await ensureStuckDigestSchedule(opts.activities.client, {
+      taskQueue: opts.taskQueue,
+      playbook: opts.playbook,
+      log: opts.logger,
+    });
+  }
   const activities = createActivities({ ...opts.activities, taskQueue: opts.taskQueue });
   const senders = await Promise.all(
     CHANNELS.map((channel) =>
@@ -211,6 +225,7 @@ async function main(): Promise<void> {
       telegramBotUsername: config.telegram.botUsername,
       temporalUi: { baseUrl: config.temporal.uiUrl, namespace: config.temporal.namespace },
     },
+    playbook: deps.playbook,
     logger: log,
   });
   // This process has no API: its own /metrics (the same merge as the API's) when a port is configured.

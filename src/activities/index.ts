@@ -1,11 +1,12 @@
 /**
  * The activities, from one factory that receives every dependency (createActivities(deps)); workflows
  * import them as types only. Delivery: links, render, compose, adapter (./delivery). The customer's
- * lifecycle: orders, events and permits (./customer). Counts (./stats).
+ * lifecycle: orders, events and permits (./customer). Counts (./stats). What operators are told (./operations).
  */
 import type { Client } from '@temporalio/client';
 import { customerActivities } from './customer';
 import { sendMessageActivity, type SendDeps } from './delivery/send-message';
+import { operationsActivities } from './operations';
 import { statsActivities } from './stats';
 
 export interface ActivityDeps extends SendDeps {
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     sendMessage: sendMessageActivity(deps),
     ...customerActivities(deps),
     ...statsActivities(deps),
+    ...operationsActivities(deps),
   };
 }
 

@@ -111,6 +111,25 @@ export interface WinbackData {
   attempt: 1 | 2;
 }
 
+/**
+ * Journeys that became stuck, for the operators' digest: counts, reasons and Temporal UI links, and the workflow
+ * ids of a few of the newest (no customer data). Reasons are the `AftercareStuck` values operators filter on.
+ */
+export interface StuckDigestData {
+  /** Running journeys stuck now, whatever the reason. */
+  total: number;
+  /** The reasons with at least one journey, each with its list in the Temporal UI. */
+  byReason: { reason: string; count: number; url?: string }[];
+  /** How many became stuck since the last digest. */
+  newlyStuck: number;
+  /** Workflow ids of up to five of the newest of those. */
+  newest: string[];
+  /** ISO time the longest-stuck journey became stuck. */
+  oldestSince?: string;
+  /** Every stuck journey in the Temporal UI. */
+  listUrl?: string;
+}
+
 /** What each kind carries beyond BaseData. A new kind needs an entry here (MessageDataOf fails to compile without). */
 interface KindFields {
   order_status: StageData;
@@ -132,6 +151,8 @@ interface KindFields {
   /** The new tier by id (its label falls back to it). */
   tier_upgrade: { loyalty: LoyaltyData & { tier: string } };
   winback: { winback: WinbackData };
+  /** To the business: journeys became stuck (orderId is empty: it is about no one order). */
+  operator_digest: { digest: StuckDigestData };
 }
 type NoFields = Record<never, never>;
 

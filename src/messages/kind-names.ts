@@ -15,6 +15,7 @@ export const MESSAGE_KINDS = [
   'warranty_checkin',
   'tier_upgrade',
   'winback',
+  'operator_digest',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 

@@ -146,6 +146,14 @@ const KINDS = {
       'data.operator (the customer and the journey link)': (d) => !!d.operator,
     },
   },
+  operator_digest: {
+    purpose: 'transactional',
+    aboutOrder: false,
+    cta: (vars) => vars.stuckListUrl,
+    toBusiness: { footer: 'footer' },
+    mustPrint: { subject: ['stuckTotal'], text: ['stuckTotal', 'stuckNew', 'stuckByReason'] },
+    needs: { 'data.digest (the stuck journeys by reason)': (d) => !!d.digest },
+  },
   warranty_checkin: {
     purpose: 'transactional',
     aboutOrder: true,

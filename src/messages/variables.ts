@@ -76,6 +76,20 @@ const VARIABLES = {
   cashback: { sample: '€12.34' },
   /** Win-back: true on the second and last attempt. */
   lastAttempt: { sample: true, always: true },
+  /** Stuck digest: how many journeys are stuck, in the locale's digits. */
+  stuckTotal: { sample: '4' },
+  /** Stuck digest: how many became stuck since the last digest. */
+  stuckNew: { sample: '3' },
+  /** Stuck digest: the count of each reason ("3 delivery-failing, 1 stage-overdue"). */
+  stuckByReason: { sample: '3 delivery-failing, 1 stage-overdue' },
+  /** Stuck digest: each reason's list in the Temporal UI ("delivery-failing: https://…"). */
+  stuckReasonLinks: { sample: 'delivery-failing: https://temporal.example/l/1' },
+  /** Stuck digest: workflow ids of up to five of the newest. */
+  stuckNewest: { sample: 'order-A-1, order-A-2' },
+  /** Stuck digest: when the longest-stuck journey became stuck (UTC). */
+  stuckOldest: { sample: 'Mar 1, 2030, 9:00 AM' },
+  /** Stuck digest: every stuck journey in the Temporal UI (http(s) only). */
+  stuckListUrl: { sample: 'https://temporal.example/l/0' },
 } as const satisfies Record<string, Variable>;
 
 type Declared = typeof VARIABLES;
@@ -118,7 +132,7 @@ export function buildVars(
 ): TemplateVars {
   const { data, brand, fallbackLocale, timeZone } = request;
   const promotion = spec.promotion?.(data) ?? {};
-  const { feedback, operator, warranty, loyalty, referral } = data;
+  const { feedback, operator, warranty, loyalty, referral, digest } = data;
   const items = warranty?.items.map((item) => item.trim()).filter(Boolean) ?? [];
   const tierLabel = (localize(loyalty?.tierLabel, locale, fallbackLocale) ?? loyalty?.tier)?.trim() || undefined;
   const currency = loyalty?.currency ?? data.currency;
@@ -165,8 +179,28 @@ export function buildVars(
     tierLabel,
     cashback: balance === undefined || balance <= 0 || !currency ? undefined : formatMoney(balance, currency, locale),
     lastAttempt: data.winback?.attempt === 2,
+    ...digestVars(digest, locale),
   };
   return textChannel ? clipped(vars) : vars;
+}
+
+/** The stuck digest's counts in the locale's digits; reasons stay the search attribute values operators filter on. */
+function digestVars(digest: RecordedMessageData['digest'], locale: string): Partial<TemplateVars> {
+  if (!digest) return {};
+  const reasons = digest.byReason.filter((r) => r.count > 0);
+  const links = reasons.flatMap((r) => {
+    const url = httpUrl(r.url);
+    return url ? [`${r.reason}: ${url}`] : [];
+  });
+  return {
+    stuckTotal: formatNumber(digest.total, locale),
+    stuckNew: formatNumber(digest.newlyStuck, locale),
+    stuckByReason: reasons.map((r) => `${formatNumber(r.count, locale)} ${r.reason}`).join(', ') || undefined,
+    stuckReasonLinks: links.join(' · ') || undefined,
+    stuckNewest: digest.newest.join(', ') || undefined,
+    stuckOldest: digest.oldestSince === undefined ? undefined : formatDate(digest.oldestSince, locale, 'UTC'),
+    stuckListUrl: httpUrl(digest.listUrl),
+  };
 }
 
 /** Text channels get the short form: long customer text is clipped so an SMS stays an SMS. */

@@ -160,6 +160,11 @@ export const playbookBaseSchema = z.object({
         .string()
         .regex(/^-?\d{1,20}$/)
         .optional(),
+      /**
+       * How often, at most, the operators get the digest of journeys that became stuck ("15 minutes" when absent:
+       * read it with `digestEveryOf`, the section defaults to {}). A Temporal Schedule runs it.
+       */
+      digestEvery: duration.refine((ms) => ms >= 60_000, { message: 'must be at least 1 minute' }).optional(),
     })
     .default({}),
   followUps: z

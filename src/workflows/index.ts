@@ -8,6 +8,7 @@ import type { followUpStats } from './stats/follow-up-stats';
 export { orderJourney } from './order/journey';
 export { customerLifecycle } from './customer/lifecycle';
 export { followUpStats } from './stats/follow-up-stats';
+export { stuckDigest } from './operations/stuck-digest';
 
 // Clients start and signal workflows by name with the contracts' signatures: these must stay true.
 type Assert<T extends true> = T;

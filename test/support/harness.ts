@@ -50,6 +50,8 @@ export async function startHarness(
     taskQueue?: string;
     /** Wraps the Temporal client the activities use (e.g. to make one kind of call fail). */
     activityClient?: (client: Client) => Client;
+    /** The worker's start schedules what the playbook asks for (the stuck digest), as npm start does. */
+    schedules?: true;
   } = {},
 ): Promise<Harness> {
   const address = inject('temporalAddress');
@@ -72,6 +74,7 @@ export async function startHarness(
     // Fast enough for tests and scripts: the fakes take any rate.
     sendRates: { email: 1000, sms: 1000, telegram: 1000, whatsapp: 1000 },
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    ...(opts.schedules ? { playbook, logger: testLogger } : {}),
     activities: {
       renderer: await createRenderer(),
       channels,

@@ -19,6 +19,7 @@ describe('the registry of message kinds', () => {
       'warranty_checkin',
       'tier_upgrade',
       'winback',
+      'operator_digest',
     ]);
   });
 
@@ -36,6 +37,7 @@ describe('the registry of message kinds', () => {
       winback: ['codeLabel', 'validUntil'],
       operator_alert: ['footer'],
       operator_notice: ['footer'],
+      operator_digest: ['footer'],
       order_status: [],
       survey: [],
     });

@@ -57,8 +57,29 @@ function dataFor(kind: MessageKind): MessageData {
     warranty,
     loyalty,
     winback,
+    digest,
   };
 }
+
+const digest: NonNullable<MessageData['digest']> = {
+  total: 7,
+  byReason: [
+    {
+      reason: 'delivery-failing',
+      count: 5,
+      url: 'https://temporal.shop.example/namespaces/default/workflows?query=AftercareStuck%20%3D%20%22delivery-failing%22',
+    },
+    {
+      reason: 'stage-overdue',
+      count: 2,
+      url: 'https://temporal.shop.example/namespaces/default/workflows?query=AftercareStuck%20%3D%20%22stage-overdue%22',
+    },
+  ],
+  newlyStuck: 3,
+  newest: ['order-A-1001', 'order-A-1002', 'order-A-1003'],
+  oldestSince: '2025-03-09T08:00:00Z',
+  listUrl: 'https://temporal.shop.example/namespaces/default/workflows?query=AftercareStuck%20IS%20NOT%20NULL',
+};
 
 const operator: NonNullable<MessageData['operator']> = {
   customerId: 'cus_8f3a21',
@@ -101,9 +122,16 @@ const SMS_KEY: Partial<Record<MessageKind, { en: string; bn: string }>> = {
   winback: { en: 'COMEBACK-Q7', bn: 'COMEBACK-Q7' },
   referral_request: { en: 'ANA-FRIENDS', bn: 'ANA-FRIENDS' },
   tier_upgrade: { en: 'Gold', bn: 'গোল্ড' },
+  operator_digest: { en: 'delivery-failing', bn: 'delivery-failing' },
 };
 /** Kinds about the customer rather than one order: no order number in the email. */
-const NOT_ABOUT_AN_ORDER: readonly MessageKind[] = ['offer', 'referral_request', 'tier_upgrade', 'winback'];
+const NOT_ABOUT_AN_ORDER: readonly MessageKind[] = [
+  'offer',
+  'referral_request',
+  'tier_upgrade',
+  'winback',
+  'operator_digest',
+];
 const MARKETING_KINDS = MESSAGE_KINDS.filter((kind) => PURPOSE_OF[kind] === 'marketing');
 /** Kinds sent to the business's own team, not to a customer. */
 const TO_BUSINESS: readonly MessageKind[] = MESSAGE_KINDS.filter((kind) => kindSpec(kind)?.toBusiness);
@@ -159,8 +187,12 @@ describe('createRenderer', () => {
       expect(m.text.startsWith("Dana's Shop: ")).toBe(true);
       // An offer SMS spends its characters on the code, not on the order it thanks for.
       expect(m.text).toContain(key);
-      expect(Array.from(m.text).length).toBeLessThan(300);
-      if (TO_BUSINESS.includes(kind)) {
+      // The digest goes to operators by Telegram (4,096 characters), with a link per reason; never by SMS.
+      expect(Array.from(m.text).length).toBeLessThan(kind === 'operator_digest' ? 1000 : 300);
+      if (kind === 'operator_digest') {
+        // Operators get the digest by email or Telegram, never by SMS: counts first, then every link.
+        expect(m.text).toContain(digest.listUrl);
+      } else if (TO_BUSINESS.includes(kind)) {
         // To the business, whose long comment may be cut by the adapter: the journey link comes first.
         expect(fitSms(m.text, 3)).toContain(operator.journeyUrl);
       } else {
@@ -290,7 +322,10 @@ describe('createRenderer', () => {
             },
           }),
         );
-        if (TO_BUSINESS.includes(kind)) {
+        if (kind === 'operator_digest') {
+          // Email or Telegram (4,096 characters) only; no customer text in it to grow it.
+          expect(Array.from(m.text).length, `${kind}/${locale}`).toBeLessThan(1000);
+        } else if (TO_BUSINESS.includes(kind)) {
           // Sent to the business: the essentials first, so the adapter's fitting only shortens the comment.
           expect(Array.from(m.text).length, `${kind}/${locale}`).toBeLessThan(400);
           expect(fitSms(m.text, 3), `${kind}/${locale}`).toContain(operator.journeyUrl);
