@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
+import { listLinks } from './ops/list-links';
 import { createServiceDeps, installTemporalRuntime, sdkMetricsBindAddress } from './runtime';
 import { resolveApiKey, resolveKeys } from './secrets';
 import { startApi } from './server';
@@ -110,6 +111,15 @@ async function main(): Promise<void> {
       .map(([c, p]) => `${c}: ${p}`)
       .join(', ')}`,
     `  Playbook       ${config.playbookPath}`,
+    // Ready-made lists for operators (docs/operators.md); `npm run ops -- links` prints them again.
+    ...(temporalUiUrl
+      ? [
+          '  Operators      npm run ops -- stuck | show | retry | skip | cancel  (docs/operators.md)',
+          ...listLinks(temporalUiUrl, config.temporal.namespace, new Date()).map(
+            (l) => `    ${l.title.padEnd(27)} ${l.url}`,
+          ),
+        ]
+      : []),
     '',
   ];
   // Last on screen: after every log line so far, including the worker's and the API's start-up lines.

@@ -82,7 +82,8 @@ describe('a journey an operator can find and fix', () => {
     const state = await h.aftercare.getOrderJourney(order.orderId);
     expect(state.stuck).toMatchObject({ reason: 'delivery-failing' });
     expect(state.stuck!.detail).toContain('TransientDeliveryFailure');
-    expect(state.stuck!.remedy).toContain('npm run ops -- retry');
+    expect(state.stuck!.remedy).toContain(`npm run ops -- retry ${order.orderId}`);
+    expect(state.stuck!.detail).toMatch(/still failing after 2s/);
 
     // The provider recovers; the journey's next retry is far away (backoff): the operator retries now.
     resend.reset();

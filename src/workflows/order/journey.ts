@@ -107,7 +107,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
                 ops.mark(
                   'held',
                   `${what}: held for a day, until ${untilIso}`,
-                  'nothing, if the wait is right; otherwise shorten it (npm run ops -- wait <orderId> --until <time>) or skip the message',
+                  `nothing, if the wait is right; otherwise shorten it: \`npm run ops -- wait ${order.orderId} --until <ISO time> --reason "…"\``,
                 ),
             }
           : undefined;
@@ -231,7 +231,7 @@ async function awaitStageDue(j: Journey, next: string, expectedWithin: number, m
   ops.mark(
     'stage-overdue',
     `no "${next}" update since "${state.stage}" (${last?.at ?? 'the start'}); expected within ${formatDuration(expectedWithin)}`,
-    'send the stage update (POST /v1/orders/<orderId>/stage); if the order will never move: npm run ops -- cancel <orderId> --reason "…"',
+    `send the stage update (\`POST /v1/orders/${j.order.orderId}/stage\`); if the order will never move: \`npm run ops -- cancel ${j.order.orderId} --reason "…"\``,
     due,
   );
   view.show('stage-update', `the "${next}" update from the business (overdue since ${due.toISOString()})`);

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import { summary as bounded } from '../../lib/bounded-text';
+import { formatDuration } from '../../playbook/duration';
 import type { Playbook } from '../../playbook/schema';
 import { FollowUpsCancelled, SkippedByOperator } from '../delivery/deliver';
 import { countStuck, countStuckCleared } from '../metrics';
@@ -73,9 +74,6 @@ function lastErrorClass(err: unknown): string {
   if (last instanceof ApplicationFailure) return last.type ?? 'Error';
   return last ? last.name : 'no answer';
 }
-
-const minutes = (ms: number) =>
-  ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 60_000)} min`;
 
 /**
  * `tools` (journeys started with operatorTools): stuck marks and their bounded first tries. Journeys from before
@@ -170,8 +168,8 @@ export function operations(
             stuck = true;
             ops.mark(
               'delivery-failing',
-              `${what}: still failing after ${minutes(stuckAfter)} (last error: ${lastErrorClass(err)}); retrying until the playbook gives up`,
-              'once the provider recovers: npm run ops -- retry <orderId>; or skip the message: npm run ops -- skip <orderId> --reason "…"',
+              `${what}: still failing after ${formatDuration(stuckAfter)} (last error: ${lastErrorClass(err)}); retrying until the playbook gives up`,
+              `once the provider recovers: \`npm run ops -- retry ${state.orderId}\`; or skip the message: \`npm run ops -- skip ${state.orderId} --reason "…"\``,
               new Date(startedAt + stuckAfter),
             );
             continue;
@@ -193,8 +191,8 @@ export function operations(
       }
       ops.mark(
         'waiting-on-lifecycle',
-        `${what}: the customer's lifecycle has not answered for ${minutes(lifecycleStuckAfter)}`,
-        "look at the customer's lifecycle workflow (customer-<customerId>) in the Temporal UI: a failing workflow task or a stopped worker",
+        `${what}: the customer's lifecycle has not answered for ${formatDuration(lifecycleStuckAfter)}`,
+        `look at the customer's lifecycle (workflow \`customer-${state.customerId}\`) in the Temporal UI: a failing workflow task, or no worker running`,
         new Date(Date.now()),
       );
       try {
