@@ -219,6 +219,8 @@ export const playbookBaseSchema = z.object({
       stuckAfter: duration.default(parseDuration('15m')!),
       /** A permit request the customer's lifecycle has not answered after this long marks the journey stuck. */
       lifecycleStuckAfter: duration.default(parseDuration('2m')!),
+      /** A message held this long by quiet hours or the frequency cap marks its journey stuck (held). */
+      heldStuckAfter: duration.default(parseDuration('1 day')!),
     })
     .prefault({}),
 });

@@ -99,14 +99,15 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
       view.show(waitingFor, what, until);
       const ms = until.getTime() - Date.now();
       // Held for more than a day by quiet hours or the frequency cap: an operator should know.
+      const heldAfter = playbook.delivery.heldStuckAfter ?? DAY;
       const held =
-        tools && ms > DAY
+        tools && ms > heldAfter
           ? {
-              ms: DAY,
+              ms: heldAfter,
               mark: () =>
                 ops.mark(
                   'held',
-                  `${what}: held for a day, until ${untilIso}`,
+                  `${what}: held for ${formatDuration(heldAfter)} so far, until ${untilIso}`,
                   `nothing, if the wait is right; otherwise shorten it: \`npm run ops -- wait ${order.orderId} --until <ISO time> --reason "…"\``,
                 ),
             }

@@ -111,7 +111,7 @@ export function operations(
           if (remaining > 0) {
             current.changed = false;
             const woke = await condition(() => cancelled || current.changed || !!done?.(), remaining, {
-              summary: bounded(until === markAt ? `${what} (a day of it marks the journey held)` : what),
+              summary: bounded(until === markAt ? `${what} (then marked held, if it lasts)` : what),
             });
             if (woke) continue;
           }
