@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseDuration } from '../playbook/duration';
 
 const reason = z
-  .string()
+  .string({ error: 'required: say why (it is kept in the journey’s events)' })
   .trim()
   .min(1, 'say why (it is kept in the journey’s events)')
   .max(300, 'keep it under 300 characters');

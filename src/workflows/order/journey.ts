@@ -226,7 +226,7 @@ async function awaitStageDue(j: Journey, next: string, expectedWithin: number, m
   const { state, view, ops } = j;
   const last = [...state.events].reverse().find((e) => e.type === 'stage');
   const due = new Date(Date.parse(last?.at ?? j.now()) + expectedWithin);
-  const what = `the "${next}" update from the business, expected by ${due.toISOString()}`;
+  const what = `the "${next}" update from the business (expected within ${formatDuration(expectedWithin)})`;
   view.show('stage-update', what, due);
   if (await ops.wait(due.getTime() - Date.now(), what, moved)) return;
   ops.mark(
