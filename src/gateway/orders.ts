@@ -16,6 +16,9 @@ import type { Playbook } from '../playbook/schema';
 import { CUSTOMER_SA } from '../workflows/customer/contract';
 import {
   advanceStageUpdate,
+  cancelOrderUpdate,
+  type CancelOrderInput,
+  type CancelOrderResult,
   type OrderJourneyInput,
   getJourneyQuery,
   JourneyErrorType,
@@ -143,6 +146,44 @@ export class OrderGateway {
       if (type === JourneyErrorType.noticeRepeated) throw new ConflictError(messageOf(err), 'notice_repeated');
       if (type === JourneyErrorType.noticeLimit) throw new ConflictError(messageOf(err), 'notice_limit');
       if (err instanceof WorkflowNotFoundError) throw await this.notFoundOrClosed(orderId);
+      throw err;
+    }
+  }
+
+  /**
+   * The business cancels the order: its customer is told, and every remaining message and follow-up stops. A repeat
+   * (the same cancellation again, from a retry or a replayed shop webhook) changes nothing and says so.
+   */
+  async cancel(orderId: string, input: CancelOrderInput, opts: RequestOptions = {}): Promise<CancelOrderResult> {
+    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    const updateId = updateIdFor('cancel', opts.requestId, input);
+    try {
+      return await handle.executeUpdate(cancelOrderUpdate, { args: [input], ...(updateId ? { updateId } : {}) });
+    } catch (err) {
+      if (updateFailureType(err) === JourneyErrorType.journeyCompleted) {
+        throw new ConflictError(messageOf(err), 'journey_completed');
+      }
+      if (updateFailureType(err) === JourneyErrorType.nothingToDo) {
+        throw new UnprocessableError(messageOf(err), 'reason_required');
+      }
+      if (err instanceof WorkflowNotFoundError) {
+        // The journey ended: if it ended cancelled, this is a repeat of that cancellation, and changes nothing.
+        const ended = await this.endedState(orderId);
+        if (ended?.status === 'cancelled') return { orderId, status: 'cancelled', alreadyCancelled: true };
+        throw await this.notFoundOrClosed(orderId);
+      }
+      throw err;
+    }
+  }
+
+  /** A finished journey's last state (its result), if it finished. */
+  private async endedState(orderId: string): Promise<OrderJourneyState | undefined> {
+    try {
+      const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+      const { status } = await handle.describe();
+      return status.name === 'COMPLETED' ? await handle.result() : undefined;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
   }

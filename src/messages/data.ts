@@ -153,6 +153,8 @@ interface KindFields {
   winback: { winback: WinbackData };
   /** To the business: journeys became stuck (orderId is empty: it is about no one order). */
   operator_digest: { digest: StuckDigestData };
+  /** The business cancelled the order (its own reason stays internal: "fraud" or "inventory" is not for the customer). */
+  order_cancelled: { totalMinor?: number; currency?: string };
 }
 type NoFields = Record<never, never>;
 

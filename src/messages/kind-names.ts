@@ -16,6 +16,7 @@ export const MESSAGE_KINDS = [
   'tier_upgrade',
   'winback',
   'operator_digest',
+  'order_cancelled',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 

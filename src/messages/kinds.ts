@@ -76,6 +76,7 @@ const KINDS = {
     noteIsReason: true,
   },
   thank_you: { purpose: 'transactional', aboutOrder: true, cta: website },
+  order_cancelled: { purpose: 'transactional', aboutOrder: true, cta: supportMail },
   offer: {
     purpose: 'marketing',
     aboutOrder: false,

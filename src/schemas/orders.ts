@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CHANNELS } from '../channels/types';
 import { toMinorUnits } from '../lib/money';
 import { ISSUE_KINDS } from '../playbook/schema';
-import type { FeedbackInput, Order, StageUpdate } from '../workflows/order/contract';
+import type { CancelOrderInput, FeedbackInput, Order, StageUpdate } from '../workflows/order/contract';
 import { businessKey, currencyCode, e164, localeTag, money, timeZone } from './common';
 
 export const customerInputSchema = z
@@ -109,3 +109,17 @@ export const feedbackInputSchema = z.object({
   /** Where the answer came from: the survey page, or the business's own channel. */
   source: z.string().trim().min(1).max(100).optional(),
 }) satisfies z.ZodType<FeedbackInput>;
+
+/** The business cancels an order; its reason stays in the record (the customer's message does not quote it). */
+export const cancelOrderSchema = z.object({
+  reason: z
+    .string({ error: 'required: why the order is cancelled (kept in the record, not shown to the customer)' })
+    .trim()
+    .min(1)
+    .max(300),
+  /** When it was cancelled at the source (the shop's time); defaults to now. */
+  occurredAt: z.iso
+    .datetime({ offset: true })
+    .refine((t) => Date.parse(t) <= Date.now() + 5 * 60_000, 'is in the future')
+    .optional(),
+}) satisfies z.ZodType<CancelOrderInput>;

@@ -46,6 +46,13 @@ export type _StageUpdateIsExact = Assert<Exactly<z.output<typeof stageUpdateResp
 
 export const feedbackResponse = z.object({ accepted: z.literal(true), replaced: z.boolean() });
 
+export const cancelOrderResponse = z.object({
+  orderId: z.string(),
+  status: journeyStatus,
+  alreadyCancelled: z.boolean(),
+  messageKey: z.string().optional(),
+});
+
 const messageRecord = z.object({
   key: z.string(),
   kind: z.enum(MESSAGE_KINDS),
@@ -83,6 +90,7 @@ const journeyState = z.object({
         at: iso,
       }),
       z.object({ type: z.enum(ISSUE_KINDS), reason: z.string(), eta: iso.optional(), at: iso }),
+      z.object({ type: z.literal('cancelled'), reason: z.string(), source: z.string(), at: iso }),
       z.object({
         type: z.literal('operator'),
         action: z.enum(OPERATOR_ACTIONS),
@@ -117,6 +125,7 @@ const journeyState = z.object({
   customer: z.object({ version: z.number(), stopped: z.boolean(), blocked: z.array(z.string()) }).optional(),
   stuck: z.object({ reason: z.enum(STUCK_REASONS), since: iso, detail: z.string(), remedy: z.string() }).optional(),
   cancelledAt: iso.optional(),
+  cancellation: z.object({ reason: z.string(), source: z.string(), at: iso }).optional(),
 });
 export type _JourneyStateIsExact = Assert<Exactly<z.output<typeof journeyState>, OrderJourneyState>>;
 
@@ -161,7 +170,8 @@ const customerState = z.object({
       placedAt: iso,
       currency: z.string(),
       totalMinor: z.number(),
-      status: z.enum(['active', 'completed']),
+      status: z.enum(['active', 'completed', 'cancelled']),
+      cancelledAt: iso.optional(),
       completedAt: iso.optional(),
     }),
   ),

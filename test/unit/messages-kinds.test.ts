@@ -20,6 +20,7 @@ describe('the registry of message kinds', () => {
       'tier_upgrade',
       'winback',
       'operator_digest',
+      'order_cancelled',
     ]);
   });
 
@@ -39,6 +40,7 @@ describe('the registry of message kinds', () => {
       operator_notice: ['footer'],
       operator_digest: ['footer'],
       order_status: [],
+      order_cancelled: [],
       survey: [],
     });
   });

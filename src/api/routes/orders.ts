@@ -2,8 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { OrderGateway } from '../../gateway/orders';
 import { businessKey, errorBody, idempotencyHeaders } from '../../schemas/common';
-import { feedbackInputSchema, orderInputSchema, stageUpdateSchema } from '../../schemas/orders';
-import { feedbackResponse, journeyView, stageUpdateResponse, startOrderResponse } from '../../schemas/views';
+import { cancelOrderSchema, feedbackInputSchema, orderInputSchema, stageUpdateSchema } from '../../schemas/orders';
+import {
+  cancelOrderResponse,
+  feedbackResponse,
+  journeyView,
+  stageUpdateResponse,
+  startOrderResponse,
+} from '../../schemas/views';
 import { orderJourneyId } from '../../workflows/order/contract';
 import { requestOf } from './idempotency';
 import type { LinksFor } from './links';
@@ -49,6 +55,22 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: OrderGateway; links: L
       },
     },
     async (request) => orders.advanceStage(request.params.orderId, request.body, requestOf(request.headers)),
+  );
+
+  const cancel =
+    'Cancel the order: the customer gets one cancellation confirmation, every remaining message and follow-up stops (a repeat changes nothing)';
+  app.post(
+    '/orders/:orderId/cancel',
+    {
+      schema: {
+        ...aboutOrder(cancel),
+        headers: idempotencyHeaders,
+        body: cancelOrderSchema,
+        response: { 200: cancelOrderResponse, ...errors },
+      },
+    },
+    async (request) =>
+      orders.cancel(request.params.orderId, { ...request.body, source: 'api' }, requestOf(request.headers)),
   );
 
   const feedback = "Record the customer's satisfaction answer collected by the business itself";

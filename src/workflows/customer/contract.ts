@@ -61,8 +61,10 @@ export interface CustomerOrderSummary {
   placedAt: string;
   currency: string;
   totalMinor: number;
-  status: 'active' | 'completed';
+  /** cancelled: by the business; it counts neither toward loyalty nor toward the win-back clock. */
+  status: 'active' | 'completed' | 'cancelled';
   completedAt?: string;
+  cancelledAt?: string;
   /** Keys of the order's own contacts (recent orders' keys stay findable by webhooks). */
   contactKeys?: string[];
   /** The order's tag in Telegram links minted for it, and the chat that opened one. */

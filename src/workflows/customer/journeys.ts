@@ -67,8 +67,24 @@ export function applyJourneyNews(l: Lifecycle, news: JourneyNews, complete: (ord
   if (news.completedAt) complete(orderId, news.completedAt);
   if (news.feedback) rememberFeedback(l, { orderId, ...news.feedback });
   if (news.offer) rememberOffer(l, { code: news.offer.code, orderId, expiresAt: news.offer.expiresAt });
+  if (news.cancelledAt) cancelOrder(l, orderId, news.cancelledAt);
   if (news.ended) {
     const order = l.state.orders.find((o) => o.orderId === orderId);
     if (order) order.journeyEnded = true;
   }
+}
+
+/**
+ * The business cancelled an order: it is marked (an active one only: a completed order is refunded, not
+ * cancelled), and the win-back clock runs from the newest order that was not cancelled (none: no win-back).
+ */
+export function cancelOrder(l: Lifecycle, orderId: string, at: string): void {
+  const order = l.state.orders.find((o) => o.orderId === orderId);
+  if (!order || order.status !== 'active') return;
+  order.status = 'cancelled';
+  order.cancelledAt = at;
+  const kept = l.state.orders.filter((o) => o.status !== 'cancelled').map((o) => o.placedAt);
+  const newest = kept.sort().at(-1);
+  if (newest) l.state.lastOrderAt = newest;
+  else delete l.state.lastOrderAt;
 }

@@ -152,6 +152,8 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   setHandler(orderCompletedSignal, ({ orderId, completedAt }) => completeOrder(orderId, completedAt));
   setHandler(journeyNewsSignal, (news) => {
     applyJourneyNews(l, news, completeOrder);
+    // A cancelled order moves the win-back clock: the main loop computes its next wake-up again.
+    if (news.cancelledAt) dirty = true;
     describe();
   });
   /** Applies an event; what lean journeys keep of the customer changed: each gets the new snapshot (awaitable). */

@@ -82,6 +82,8 @@ export interface JourneyNews {
   offer?: { code: string; expiresAt: string; at: string };
   /** The journey is over: no more snapshots for it. */
   ended?: boolean;
+  /** The business cancelled the order: it counts neither toward loyalty nor toward the win-back clock. */
+  cancelledAt?: string;
 }
 
 export interface SendPermitRequest {

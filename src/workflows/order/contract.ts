@@ -117,6 +117,7 @@ export type FollowUpStatus = 'scheduled' | 'done' | 'answered' | 'no-answer' | '
 export type JourneyEvent =
   | { type: 'stage'; stage: string; note?: string; eta?: string; at: string }
   | { type: IssueKind; reason: string; eta?: string; at: string }
+  | { type: 'cancelled'; reason: string; source: string; at: string }
   | OperatorEvent;
 
 /** An operator's action, as the journey's record keeps it (its audit trail). */
@@ -156,6 +157,8 @@ export interface OrderJourneyState {
   /** Why it needs a person, while it does. */
   stuck?: StuckMark;
   cancelledAt?: string;
+  /** Set when the business cancelled the order (an operator's cancel of the follow-ups leaves it unset). */
+  cancellation?: { reason: string; source: string; at: string };
 }
 
 /** Error types the update validators use; the client maps them to HTTP statuses. */
@@ -211,6 +214,23 @@ export const changeWaitUpdate = defineUpdate<OperatorActionResult, [{ until?: st
   'changeWait',
 );
 export const cancelFollowUpsUpdate = defineUpdate<OperatorActionResult, [{ reason: string }]>('cancelFollowUps');
+
+/** The business (or its shop) cancels the order: the customer is told, every remaining follow-up stops. */
+export interface CancelOrderInput {
+  reason: string;
+  /** When it happened at the source (the shop's time); defaults to when Aftercare heard of it. */
+  occurredAt?: string;
+  /** Where it came from: "api", "shopify", "woocommerce". */
+  source?: string;
+}
+export interface CancelOrderResult {
+  orderId: string;
+  status: OrderJourneyState['status'];
+  /** True when the order was cancelled already: nothing changed, nothing was sent again. */
+  alreadyCancelled: boolean;
+  messageKey?: string;
+}
+export const cancelOrderUpdate = defineUpdate<CancelOrderResult, [CancelOrderInput]>('cancelOrder');
 
 /** The journey workflow's type and signature, for clients that start it by name. */
 export const ORDER_JOURNEY = 'orderJourney';

@@ -22,6 +22,7 @@ import { runFollowUps } from './follow-ups';
 import { operatorView } from './operator-view';
 import { handleOperatorActions } from './operator-actions';
 import { operations } from './operations';
+import { endCancelled, handleCancellation } from './cancellation';
 import { handleStageUpdates, stageMessage } from './stages';
 
 const nowIso = () => new Date().toISOString();
@@ -151,6 +152,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     now: nowIso,
   };
   handleOperatorActions({ orderId: order.orderId, state, ops, sent, deliver: journey.deliver, now: nowIso });
+  handleCancellation(journey);
 
   try {
     // Queued before anything awaits, so an update that arrives meanwhile is told after "placed" (unless it came
@@ -238,20 +240,6 @@ async function awaitStageDue(j: Journey, next: string, expectedWithin: number, m
   view.show('stage-update', `the "${next}" update from the business (overdue since ${due.toISOString()})`);
   await ops.waitFor(moved);
   ops.clear('stage-overdue');
-}
-
-/** An operator cancelled what remained: the record stays, later follow-ups are marked, the counts and news go out. */
-async function endCancelled(j: Journey): Promise<void> {
-  const { state, view } = j;
-  for (const f of state.followUps)
-    if (f.status === 'scheduled') Object.assign(f, { status: 'cancelled', doneAt: j.now() });
-  if (state.stuck) j.ops.clear(state.stuck.reason);
-  if (j.customer.lean) {
-    await j.counter.flush();
-    await j.customer.flush(true);
-  }
-  view.show('nothing', 'nothing: an operator cancelled the remaining follow-ups');
-  state.next = null;
 }
 
 /** The order's own contacts on the playbook's channels: how journeys from before send permits sent. */

@@ -54,6 +54,8 @@ export interface Operations {
   inFlight(): InFlight[];
   currentWait(): CurrentWait | undefined;
   cancel(at: string): void;
+  /** After a cancel: the journey's last message (the customer's cancellation confirmation) may still go. */
+  finishing(): void;
 }
 
 export function nothingToDo(message: string): never {
@@ -86,6 +88,7 @@ export function operations(
   onChange: () => void,
 ): Operations {
   let cancelled = false;
+  let finishing = false;
   let wait: CurrentWait | undefined;
   const sending = new Map<string, InFlight>();
   const stuckAfter = playbook.delivery.stuckAfter ?? DEFAULT_STUCK_AFTER;
@@ -93,7 +96,7 @@ export function operations(
 
   const ops: Operations = {
     get cancelled() {
-      return cancelled;
+      return cancelled && !finishing;
     },
 
     async wait(ms, what, done, markAfter) {
@@ -103,14 +106,14 @@ export function operations(
       let marked = false;
       try {
         for (;;) {
-          if (cancelled) throw new FollowUpsCancelled();
+          if (ops.cancelled) throw new FollowUpsCancelled();
           if (done?.()) return true;
           const markAt = markAfter && !marked ? started + markAfter.ms : Infinity;
           const until = Math.min(current.deadline, markAt);
           const remaining = until - Date.now();
           if (remaining > 0) {
             current.changed = false;
-            const woke = await condition(() => cancelled || current.changed || !!done?.(), remaining, {
+            const woke = await condition(() => ops.cancelled || current.changed || !!done?.(), remaining, {
               summary: bounded(until === markAt ? `${what} (then marked held, if it lasts)` : what),
             });
             if (woke) continue;
@@ -128,15 +131,15 @@ export function operations(
     },
 
     async waitFor(done) {
-      await condition(() => cancelled || done());
-      if (cancelled) throw new FollowUpsCancelled();
+      await condition(() => ops.cancelled || done());
+      if (ops.cancelled) throw new FollowUpsCancelled();
     },
 
     async controlledSend(key, what, send) {
       let startedAt = Date.now();
       let stuck = false;
       for (;;) {
-        if (cancelled) throw new FollowUpsCancelled();
+        if (ops.cancelled) throw new FollowUpsCancelled();
         const flight: InFlight = { key, scope: new CancellationScope() };
         sending.set(key, flight);
         const firstTry = tools && !stuck;
@@ -163,7 +166,7 @@ export function operations(
             ops.clear('delivery-failing');
             throw new SkippedByOperator(action.reason);
           }
-          if (cancelled) throw new FollowUpsCancelled();
+          if (ops.cancelled) throw new FollowUpsCancelled();
           if (firstTry && isTimeout(err) && !isCancellation(err)) {
             stuck = true;
             ops.mark(
@@ -229,6 +232,10 @@ export function operations(
 
     inFlight: () => [...sending.values()],
     currentWait: () => wait,
+
+    finishing() {
+      finishing = true;
+    },
 
     cancel(at) {
       cancelled = true;
