@@ -17,6 +17,9 @@ import { CUSTOMER_SA } from '../workflows/customer/contract';
 import {
   advanceStageUpdate,
   cancelOrderUpdate,
+  recordRefundUpdate,
+  type RefundInput,
+  type RefundResult,
   type CancelOrderInput,
   type CancelOrderResult,
   type OrderJourneyInput,
@@ -170,6 +173,32 @@ export class OrderGateway {
         // The journey ended: if it ended cancelled, this is a repeat of that cancellation, and changes nothing.
         const ended = await this.endedState(orderId);
         if (ended?.status === 'cancelled') return { orderId, status: 'cancelled', alreadyCancelled: true };
+        throw await this.notFoundOrClosed(orderId);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Money back for the order: recorded once per refund id, told to the customer, taken off their spend and
+   * cashback. A repeat changes nothing (applied: false).
+   */
+  async refund(orderId: string, input: RefundInput, opts: RequestOptions = {}): Promise<RefundResult> {
+    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    const updateId = updateIdFor('refund', opts.requestId, input);
+    try {
+      return await handle.executeUpdate(recordRefundUpdate, { args: [input], ...(updateId ? { updateId } : {}) });
+    } catch (err) {
+      if (updateFailureType(err) === JourneyErrorType.refundTooLarge) {
+        throw new UnprocessableError(messageOf(err), 'refund_not_possible');
+      }
+      if (err instanceof WorkflowNotFoundError) {
+        const ended = await this.endedState(orderId);
+        const earlier = ended?.refunds?.find((r) => r.refundId === input.refundId);
+        if (ended && earlier) {
+          const refundedMinor = ended.refunds!.reduce((sum, r) => sum + r.amountMinor, 0);
+          return { orderId, refundId: input.refundId, applied: false, refundedMinor };
+        }
         throw await this.notFoundOrClosed(orderId);
       }
       throw err;

@@ -155,6 +155,14 @@ interface KindFields {
   operator_digest: { digest: StuckDigestData };
   /** The business cancelled the order (its own reason stays internal: "fraud" or "inventory" is not for the customer). */
   order_cancelled: { totalMinor?: number; currency?: string };
+  /** Money back for the order: a refund, or a return of goods; `full` when the whole order is refunded by now. */
+  refund_issued: { currency: string; refund: RefundData };
+}
+
+export interface RefundData {
+  kind: 'refund' | 'return';
+  amountMinor: number;
+  full: boolean;
 }
 type NoFields = Record<never, never>;
 

@@ -17,6 +17,7 @@ export const MESSAGE_KINDS = [
   'winback',
   'operator_digest',
   'order_cancelled',
+  'refund_issued',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 

@@ -77,6 +77,12 @@ const KINDS = {
   },
   thank_you: { purpose: 'transactional', aboutOrder: true, cta: website },
   order_cancelled: { purpose: 'transactional', aboutOrder: true, cta: supportMail },
+  refund_issued: {
+    purpose: 'transactional',
+    aboutOrder: true,
+    cta: supportMail,
+    needs: { 'data.refund with its amount': (d: RecordedMessageData) => typeof d.refund?.amountMinor === 'number' },
+  },
   offer: {
     purpose: 'marketing',
     aboutOrder: false,

@@ -90,6 +90,12 @@ const VARIABLES = {
   stuckOldest: { sample: 'Mar 1, 2030, 9:00 AM' },
   /** Stuck digest: every stuck journey in the Temporal UI (http(s) only). */
   stuckListUrl: { sample: 'https://temporal.example/l/0' },
+  /** Refund or return: the amount refunded this time, as money in the locale ("€12.34"). */
+  refundAmount: { sample: '€12.34' },
+  /** Refund or return: the whole order is refunded now. */
+  fullRefund: { sample: true, always: true },
+  /** Refund or return: goods came back (a return), not only money (a refund). */
+  isReturn: { sample: true, always: true },
 } as const satisfies Record<string, Variable>;
 
 type Declared = typeof VARIABLES;
@@ -179,6 +185,10 @@ export function buildVars(
     tierLabel,
     cashback: balance === undefined || balance <= 0 || !currency ? undefined : formatMoney(balance, currency, locale),
     lastAttempt: data.winback?.attempt === 2,
+    refundAmount:
+      data.refund === undefined || !currency ? undefined : formatMoney(data.refund.amountMinor, currency, locale),
+    fullRefund: data.refund?.full === true,
+    isReturn: data.refund?.kind === 'return',
     ...digestVars(digest, locale),
   };
   return textChannel ? clipped(vars) : vars;

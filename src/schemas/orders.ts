@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CHANNELS } from '../channels/types';
 import { toMinorUnits } from '../lib/money';
 import { ISSUE_KINDS } from '../playbook/schema';
-import type { CancelOrderInput, FeedbackInput, Order, StageUpdate } from '../workflows/order/contract';
+import type { CancelOrderInput, FeedbackInput, Order, RefundInput, StageUpdate } from '../workflows/order/contract';
 import { businessKey, currencyCode, e164, localeTag, money, timeZone } from './common';
 
 export const customerInputSchema = z
@@ -123,3 +123,27 @@ export const cancelOrderSchema = z.object({
     .refine((t) => Date.parse(t) <= Date.now() + 5 * 60_000, 'is in the future')
     .optional(),
 }) satisfies z.ZodType<CancelOrderInput>;
+
+/** Money back for an order: a refund, or a return of goods, in the order's currency (decimal, like the order). */
+export const refundInputSchema = z
+  .object({
+    refundId: businessKey,
+    kind: z.enum(['refund', 'return']).default('refund'),
+    amount: money.refine((a) => a > 0, 'must be more than 0'),
+    currency: currencyCode,
+    reason: z.string().trim().min(1).max(300).optional(),
+    occurredAt: z.iso
+      .datetime({ offset: true })
+      .refine((t) => Date.parse(t) <= Date.now() + 5 * 60_000, 'is in the future')
+      .optional(),
+  })
+  .transform((r, ctx) => {
+    const amountMinor = toMinorUnits(r.amount, r.currency);
+    if (amountMinor === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: `has more decimals than ${r.currency} allows` });
+      return z.NEVER;
+    }
+    const { amount: _amount, ...rest } = r;
+    return { ...rest, amountMinor } satisfies Omit<RefundInput, 'source'>;
+  });
+export type RefundRequest = z.input<typeof refundInputSchema>;

@@ -46,6 +46,14 @@ export type _StageUpdateIsExact = Assert<Exactly<z.output<typeof stageUpdateResp
 
 export const feedbackResponse = z.object({ accepted: z.literal(true), replaced: z.boolean() });
 
+export const refundResponse = z.object({
+  orderId: z.string(),
+  refundId: z.string(),
+  applied: z.boolean(),
+  refundedMinor: z.number(),
+  messageKey: z.string().optional(),
+});
+
 export const cancelOrderResponse = z.object({
   orderId: z.string(),
   status: journeyStatus,
@@ -126,6 +134,18 @@ const journeyState = z.object({
   stuck: z.object({ reason: z.enum(STUCK_REASONS), since: iso, detail: z.string(), remedy: z.string() }).optional(),
   cancelledAt: iso.optional(),
   cancellation: z.object({ reason: z.string(), source: z.string(), at: iso }).optional(),
+  refunds: z
+    .array(
+      z.object({
+        refundId: z.string(),
+        kind: z.enum(['refund', 'return']),
+        amountMinor: z.number(),
+        source: z.string(),
+        reason: z.string().optional(),
+        at: iso,
+      }),
+    )
+    .optional(),
 });
 export type _JourneyStateIsExact = Assert<Exactly<z.output<typeof journeyState>, OrderJourneyState>>;
 

@@ -21,6 +21,7 @@ describe('the registry of message kinds', () => {
       'winback',
       'operator_digest',
       'order_cancelled',
+      'refund_issued',
     ]);
   });
 
@@ -41,6 +42,7 @@ describe('the registry of message kinds', () => {
       operator_digest: ['footer'],
       order_status: [],
       order_cancelled: [],
+      refund_issued: [],
       survey: [],
     });
   });

@@ -58,6 +58,8 @@ function dataFor(kind: MessageKind): MessageData {
     loyalty,
     winback,
     digest,
+    refund: { kind: 'return', amountMinor: 1250, full: false },
+    currency: 'EUR',
   };
 }
 
@@ -123,6 +125,7 @@ const SMS_KEY: Partial<Record<MessageKind, { en: string; bn: string }>> = {
   referral_request: { en: 'ANA-FRIENDS', bn: 'ANA-FRIENDS' },
   tier_upgrade: { en: 'Gold', bn: 'গোল্ড' },
   operator_digest: { en: 'delivery-failing', bn: 'delivery-failing' },
+  refund_issued: { en: '€12.50', bn: '১২.৫০€' },
 };
 /** Kinds about the customer rather than one order: no order number in the email. */
 const NOT_ABOUT_AN_ORDER: readonly MessageKind[] = [

@@ -2,10 +2,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { OrderGateway } from '../../gateway/orders';
 import { businessKey, errorBody, idempotencyHeaders } from '../../schemas/common';
-import { cancelOrderSchema, feedbackInputSchema, orderInputSchema, stageUpdateSchema } from '../../schemas/orders';
+import {
+  cancelOrderSchema,
+  feedbackInputSchema,
+  orderInputSchema,
+  refundInputSchema,
+  stageUpdateSchema,
+} from '../../schemas/orders';
 import {
   cancelOrderResponse,
   feedbackResponse,
+  refundResponse,
   journeyView,
   stageUpdateResponse,
   startOrderResponse,
@@ -71,6 +78,22 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: OrderGateway; links: L
     },
     async (request) =>
       orders.cancel(request.params.orderId, { ...request.body, source: 'api' }, requestOf(request.headers)),
+  );
+
+  const refund =
+    'Money back for the order: a refund, or a return of goods, whole or in part (the customer is told; their spend and cashback go down; the same refundId again changes nothing)';
+  app.post(
+    '/orders/:orderId/refunds',
+    {
+      schema: {
+        ...aboutOrder(refund),
+        headers: idempotencyHeaders,
+        body: refundInputSchema,
+        response: { 200: refundResponse, ...errors },
+      },
+    },
+    async (request) =>
+      orders.refund(request.params.orderId, { ...request.body, source: 'api' }, requestOf(request.headers)),
   );
 
   const feedback = "Record the customer's satisfaction answer collected by the business itself";

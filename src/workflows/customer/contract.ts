@@ -65,6 +65,9 @@ export interface CustomerOrderSummary {
   status: 'active' | 'completed' | 'cancelled';
   completedAt?: string;
   cancelledAt?: string;
+  /** Refunded so far (minor units), and the refunds' ids (a repeat changes nothing). */
+  refundedMinor?: number;
+  refundIds?: string[];
   /** Keys of the order's own contacts (recent orders' keys stay findable by webhooks). */
   contactKeys?: string[];
   /** The order's tag in Telegram links minted for it, and the chat that opened one. */

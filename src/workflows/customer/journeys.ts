@@ -5,6 +5,7 @@
 import { ApplicationFailure, getExternalWorkflowHandle } from '@temporalio/workflow';
 import { customerSnapshotSignal, orderJourneyId } from '../order/contract';
 import type { Lifecycle } from './context';
+import { refundOrder } from './value';
 import { snapshotFor, type JourneyNews } from './snapshot';
 
 const MAX_FEEDBACK = 50;
@@ -68,6 +69,7 @@ export function applyJourneyNews(l: Lifecycle, news: JourneyNews, complete: (ord
   if (news.feedback) rememberFeedback(l, { orderId, ...news.feedback });
   if (news.offer) rememberOffer(l, { code: news.offer.code, orderId, expiresAt: news.offer.expiresAt });
   if (news.cancelledAt) cancelOrder(l, orderId, news.cancelledAt);
+  for (const refund of news.refunds ?? []) refundOrder(l, orderId, refund.refundId, refund.amountMinor);
   if (news.ended) {
     const order = l.state.orders.find((o) => o.orderId === orderId);
     if (order) order.journeyEnded = true;

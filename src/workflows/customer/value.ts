@@ -31,11 +31,13 @@ export function creditCompletedOrder(l: Lifecycle, orderId: string): void {
   const playbook = state.playbook;
   if (!l.withLoyalty || !order || !playbook) return;
   const loyalty = (state.loyalty ??= { completedOrders: 0, spendMinor: 0, cashbackBalanceMinor: 0 });
+  // What the customer kept: refunds before completion never count.
+  const kept = Math.max(0, order.totalMinor - (order.refundedMinor ?? 0));
   loyalty.completedOrders += 1;
-  loyalty.spendMinor += order.totalMinor;
+  loyalty.spendMinor += kept;
   loyalty.currency ??= order.currency;
   // Cashback: a share of each completed order, credited towards the next one (integer minor units).
-  loyalty.cashbackBalanceMinor += percentOf(order.totalMinor, playbook.loyalty.cashbackPercent);
+  loyalty.cashbackBalanceMinor += percentOf(kept, playbook.loyalty.cashbackPercent);
   const tiers = playbook.loyalty.tiers;
   const tier = tierFor(loyalty, tiers);
   if (tier && tierRank(tiers, tier.id) > tierRank(tiers, loyalty.tier)) {
@@ -69,4 +71,23 @@ export function loyaltyView(l: Lifecycle): LoyaltyData {
     cashbackBalanceMinor: state.loyalty?.cashbackBalanceMinor ?? 0,
     ...(state.loyalty?.currency ? { currency: state.loyalty.currency } : {}),
   };
+}
+
+/**
+ * Money back for an order, once per refund id: recorded on the order; once the order was credited, its spend and
+ * the cashback it earned go down by the refund's share (never below zero). The tier reached stays.
+ */
+export function refundOrder(l: Lifecycle, orderId: string, refundId: string, amountMinor: number): void {
+  const order = l.state.orders.find((o) => o.orderId === orderId);
+  if (!order || order.refundIds?.includes(refundId)) return;
+  order.refundIds = [...(order.refundIds ?? []), refundId].slice(-50);
+  order.refundedMinor = (order.refundedMinor ?? 0) + amountMinor;
+  const loyalty = l.state.loyalty;
+  const playbook = l.state.playbook;
+  if (order.status !== 'completed' || !l.withLoyalty || !loyalty || !playbook) return;
+  loyalty.spendMinor = Math.max(0, loyalty.spendMinor - amountMinor);
+  loyalty.cashbackBalanceMinor = Math.max(
+    0,
+    loyalty.cashbackBalanceMinor - percentOf(amountMinor, playbook.loyalty.cashbackPercent),
+  );
 }

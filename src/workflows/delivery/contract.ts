@@ -84,6 +84,8 @@ export interface JourneyNews {
   ended?: boolean;
   /** The business cancelled the order: it counts neither toward loyalty nor toward the win-back clock. */
   cancelledAt?: string;
+  /** Money back for the order: the lifecycle takes it off spend and cashback (once per refund id). */
+  refunds?: { refundId: string; amountMinor: number }[];
 }
 
 export interface SendPermitRequest {

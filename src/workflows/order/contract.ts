@@ -159,6 +159,8 @@ export interface OrderJourneyState {
   cancelledAt?: string;
   /** Set when the business cancelled the order (an operator's cancel of the follow-ups leaves it unset). */
   cancellation?: { reason: string; source: string; at: string };
+  /** Refunds and returns, in the order they came. */
+  refunds?: RefundRecord[];
 }
 
 /** Error types the update validators use; the client maps them to HTTP statuses. */
@@ -171,6 +173,8 @@ export const JourneyErrorType = {
   noticeRepeated: 'NoticeRepeated',
   /** The order had MAX_NOTICES_PER_ORDER notices: more would be noise, or a client in a loop. */
   noticeLimit: 'NoticeLimit',
+  /** A refund that would take back more than the order's total. */
+  refundTooLarge: 'RefundTooLarge',
   /** An operator action with nothing to act on (no message in flight, no wait, an unknown or unsent message). */
   nothingToDo: 'NothingToDo',
 } as const;
@@ -231,6 +235,33 @@ export interface CancelOrderResult {
   messageKey?: string;
 }
 export const cancelOrderUpdate = defineUpdate<CancelOrderResult, [CancelOrderInput]>('cancelOrder');
+
+/** Money back for the order (a refund), or for goods sent back (a return), whole or in part, in minor units. */
+export interface RefundInput {
+  /** The business's (or shop's) id for it: the same id again is the same refund. */
+  refundId: string;
+  kind: 'refund' | 'return';
+  amountMinor: number;
+  /** Must be the order's currency. */
+  currency: string;
+  reason?: string;
+  occurredAt?: string;
+  source?: string;
+}
+export interface RefundResult {
+  orderId: string;
+  refundId: string;
+  /** False for a repeat of a refund already recorded: nothing changed, nothing was sent again. */
+  applied: boolean;
+  /** All refunded so far, in minor units. */
+  refundedMinor: number;
+  messageKey?: string;
+}
+export const recordRefundUpdate = defineUpdate<RefundResult, [RefundInput]>('recordRefund');
+export type RefundRecord = Required<Pick<RefundInput, 'refundId' | 'kind' | 'amountMinor' | 'source'>> & {
+  reason?: string;
+  at: string;
+};
 
 /** The journey workflow's type and signature, for clients that start it by name. */
 export const ORDER_JOURNEY = 'orderJourney';

@@ -23,6 +23,7 @@ import { operatorView } from './operator-view';
 import { handleOperatorActions } from './operator-actions';
 import { operations } from './operations';
 import { endCancelled, handleCancellation } from './cancellation';
+import { handleRefunds } from './refunds';
 import { handleStageUpdates, stageMessage } from './stages';
 
 const nowIso = () => new Date().toISOString();
@@ -153,6 +154,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   };
   handleOperatorActions({ orderId: order.orderId, state, ops, sent, deliver: journey.deliver, now: nowIso });
   handleCancellation(journey);
+  const refunds = handleRefunds(journey);
 
   try {
     // Queued before anything awaits, so an update that arrives meanwhile is told after "placed" (unless it came
@@ -213,13 +215,13 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   } catch (err) {
     if (!(err instanceof FollowUpsCancelled)) throw err;
     await endCancelled(journey);
-    await condition(allHandlersFinished);
+    await condition(() => allHandlersFinished() && refunds.idle());
     return state;
   }
 
   view.show('nothing', 'nothing: the journey is done');
   state.next = null;
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && refunds.idle());
   return state;
 }
 

@@ -86,3 +86,60 @@ describe('cancelling an order', () => {
     expect((await post('/v1/orders/no-such-order/cancel', { reason: 'x' })).statusCode).toBe(404);
   });
 });
+
+describe('refunds and returns', () => {
+  it('tell the customer once per refund, and take the money off their spend and cashback', async () => {
+    const order = sampleOrder(); // 25.00 EUR
+    await h.aftercare.startOrderJourney(order);
+    await h.aftercare.advanceStage(order.orderId, { stage: 'delivered' });
+    const lifecycle = h.client.workflow.getHandle(customerLifecycleId(order.customer.id));
+    await eventually(async () => {
+      const s = await lifecycle.query(getCustomerQuery);
+      expect(s.loyalty).toMatchObject({ spendMinor: 2500, cashbackBalanceMinor: 125 });
+    });
+
+    const refund = { refundId: 'r-1', kind: 'return', amount: 10, currency: 'EUR', reason: 'one mug broken' };
+    const first = await post(`/v1/orders/${order.orderId}/refunds`, refund);
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({
+      orderId: order.orderId,
+      refundId: 'r-1',
+      applied: true,
+      refundedMinor: 1000,
+      messageKey: 'refund-1',
+    });
+    const again = await post(`/v1/orders/${order.orderId}/refunds`, refund);
+    expect(again.json()).toMatchObject({ applied: false, refundedMinor: 1000 });
+
+    const told = await eventually(async () => {
+      const m = (await h.outbox.list()).filter(
+        (r) => r.workflowId === orderJourneyId(order.orderId) && r.kind === 'refund_issued',
+      );
+      expect(m).toHaveLength(1);
+      return m[0]!;
+    });
+    expect(told.subject).toContain('return');
+    expect(told.text).toContain('€10.00');
+    await eventually(async () => {
+      const s = await lifecycle.query(getCustomerQuery);
+      // 5% cashback on 10.00 is 0.50 back out of 1.25; the spend drops by the refund.
+      expect(s.loyalty).toMatchObject({ spendMinor: 1500, cashbackBalanceMinor: 75 });
+    });
+
+    const tooMuch = await post(`/v1/orders/${order.orderId}/refunds`, { ...refund, refundId: 'r-2', amount: 20 });
+    expect(tooMuch.statusCode).toBe(422);
+    expect(tooMuch.json()).toMatchObject({ error: { message: expect.stringMatching(/1500 minor units left/) } });
+    const otherCurrency = await post(`/v1/orders/${order.orderId}/refunds`, {
+      ...refund,
+      refundId: 'r-3',
+      currency: 'USD',
+    });
+    expect(otherCurrency.statusCode).toBe(422);
+    const badAmount = await post(`/v1/orders/${order.orderId}/refunds`, { ...refund, refundId: 'r-4', amount: 1.234 });
+    expect(badAmount.statusCode).toBe(422);
+    expect(badAmount.json()).toMatchObject({ error: { details: [{ path: 'amount' }] } });
+    await new Promise((r) => setTimeout(r, 300));
+    const state = await h.aftercare.getOrderJourney(order.orderId);
+    expect(state.refunds).toEqual([expect.objectContaining({ refundId: 'r-1', kind: 'return', amountMinor: 1000 })]);
+  });
+});
