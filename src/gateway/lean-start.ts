@@ -72,6 +72,8 @@ export class LeanStart {
     const { signal, addresses } = keyedOrder(this.keys.contacts, {
       ...orderForCustomer(order, playbook, receivedAt),
       keepsSnapshot: true,
+      // Its journey (operatorTools) tells the lifecycle when its follow-ups are done.
+      reportsFollowUps: true,
     });
     const snapshot =
       customer === 'new'
@@ -105,7 +107,7 @@ export class LeanStart {
       await this.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {
         workflowId: customerLifecycleId(customerId),
         taskQueue: this.taskQueue,
-        args: [{ customerId, protocol: 2 }],
+        args: [{ customerId, protocol: 3 }],
         signal: orderPlacedSignal,
         signalArgs: [signal],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -293,19 +293,29 @@ describe('across orders', () => {
     expect(empty.statusCode).toBe(422);
   }, 60_000);
 
-  it('wins back a quiet customer twice, and stops the moment they order', async () => {
+  it('wins back a quiet customer twice once their order and its follow-ups are done, and stops the moment they order', async () => {
     const customer = { id: `quiet-${Date.now()}`, email: 'quiet@example.com' };
-    await h.aftercare.startOrderJourney(sampleOrder({}, customer));
+    const first = sampleOrder({}, customer);
+    await h.aftercare.startOrderJourney(first);
+    // While the order is open, no "we miss you", however long past the win-back's 4 s.
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect((await h.aftercare.getCustomer(customer.id)).winback?.attempts ?? []).toEqual([]);
+    await h.aftercare.advanceStage(first.orderId, { stage: 'delivered' });
     const withWinbacks = await eventually(
       async () => {
         const c = await h.aftercare.getCustomer(customer.id);
         expect(c.winback?.attempts.filter((a) => a.status === 'sent')).toHaveLength(2);
         return c;
       },
-      { timeoutMs: 30_000 },
+      { timeoutMs: 45_000 },
     );
     const [one, two] = withWinbacks.winback!.attempts;
-    expect(Date.parse(one!.at) - Date.parse(withWinbacks.lastOrderAt!)).toBeGreaterThanOrEqual(3_500);
+    // The clock ran from the end of the order's follow-ups (survey unanswered, offer sent), not from its placing.
+    const done = withWinbacks.orders[0]!.followUpsDoneAt!;
+    expect(one!.forLastOrderAt).toBe(done);
+    expect(Date.parse(one!.at) - Date.parse(done)).toBeGreaterThanOrEqual(3_500);
+    const journey = await h.aftercare.getOrderJourney(first.orderId);
+    expect(journey.followUps.filter((f) => f.status === 'scheduled')).toEqual([]);
     expect(Date.parse(two!.at) - Date.parse(one!.at)).toBeGreaterThanOrEqual(1_500);
 
     // An order within the attribution window counts as won back; the clock restarts from it.
@@ -317,7 +327,7 @@ describe('across orders', () => {
       return c;
     });
     expect(after.winback!.attempts.filter((a) => a.forLastOrderAt === after.lastOrderAt)).toHaveLength(0);
-  }, 60_000);
+  }, 90_000);
 
   it('never sends a win-back to a customer who ordered before it fell due, even racing the timer', async () => {
     const customer = { id: `busy-${Date.now()}`, email: 'busy@example.com' };

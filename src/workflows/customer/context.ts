@@ -9,6 +9,8 @@ export interface Lifecycle {
   workflowId: string;
   /** Protocol 2 (the lean order path): journeys keep snapshots, counts go in batches to a shard. */
   lean: boolean;
+  /** Protocol 3: the win-back waits for every open order and its follow-ups, and counts from their end. */
+  winbackAfterFollowUps: boolean;
   /** Patch gates: lifecycles started before consent / loyalty existed replay without them. */
   withConsent: boolean;
   withLoyalty: boolean;

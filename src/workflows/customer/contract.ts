@@ -68,6 +68,9 @@ export interface CustomerOrderSummary {
   /** Refunded so far (minor units), and the refunds' ids (a repeat changes nothing). */
   refundedMinor?: number;
   refundIds?: string[];
+  /** Its journey tells when its follow-ups (survey, review, offer, referral) are done: the win-back waits for it. */
+  reportsFollowUps?: boolean;
+  followUpsDoneAt?: string;
   /** Keys of the order's own contacts (recent orders' keys stay findable by webhooks). */
   contactKeys?: string[];
   /** The order's tag in Telegram links minted for it, and the chat that opened one. */
@@ -95,6 +98,8 @@ export interface OrderPlacedSignal {
   playbook?: Playbook;
   /** The order's journey keeps a snapshot of the customer (the lean path): consent changes are sent to it. */
   keepsSnapshot?: boolean;
+  /** Its journey will say when its follow-ups are done (protocol 3 holds the win-back until then). */
+  reportsFollowUps?: boolean;
 }
 
 export interface CustomerLifecycleInput {
@@ -106,9 +111,10 @@ export interface CustomerLifecycleInput {
   /**
    * 2: started by the lean order path (no patch markers: every feature on, journeys keep snapshots, counts go
    * to sharded stats, the win-back timer is reused). Carried across continue-as-new; absent, the run behaves
-   * as the release that started it did.
+   * as the release that started it did. 3: the same, and the win-back waits until no order is open and every
+   * order's follow-ups are done, its clock running from then (new customers; a run keeps its protocol).
    */
-  protocol?: 2;
+  protocol?: 2 | 3;
 }
 
 export interface LoyaltyState {

@@ -69,6 +69,10 @@ export function applyJourneyNews(l: Lifecycle, news: JourneyNews, complete: (ord
   if (news.feedback) rememberFeedback(l, { orderId, ...news.feedback });
   if (news.offer) rememberOffer(l, { code: news.offer.code, orderId, expiresAt: news.offer.expiresAt });
   if (news.cancelledAt) cancelOrder(l, orderId, news.cancelledAt);
+  if (news.followUpsDoneAt) {
+    const order = l.state.orders.find((o) => o.orderId === orderId);
+    if (order && !order.followUpsDoneAt) order.followUpsDoneAt = news.followUpsDoneAt;
+  }
   for (const refund of news.refunds ?? []) refundOrder(l, orderId, refund.refundId, refund.amountMinor);
   if (news.ended) {
     const order = l.state.orders.find((o) => o.orderId === orderId);

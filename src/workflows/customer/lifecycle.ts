@@ -61,7 +61,8 @@ const nowIso = () => new Date().toISOString();
 export async function customerLifecycle(input: CustomerLifecycleInput): Promise<void> {
   // Protocol 2 (the lean order path) has every feature on and records no patch markers; runs started before
   // behave as they did, and continue as new into protocol 2.
-  const lean = input.protocol === 2;
+  const lean = input.protocol === 2 || input.protocol === 3;
+  const winbackAfterFollowUps = input.protocol === 3;
   const withConsent = lean || patched('consent');
   const withLoyalty = lean || patched('loyalty');
   const carried: Partial<CustomerLifecycleState> | undefined = input.carried;
@@ -88,6 +89,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     state,
     workflowId,
     lean,
+    winbackAfterFollowUps,
     withConsent,
     withLoyalty,
     deliver: (message) => deliverOwn(l, message),
@@ -131,6 +133,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     // Its journey keeps a snapshot of the customer: a consent change sends it a new one.
     const recorded = state.orders.find((o) => o.orderId === order.orderId);
     if (recorded && signal.keepsSnapshot) recorded.snapshotted = true;
+    if (recorded && signal.reportsFollowUps) recorded.reportsFollowUps = true;
     dirty = true;
     describe();
   };
@@ -152,8 +155,8 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   setHandler(orderCompletedSignal, ({ orderId, completedAt }) => completeOrder(orderId, completedAt));
   setHandler(journeyNewsSignal, (news) => {
     applyJourneyNews(l, news, completeOrder);
-    // A cancelled order moves the win-back clock: the main loop computes its next wake-up again.
-    if (news.cancelledAt) dirty = true;
+    // A cancelled order, or follow-ups done, move the win-back clock: the main loop computes its next wake-up again.
+    if (news.cancelledAt || news.followUpsDoneAt) dirty = true;
     describe();
   });
   /** Applies an event; what lean journeys keep of the customer changed: each gets the new snapshot (awaitable). */
@@ -185,7 +188,10 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     requestSendPermitUpdate,
     (request) => {
       // A lean journey's news rides on its permit request: applied first (an offer, an answer, its completion).
-      if (request.news) applyJourneyNews(l, request.news, completeOrder);
+      if (request.news) {
+        applyJourneyNews(l, request.news, completeOrder);
+        if (request.news.cancelledAt || request.news.followUpsDoneAt) dirty = true;
+      }
       const permit = decidePermit(state.consent, state.profile, request, state.rules!, Date.now(), {
         profileKeys: state.profileKeys,
         linkedChat: linkedChatFor(state, request.orderId),
@@ -265,8 +271,9 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     const nowDue = winbackDue(l);
     // Signals are applied before timers in an activation, so an order that raced the timer wins.
     if (nowDue && nowDue.at <= Date.now() && state.profile) {
-      if (marketingAllowed(state.consent, state.profile, state.playbook!)) await runWinback(l, nowDue.attempt);
-      else skipWinback(l, nowDue.attempt);
+      if (marketingAllowed(state.consent, state.profile, state.playbook!)) {
+        await runWinback(l, nowDue.attempt, nowDue.gap);
+      } else skipWinback(l, nowDue.attempt, nowDue.gap);
     }
     describe();
   }
@@ -277,6 +284,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     customerId: input.customerId,
     carried: { ...state, generation: state.generation + 1 },
     ...(input.historyLimit !== undefined ? { historyLimit: input.historyLimit } : {}),
-    protocol: 2,
+    // A run keeps its protocol: one on 2 may hold orders whose journeys never say their follow-ups are done.
+    protocol: winbackAfterFollowUps ? 3 : 2,
   });
 }

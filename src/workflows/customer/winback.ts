@@ -8,22 +8,37 @@ import { personalCode } from '../codes';
 import type { WinbackAttempt } from './contract';
 import type { Lifecycle } from './context';
 
-/** The next win-back attempt and when it is due, if one is. */
-export function winbackDue(l: Lifecycle): { attempt: 1 | 2; at: number } | undefined {
+/** The next win-back attempt, when it is due, and the quiet gap it is for (the time the gap began), if one is. */
+export function winbackDue(l: Lifecycle): { attempt: 1 | 2; at: number; gap: string } | undefined {
   const { state } = l;
   const rules = state.playbook?.winback;
-  if (!l.withLoyalty || !rules || !state.lastOrderAt) return undefined;
-  const forThisGap = (state.winback?.attempts ?? []).filter((a) => a.forLastOrderAt === state.lastOrderAt);
-  if (forThisGap.length === 0) return { attempt: 1, at: Date.parse(state.lastOrderAt) + rules.after };
-  if (forThisGap.length === 1) return { attempt: 2, at: Date.parse(forThisGap[0]!.at) + rules.secondAfter };
+  const gap = l.winbackAfterFollowUps ? quietSince(l) : state.lastOrderAt;
+  if (!l.withLoyalty || !rules || !gap) return undefined;
+  const forThisGap = (state.winback?.attempts ?? []).filter((a) => a.forLastOrderAt === gap);
+  if (forThisGap.length === 0) return { attempt: 1, at: Date.parse(gap) + rules.after, gap };
+  if (forThisGap.length === 1) return { attempt: 2, at: Date.parse(forThisGap[0]!.at) + rules.secondAfter, gap };
   return undefined;
 }
 
+/**
+ * Protocol 3: since when the customer has been quiet. Never while an order is open or its follow-ups are still
+ * going ("we miss you" to someone whose survey is pending is wrong); cancelled orders do not count. From the end
+ * of the latest order's follow-ups (or its completion, for journeys that do not report them).
+ */
+function quietSince(l: Lifecycle): string | undefined {
+  const counted = l.state.orders.filter((o) => o.status !== 'cancelled');
+  if (counted.some((o) => o.status === 'active' || (o.reportsFollowUps && !o.followUpsDoneAt))) return undefined;
+  return counted
+    .map((o) => o.followUpsDoneAt ?? o.completedAt ?? o.placedAt)
+    .sort()
+    .at(-1);
+}
+
 /** Sends one win-back attempt; an order arriving meanwhile cancels it ("we miss you" after a purchase: never). */
-export async function runWinback(l: Lifecycle, attempt: 1 | 2): Promise<void> {
+export async function runWinback(l: Lifecycle, attempt: 1 | 2, gap: string): Promise<void> {
   const { state } = l;
   const rules = state.playbook!.winback!;
-  const forLastOrderAt = state.lastOrderAt!;
+  const forLastOrderAt = gap;
   const ordersBefore = l.ordersArrived();
   const code = personalCode(state.playbook!.brand.name, 'W', 7, 'CODE');
   const entry: WinbackAttempt = { attempt, at: l.now(), code, forLastOrderAt, status: 'pending' };
@@ -57,12 +72,12 @@ export async function runWinback(l: Lifecycle, attempt: 1 | 2): Promise<void> {
 }
 
 /** Records that marketing is not allowed, so the attempt is not due again for this gap. */
-export function skipWinback(l: Lifecycle, attempt: 1 | 2): void {
+export function skipWinback(l: Lifecycle, attempt: 1 | 2, gap: string): void {
   (l.state.winback ??= { attempts: [], converted: [] }).attempts.push({
     attempt,
     at: l.now(),
     code: '',
-    forLastOrderAt: l.state.lastOrderAt!,
+    forLastOrderAt: gap,
     status: 'skipped',
   });
 }

@@ -84,6 +84,8 @@ export interface JourneyNews {
   ended?: boolean;
   /** The business cancelled the order: it counts neither toward loyalty nor toward the win-back clock. */
   cancelledAt?: string;
+  /** The order's follow-ups (survey, review, offer, referral) are done: the win-back may count from here. */
+  followUpsDoneAt?: string;
   /** Money back for the order: the lifecycle takes it off spend and cashback (once per refund id). */
   refunds?: { refundId: string; amountMinor: number }[];
 }

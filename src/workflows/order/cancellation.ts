@@ -63,7 +63,8 @@ export async function endCancelled(j: Journey): Promise<void> {
     });
   }
   if (j.customer.lean) {
-    if (state.cancellation) await j.customer.tell({ cancelledAt: state.cancellation.at });
+    // A cancelled order does not count; follow-ups an operator cut short are done, for the win-back clock.
+    await j.customer.tell(state.cancellation ? { cancelledAt: state.cancellation.at } : { followUpsDoneAt: j.now() });
     await j.counter.flush();
     await j.customer.flush(true);
   }

@@ -26,6 +26,8 @@ export interface Journey {
   deliver(message: Outgoing): Promise<MessageRecord>;
   /** Waits an operator can move, sends they can retry or skip, the stuck mark, a cancel (./operations). */
   ops: Operations;
+  /** Started with operator tools (input.operatorTools): it also tells its lifecycle when its follow-ups are done. */
+  operatorTools: boolean;
   now(): string;
 }
 

@@ -19,6 +19,8 @@ export async function runFollowUps(j: Journey): Promise<void> {
   if (review?.referralAfter && feedback && survey && feedback.rating >= survey.satisfiedAt) {
     await runReferral(j, review.referralAfter, review.referralRewardPercent);
   }
+  // The customer's lifecycle may count the win-back from here (warranty check-ins come months later).
+  if (j.customer.lean && j.operatorTools) await j.customer.tell({ followUpsDoneAt: j.now() });
   if (warranty) await runWarrantyCheckIns(j, warranty);
 }
 

@@ -150,6 +150,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
       return deliver(deliverer, message);
     },
     ops,
+    operatorTools: tools,
     now: nowIso,
   };
   handleOperatorActions({ orderId: order.orderId, state, ops, sent, deliver: journey.deliver, now: nowIso });
