@@ -79,6 +79,11 @@ export const playbookBaseSchema = z.object({
   delays: z.object({
     /** After the final stage, how long to wait before the thank-you. */
     thankYou: duration,
+    /**
+     * Stage updates arriving within this window of each other send one status message, for the latest (a shop
+     * that posts "shipped" and "delivered" 30 s apart). Each status message then waits the window. 0: off.
+     */
+    stageBurstWindow: duration.default(0),
   }),
   consent: z
     .object({

@@ -93,6 +93,11 @@ export const stageUpdateSchema = z
     note: z.string().trim().min(1).max(1000).optional(),
     reason: z.string().trim().min(1).max(1000).optional(),
     eta: z.iso.datetime({ offset: true }).optional(),
+    /** When it happened at the source (a shop's event time): an update older than the current stage is ignored. */
+    occurredAt: z.iso
+      .datetime({ offset: true })
+      .refine((t) => Date.parse(t) <= Date.now() + 5 * 60_000, 'is in the future')
+      .optional(),
   })
   .refine(
     (u) => !(ISSUE_KINDS as readonly string[]).includes(u.stage) || u.reason !== undefined || u.note !== undefined,

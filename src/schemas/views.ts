@@ -41,6 +41,7 @@ export const stageUpdateResponse = z.object({
   stage: z.string(),
   status: journeyStatus,
   messageKey: z.string().optional(),
+  stale: z.boolean().optional(),
 });
 export type _StageUpdateIsExact = Assert<Exactly<z.output<typeof stageUpdateResponse>, StageUpdateResult>>;
 

@@ -94,6 +94,8 @@ export interface StageUpdate {
   note?: string;
   reason?: string;
   eta?: string;
+  /** When it happened at the source (the shop's time); an update older than the current stage is ignored. */
+  occurredAt?: string;
 }
 
 export interface StageUpdateResult {
@@ -101,6 +103,8 @@ export interface StageUpdateResult {
   status: OrderJourneyState['status'];
   /** Key of the message this update queued, if any. */
   messageKey?: string;
+  /** True when the update happened before the order's current stage did: acknowledged, and nothing changed. */
+  stale?: boolean;
 }
 
 /** The customer's satisfaction answer, as submitted. */

@@ -172,7 +172,10 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     }
 
     for (;;) {
-      while (queue.length > 0) await journey.deliver(queue.shift()!);
+      while (queue.length > 0) {
+        if ((playbook.delays.stageBurstWindow ?? 0) > 0) await settleBurst(journey, queue);
+        await journey.deliver(queue.shift()!);
+      }
       if (state.status === 'completed') break;
       const next = playbook.stages[state.stages.indexOf(state.stage) + 1]!;
       const moved = () => queue.length > 0 || state.status === 'completed';
@@ -224,6 +227,34 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   state.next = null;
   await condition(() => allHandlersFinished() && refunds.idle());
   return state;
+}
+
+/**
+ * The playbook's burst window: before a status message goes, wait until no newer stage update has come for the
+ * window; then only the latest status is sent, the ones it superseded are recorded as not sent.
+ */
+async function settleBurst(j: Journey, queue: Outgoing[]): Promise<void> {
+  const window = j.playbook.delays.stageBurstWindow ?? 0;
+  const statuses = () => queue.filter((m) => m.kind === 'order_status');
+  if (queue[0]?.kind !== 'order_status') return;
+  for (let seen = statuses().length; ; seen = statuses().length) {
+    const more = await j.ops.wait(window, 'more stage updates within the burst window', () => statuses().length > seen);
+    if (!more) break;
+  }
+  const all = statuses();
+  const latest = all.at(-1)!;
+  for (const superseded of all.slice(0, -1)) {
+    queue.splice(queue.indexOf(superseded), 1);
+    j.state.messages.push({
+      key: superseded.key,
+      kind: superseded.kind,
+      purpose: 'transactional',
+      status: 'skipped',
+      reason: `superseded by ${latest.key} within the burst window`,
+      attempts: [],
+      queuedAt: j.now(),
+    });
+  }
 }
 
 /** Waits for the next stage's update; past the stage's expected time the journey marks itself stuck until it comes. */

@@ -13,6 +13,7 @@ import {
   MAX_NOTICES_PER_ORDER,
   type Order,
   type OrderJourneyState,
+  type StageUpdate,
   type StageUpdateResult,
 } from './contract';
 
@@ -70,10 +71,18 @@ export function handleStageUpdates(
     }
   };
 
+  /** An update that happened before the order's current stage did (a shop's late or replayed event). */
+  const isStale = (update: StageUpdate) => {
+    if (!update.occurredAt) return false;
+    const current = [...state.events].reverse().find((e) => e.type === 'stage');
+    return current !== undefined && Date.parse(update.occurredAt) < Date.parse(current.at);
+  };
+
   setHandler(
     advanceStageUpdate,
     (update): StageUpdateResult => {
-      const at = now();
+      if (isStale(update)) return { stage: state.stage, status: state.status, stale: true };
+      const at = update.occurredAt ?? now();
       if (isIssue(update.stage)) {
         const kind = update.stage;
         const reason = (update.reason ?? update.note)!;
@@ -120,6 +129,8 @@ export function handleStageUpdates(
       description: 'Move the order to a later stage, or report a delay or problem without moving it.',
       // Rejected updates never reach history: a bad request changes nothing.
       validator: (update) => {
+        // Older than the current stage: acknowledged, and the handler changes nothing.
+        if (isStale(update)) return;
         if (state.status === 'completed') {
           throw ApplicationFailure.nonRetryable(
             `order ${order.orderId} is already completed (stage "${state.stage}"); it accepts no more stage events`,
