@@ -103,6 +103,18 @@ const envSchema = z.looseObject({
   ),
   WHATSAPP_APP_SECRET: optionalString,
   WHATSAPP_VERIFY_TOKEN: optionalString,
+  /** The Shopify app's client secret: enables POST /webhooks/shopify/default. */
+  SHOPIFY_WEBHOOK_SECRET: optionalString,
+  /** More shops, one secret each: "tenant=secret,…" (POST /webhooks/shopify/<tenant>). */
+  SHOPIFY_WEBHOOK_SECRETS: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9_-]{0,39}=[^,=\s]+(,[a-z0-9][a-z0-9_-]{0,39}=[^,=\s]+)*$/,
+        'use tenant=secret pairs, e.g. "default=abc,outlet=def" (tenants lower-case letters, digits, "-", "_")',
+      )
+      .optional(),
+  ),
   RESEND_BASE_URL: optionalString.pipe(z.url().optional()),
   EMAIL_FROM: optionalString,
 });
@@ -179,6 +191,10 @@ const configSchema = envSchema
     }
     if (e.TELEGRAM_BOT_TOKEN && !e.TELEGRAM_WEBHOOK_SECRET) {
       problem('TELEGRAM_WEBHOOK_SECRET', 'required with TELEGRAM_BOT_TOKEN (the bot webhook checks it)');
+    }
+    const shopifyDefault = shopifySecrets(undefined, e.SHOPIFY_WEBHOOK_SECRETS).default;
+    if (e.SHOPIFY_WEBHOOK_SECRET && shopifyDefault && shopifyDefault !== e.SHOPIFY_WEBHOOK_SECRET) {
+      problem('SHOPIFY_WEBHOOK_SECRET', 'differs from the "default" entry of SHOPIFY_WEBHOOK_SECRETS: set one of them');
     }
     if ((e.WHATSAPP_TOKEN || e.WHATSAPP_PHONE_NUMBER_ID) && !(e.WHATSAPP_TOKEN && e.WHATSAPP_PHONE_NUMBER_ID)) {
       problem('WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID', 'set both, or neither');
@@ -264,6 +280,10 @@ const configSchema = envSchema
       appSecret: e.WHATSAPP_APP_SECRET,
       verifyToken: e.WHATSAPP_VERIFY_TOKEN,
     },
+    shopify: {
+      /** Webhook secret (the app's client secret) per tenant; empty: no Shopify route. */
+      webhookSecrets: shopifySecrets(e.SHOPIFY_WEBHOOK_SECRET, e.SHOPIFY_WEBHOOK_SECRETS),
+    },
   }));
 
 /** The configuration every part of Aftercare receives: the schema's output, not a second hand-written type. */
@@ -276,6 +296,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** SHOPIFY_WEBHOOK_SECRET is the "default" tenant's; SHOPIFY_WEBHOOK_SECRETS adds more ("tenant=secret,…"). */
+function shopifySecrets(single: string | undefined, list: string | undefined): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const pair of list?.split(',') ?? []) {
+    const at = pair.indexOf('=');
+    if (at > 0) secrets[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  if (single) secrets.default = single;
+  return secrets;
 }
 
 const DEFAULT_SEND_RATES = { email: 2, sms: 1, telegram: 30, whatsapp: 80 };

@@ -75,6 +75,12 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
       ...(config.whatsapp.appSecret && config.whatsapp.verifyToken
         ? { whatsapp: { appSecret: config.whatsapp.appSecret, verifyToken: config.whatsapp.verifyToken } }
         : {}),
+      shopify: {
+        secrets: config.shopify.webhookSecrets,
+        orders: aftercare.orders,
+        erasure: aftercare.erasure,
+        playbook: opts.deps.playbook,
+      },
     },
     codec: {
       keyring: opts.keys.payloads,

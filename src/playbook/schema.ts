@@ -4,6 +4,7 @@ import { MESSAGE_KINDS } from '../messages/kind-names';
 import type { LocalizedText } from '../messages/localized';
 import { parseDuration } from './duration';
 import { ISSUE_KINDS, type IssueKind } from './issues';
+import { SHOPIFY_SHIPMENT_STATUSES } from '../shops/shopify/statuses';
 
 /**
  * The playbook: what a business tunes without touching code. Pure (no I/O) so workflows can
@@ -228,6 +229,25 @@ export const playbookBaseSchema = z.object({
       heldStuckAfter: duration.default(parseDuration('1 day')!),
     })
     .prefault({}),
+  /**
+   * A Shopify shop's webhooks (src/shops/shopify): which stage `orders/paid` and each shipment status move the
+   * order to, or which notice they send; `null` ignores one. Omitted keys keep the defaults (mapping.ts).
+   */
+  shopify: z
+    .object({
+      paid: stageId.nullable().optional(),
+      fulfillment: z
+        .partialRecord(
+          z.enum(SHOPIFY_SHIPMENT_STATUSES),
+          z.union([
+            stageId,
+            z.object({ notice: z.enum(ISSUE_KINDS), reason: z.string().trim().min(1).max(300).optional() }),
+            z.null(),
+          ]),
+        )
+        .default({}),
+    })
+    .optional(),
 });
 
 export const playbookSchema = playbookBaseSchema.superRefine((p, ctx) => {
@@ -237,6 +257,15 @@ export const playbookSchema = playbookBaseSchema.superRefine((p, ctx) => {
       ctx.addIssue({ code: 'custom', path: ['stages', i, 'id'], message: `duplicate stage "${s.id}"` });
     seen.add(s.id);
   });
+  const unknown = (path: (string | number)[], id: unknown) => {
+    if (typeof id === 'string' && !seen.has(id)) {
+      ctx.addIssue({ code: 'custom', path, message: `"${id}" is not one of the stages` });
+    }
+  };
+  unknown(['shopify', 'paid'], p.shopify?.paid);
+  for (const [status, target] of Object.entries(p.shopify?.fulfillment ?? {})) {
+    unknown(['shopify', 'fulfillment', status], target);
+  }
 });
 
 export type Playbook = z.output<typeof playbookSchema>;

@@ -4,6 +4,7 @@ import { describeError } from '../../lib/redact';
 import { unsubscribeRoutes } from '../pages/unsubscribe';
 import type { InboundContext } from './context';
 import { resendWebhooks } from './resend';
+import { shopifyWebhooks, type ShopifyWebhookOptions } from './shopify';
 import type { CustomerEventSink } from './sink';
 import { telegramWebhooks, type TelegramWebhookOptions } from './telegram';
 import { twilioWebhooks } from './twilio';
@@ -31,6 +32,8 @@ export interface WebhookOptions {
   telegram?: TelegramWebhookOptions;
   /** Enables /webhooks/whatsapp. */
   whatsapp?: { appSecret: string; verifyToken: string };
+  /** Enables /webhooks/shopify/:tenant when at least one tenant has a secret. */
+  shopify?: ShopifyWebhookOptions;
   now?: () => number;
 }
 
@@ -70,6 +73,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
   if (opts.resendWebhookSecret) resendWebhooks(app, ctx, opts.resendWebhookSecret);
   if (opts.telegram) telegramWebhooks(app, ctx, opts.telegram);
   if (opts.whatsapp) whatsappWebhooks(app, ctx, opts.whatsapp);
+  if (opts.shopify && Object.keys(opts.shopify.secrets).length > 0) shopifyWebhooks(app, ctx, opts.shopify);
 }
 
 /**

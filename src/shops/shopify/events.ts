@@ -1,0 +1,227 @@
+/**
+ * What a verified Shopify delivery does. Every call into Aftercare is idempotent by itself, so a redelivery (same
+ * X-Shopify-Webhook-Id), a restart between two deliveries or two workers racing change nothing twice: a journey
+ * starts once per order id, stage moves and notices are Temporal updates whose id comes from the webhook id, a
+ * cancellation too, and an erasure removes nothing more the second time. Stale events (a tracking event older
+ * than what the journey already shows) are dropped against the journey's own state.
+ */
+import { ConflictError, NotFoundError } from '../../errors';
+import type { ErasureGateway } from '../../gateway/erasure';
+import type { OrderGateway } from '../../gateway/orders';
+import { isRecord } from '../../lib/http';
+import type { Playbook } from '../../playbook/schema';
+import { cancelOrderSchema, stageUpdateSchema } from '../../schemas/orders';
+import type { OrderJourneyState, StageUpdate } from '../../workflows/order/contract';
+import {
+  effectOfStatus,
+  eventTimeOf,
+  fulfillmentOrderIdOf,
+  orderFromShopify,
+  paidStageOf,
+  shipmentStatusOf,
+  shopifyIdOf,
+  trackingNoteOf,
+} from './mapping';
+
+export interface ShopifyDeps {
+  orders: Pick<OrderGateway, 'start' | 'get' | 'advanceStage' | 'cancel'>;
+  erasure: Pick<ErasureGateway, 'erase'>;
+  /** The playbook new journeys run by: its `shopify` section maps statuses (stages come from each journey). */
+  playbook: Pick<Playbook, 'shopify'>;
+}
+
+export interface ShopifyDeliveryIn {
+  topic: string;
+  webhookId: string;
+  triggeredAt?: string;
+  body: unknown;
+}
+
+/**
+ * What came of a delivery (all answered 200): applied; already (the journey shows it, or moved past it); stale
+ * (older than what the journey shows); ignored (not for us: no journey for the order, a topic or status we do not
+ * act on); invalid (can never succeed: logged, not retried); deferred (refunds, not handled yet).
+ */
+export interface ShopifyOutcome {
+  outcome: 'applied' | 'already' | 'stale' | 'ignored' | 'invalid' | 'deferred';
+  /** For the log: ids, stages, codes and field names, never customer data. */
+  detail: string;
+  orderId?: string;
+}
+
+const NOTICE_GRACE_MS = 60_000;
+
+/** 409s that mean the journey already has this (or more): answered 200, nothing changes. */
+const ALREADY = new Set(['stage_out_of_order', 'journey_completed', 'notice_repeated', 'notice_limit']);
+
+export async function handleShopifyDelivery(deps: ShopifyDeps, d: ShopifyDeliveryIn): Promise<ShopifyOutcome> {
+  if (!isRecord(d.body)) return { outcome: 'invalid', detail: 'body is not a JSON object' };
+  const body = d.body;
+  switch (d.topic) {
+    case 'orders/create':
+      return startOrder(deps, body);
+    case 'orders/paid': {
+      const started = await startOrder(deps, body);
+      if (started.outcome === 'invalid' || !started.orderId) return started;
+      return toStage(deps, d, started.orderId, (stages) => paidStageOf(deps.playbook, stages), 'paid');
+    }
+    case 'fulfillments/create':
+    case 'fulfillments/update':
+    case 'fulfillment_events/create':
+      return fulfillment(deps, d, body);
+    case 'orders/cancelled':
+      return cancel(deps, d, body);
+    case 'refunds/create':
+      return {
+        outcome: 'deferred',
+        detail: 'refunds are not handled yet',
+        ...orderIdField(fulfillmentOrderIdOf(body)),
+      };
+    case 'customers/redact':
+      return redact(deps, body);
+    default:
+      return { outcome: 'ignored', detail: `topic ${d.topic} is not handled` };
+  }
+}
+
+const orderIdField = (orderId: string | undefined) => (orderId ? { orderId } : {});
+
+async function startOrder(deps: ShopifyDeps, body: Record<string, unknown>): Promise<ShopifyOutcome> {
+  const mapped = orderFromShopify(body);
+  if (!mapped.ok) {
+    return { outcome: 'invalid', detail: mapped.problems.join('; '), ...orderIdField(mapped.orderId) };
+  }
+  const orderId = mapped.order.orderId;
+  try {
+    const started = await deps.orders.start(mapped.order);
+    return { outcome: started.created ? 'applied' : 'already', detail: 'journey started', orderId };
+  } catch (err) {
+    // Edited since the journey started (orders/paid after an edit): the journey is the order's; go on with it.
+    if (err instanceof ConflictError && err.code === 'order_exists_with_different_content') {
+      return { outcome: 'already', detail: 'journey exists (started with earlier content)', orderId };
+    }
+    throw err;
+  }
+}
+
+/** The journey's state, or why there is nothing to do. */
+async function journeyOf(deps: ShopifyDeps, orderId: string): Promise<OrderJourneyState | ShopifyOutcome> {
+  try {
+    const state = await deps.orders.get(orderId);
+    if (state.status !== 'active') return { outcome: 'already', detail: `journey ${state.status}`, orderId };
+    return state;
+  } catch (err) {
+    if (err instanceof NotFoundError) return { outcome: 'ignored', detail: 'no journey for this order', orderId };
+    throw err;
+  }
+}
+
+const isOutcome = (v: OrderJourneyState | ShopifyOutcome): v is ShopifyOutcome => 'outcome' in v;
+
+async function advance(
+  deps: ShopifyDeps,
+  d: ShopifyDeliveryIn,
+  orderId: string,
+  update: StageUpdate,
+  what: string,
+): Promise<ShopifyOutcome> {
+  const parsed = stageUpdateSchema.safeParse(update);
+  const valid = parsed.success
+    ? parsed.data
+    : { stage: update.stage, ...(update.reason ? { reason: update.reason } : {}) };
+  try {
+    const result = await deps.orders.advanceStage(orderId, valid, { requestId: `shopify:${d.webhookId}` });
+    return { outcome: 'applied', detail: `${what} → ${update.stage} (${result.status})`, orderId };
+  } catch (err) {
+    if (err instanceof ConflictError && ALREADY.has(err.code)) {
+      return { outcome: 'already', detail: `${what}: ${err.code}`, orderId };
+    }
+    if (err instanceof NotFoundError) return { outcome: 'ignored', detail: 'no journey for this order', orderId };
+    throw err;
+  }
+}
+
+/** Moves the journey forward to the stage `pick` names, unless it is there or past it already. */
+async function toStage(
+  deps: ShopifyDeps,
+  d: ShopifyDeliveryIn,
+  orderId: string,
+  pick: (stages: readonly string[]) => string | undefined,
+  what: string,
+  note?: string,
+): Promise<ShopifyOutcome> {
+  const state = await journeyOf(deps, orderId);
+  if (isOutcome(state)) return state;
+  const stage = pick(state.stages);
+  if (!stage) return { outcome: 'ignored', detail: `${what} maps to no stage of this journey`, orderId };
+  if (state.stages.indexOf(stage) <= state.stages.indexOf(state.stage)) {
+    return { outcome: 'stale', detail: `${what} → ${stage}, journey at ${state.stage}`, orderId };
+  }
+  return advance(deps, d, orderId, { stage, ...(note ? { note } : {}) }, what);
+}
+
+async function fulfillment(
+  deps: ShopifyDeps,
+  d: ShopifyDeliveryIn,
+  body: Record<string, unknown>,
+): Promise<ShopifyOutcome> {
+  const orderId = fulfillmentOrderIdOf(body);
+  if (!orderId) return { outcome: 'invalid', detail: 'no order_id' };
+  const status = shipmentStatusOf(d.topic, body);
+  if (!status) return { outcome: 'ignored', detail: 'no shipment status to act on', orderId };
+  const state = await journeyOf(deps, orderId);
+  if (isOutcome(state)) return state;
+  const effect = effectOfStatus(deps.playbook, status, state.stages);
+  if (!effect) return { outcome: 'ignored', detail: `shipment status ${status} maps to nothing`, orderId };
+  if ('stage' in effect) {
+    const note = d.topic === 'fulfillment_events/create' ? undefined : trackingNoteOf(body);
+    return toStage(deps, d, orderId, () => effect.stage, `shipment ${status}`, note);
+  }
+  // A notice from before the journey's latest stage describes a shipment that has moved on since. The stage's time
+  // is when Aftercare applied it, a little after it happened at Shopify: a minute's grace keeps a real notice.
+  const happened = eventTimeOf(body, d.triggeredAt);
+  const lastStage = [...state.events].reverse().find((e) => e.type === 'stage');
+  if (happened !== undefined && lastStage && happened + NOTICE_GRACE_MS < Date.parse(lastStage.at)) {
+    return { outcome: 'stale', detail: `shipment ${status} happened before stage ${state.stage}`, orderId };
+  }
+  const eta = typeof body.estimated_delivery_at === 'string' ? body.estimated_delivery_at : undefined;
+  return advance(
+    deps,
+    d,
+    orderId,
+    { stage: effect.notice, reason: effect.reason, ...(eta ? { eta } : {}) },
+    `shipment ${status}`,
+  );
+}
+
+async function cancel(deps: ShopifyDeps, d: ShopifyDeliveryIn, body: Record<string, unknown>): Promise<ShopifyOutcome> {
+  const orderId = shopifyIdOf(body);
+  if (!orderId) return { outcome: 'invalid', detail: 'no order id' };
+  const reason =
+    typeof body.cancel_reason === 'string' && body.cancel_reason ? body.cancel_reason : 'cancelled in Shopify';
+  const parsed = cancelOrderSchema.safeParse({ reason, occurredAt: body.cancelled_at ?? undefined });
+  const input = parsed.success ? parsed.data : { reason };
+  try {
+    const result = await deps.orders.cancel(
+      orderId,
+      { ...input, source: 'shopify' },
+      { requestId: `shopify:${d.webhookId}` },
+    );
+    return { outcome: result.alreadyCancelled ? 'already' : 'applied', detail: 'order cancelled', orderId };
+  } catch (err) {
+    if (err instanceof NotFoundError) return { outcome: 'ignored', detail: 'no journey for this order', orderId };
+    // A completed order is not cancelled (refund or return it): Shopify cannot be told otherwise, so no retry.
+    if (err instanceof ConflictError) return { outcome: 'already', detail: `cancel: ${err.code}`, orderId };
+    throw err;
+  }
+}
+
+async function redact(deps: ShopifyDeps, body: Record<string, unknown>): Promise<ShopifyOutcome> {
+  const customerId = shopifyIdOf(body.customer);
+  if (!customerId) return { outcome: 'invalid', detail: 'no customer id' };
+  const erased = await deps.erasure.erase(customerId);
+  return {
+    outcome: erased.orders.length || erased.lifecycleRuns ? 'applied' : 'already',
+    detail: `customer erased: ${erased.orders.length} order(s), ${erased.lifecycleRuns} lifecycle run(s)`,
+  };
+}
