@@ -30,6 +30,7 @@ class RecordingGateways implements ShopifyDeps {
   cancels: { orderId: string; reason: string; source?: string; requestId?: string }[] = [];
   erased: string[] = [];
   hangMs = 0;
+  staleUpdates = false;
   state: OrderJourneyState | undefined;
   orders: ShopifyDeps['orders'] = {
     start: async (order) => {
@@ -44,6 +45,7 @@ class RecordingGateways implements ShopifyDeps {
     advanceStage: async (orderId, update, opts = {}) => {
       this.updates.push({ orderId, update, ...(opts.requestId ? { requestId: opts.requestId } : {}) });
       if (update.stage === 'placed') throw new ConflictError('back', 'stage_out_of_order');
+      if (this.staleUpdates) return { stage: this.state?.stage ?? 'placed', status: 'active', stale: true };
       return { stage: update.stage, status: 'active' };
     },
     cancel: async (orderId, input, opts = {}) => {
@@ -99,6 +101,7 @@ describe('POST /webhooks/shopify/:tenant', () => {
     gw.cancels = [];
     gw.erased = [];
     gw.hangMs = 0;
+    gw.staleUpdates = false;
     gw.state = undefined;
   });
 
@@ -172,8 +175,24 @@ describe('POST /webhooks/shopify/:tenant', () => {
     const d = shopify.deliver('orders/paid', order);
     expect((await send(d)).json()).toEqual({ ok: true, outcome: 'applied' });
     expect(gw.updates).toEqual([
-      { orderId: String(order.id), update: { stage: 'confirmed' }, requestId: `shopify:${d.webhookId}` },
+      {
+        orderId: String(order.id),
+        // The shop's time of the event: the journey ignores an update older than its current stage.
+        update: {
+          stage: 'confirmed',
+          occurredAt: new Date((JSON.parse(d.body) as { updated_at: string }).updated_at).toISOString(),
+        },
+        requestId: `shopify:${d.webhookId}`,
+      },
     ]);
+  });
+
+  it('reports an update the journey found older than its stage as stale', async () => {
+    const order = shopifyOrder();
+    gw.state = journeyAt(String(order.id), 'shipped');
+    gw.staleUpdates = true;
+    const res = await send(shopify.deliver('fulfillment_events/create', fulfillmentEvent(order, 5, 'delayed')));
+    expect(res.json()).toEqual({ ok: true, outcome: 'stale' });
   });
 
   it('drops a tracking event older than the journey’s stage, and answers 200', async () => {
@@ -188,14 +207,14 @@ describe('POST /webhooks/shopify/:tenant', () => {
     const order = shopifyOrder();
     gw.state = journeyAt(String(order.id), 'shipped');
     const eta = '2030-01-02T10:00:00-05:00';
-    const res = await send(
-      shopify.deliver('fulfillment_events/create', fulfillmentEvent(order, 5, 'delayed', { estimatedDeliveryAt: eta })),
-    );
+    const event = fulfillmentEvent(order, 5, 'delayed', { estimatedDeliveryAt: eta });
+    const res = await send(shopify.deliver('fulfillment_events/create', event));
     expect(res.json()).toEqual({ ok: true, outcome: 'applied' });
     expect(gw.updates[0]!.update).toEqual({
       stage: 'delayed',
       reason: 'The carrier reports a delay with your parcel.',
       eta,
+      occurredAt: new Date(event.happened_at).toISOString(),
     });
   });
 

@@ -16,6 +16,7 @@ import {
   shopifyCustomer,
   shopifyFulfillment,
   shopifyOrder,
+  shopTime,
   type ShopifyDelivery,
 } from '../fakes/shopify';
 import { eventually, startHarness, TEST_KEYS, testLogger, type Harness } from '../support/harness';
@@ -92,6 +93,9 @@ describe('Shopify webhooks', () => {
     // The newer header spelling, without "X-".
     const out = fulfillmentEvent(order, fulfillment.id, 'out_for_delivery');
     expect(await twice(shop.deliver('fulfillment_events/create', out, { spelling: 'new' }))).toBe('applied');
+    // A delay the carrier reported before the parcel went out for delivery, arriving late: no notice.
+    const oldDelay = fulfillmentEvent(order, fulfillment.id, 'delayed', { happenedAt: shopTime(Date.now() - 30_000) });
+    expect(await twice(shop.deliver('fulfillment_events/create', oldDelay))).toBe('stale');
     const delivered = fulfillmentEvent(order, fulfillment.id, 'delivered');
     expect(await twice(shop.deliver('fulfillment_events/create', delivered))).toBe('applied');
     // An in_transit event arriving after delivered (out of order) changes nothing.

@@ -49,8 +49,6 @@ export interface ShopifyOutcome {
   orderId?: string;
 }
 
-const NOTICE_GRACE_MS = 60_000;
-
 /** 409s that mean the journey already has this (or more): answered 200, nothing changes. */
 const ALREADY = new Set(['stage_out_of_order', 'journey_completed', 'notice_repeated', 'notice_limit']);
 
@@ -63,7 +61,8 @@ export async function handleShopifyDelivery(deps: ShopifyDeps, d: ShopifyDeliver
     case 'orders/paid': {
       const started = await startOrder(deps, body);
       if (started.outcome === 'invalid' || !started.orderId) return started;
-      return toStage(deps, d, started.orderId, (stages) => paidStageOf(deps.playbook, stages), 'paid');
+      const paid = (stages: readonly string[]) => paidStageOf(deps.playbook, stages);
+      return toStage(deps, d, started.orderId, paid, 'paid', occurredAtOf(d, body));
     }
     case 'fulfillments/create':
     case 'fulfillments/update':
@@ -125,12 +124,13 @@ async function advance(
   update: StageUpdate,
   what: string,
 ): Promise<ShopifyOutcome> {
+  // A field Shopify filled oddly (an estimate or a time the schema refuses) is left out rather than losing the event.
   const parsed = stageUpdateSchema.safeParse(update);
-  const valid = parsed.success
-    ? parsed.data
-    : { stage: update.stage, ...(update.reason ? { reason: update.reason } : {}) };
+  const { eta: _eta, occurredAt: _occurredAt, ...plain } = update;
+  const valid = parsed.success ? parsed.data : plain;
   try {
     const result = await deps.orders.advanceStage(orderId, valid, { requestId: `shopify:${d.webhookId}` });
+    if (result.stale) return { outcome: 'stale', detail: `${what}: older than stage ${result.stage}`, orderId };
     return { outcome: 'applied', detail: `${what} → ${update.stage} (${result.status})`, orderId };
   } catch (err) {
     if (err instanceof ConflictError && ALREADY.has(err.code)) {
@@ -141,6 +141,12 @@ async function advance(
   }
 }
 
+/** When it happened at Shopify, for the journey: an update older than its current stage changes nothing. */
+function occurredAtOf(d: ShopifyDeliveryIn, body: Record<string, unknown>): { occurredAt?: string } {
+  const t = eventTimeOf(body, d.triggeredAt);
+  return t === undefined ? {} : { occurredAt: new Date(t).toISOString() };
+}
+
 /** Moves the journey forward to the stage `pick` names, unless it is there or past it already. */
 async function toStage(
   deps: ShopifyDeps,
@@ -148,7 +154,7 @@ async function toStage(
   orderId: string,
   pick: (stages: readonly string[]) => string | undefined,
   what: string,
-  note?: string,
+  extra: Omit<StageUpdate, 'stage'> = {},
 ): Promise<ShopifyOutcome> {
   const state = await journeyOf(deps, orderId);
   if (isOutcome(state)) return state;
@@ -157,7 +163,7 @@ async function toStage(
   if (state.stages.indexOf(stage) <= state.stages.indexOf(state.stage)) {
     return { outcome: 'stale', detail: `${what} → ${stage}, journey at ${state.stage}`, orderId };
   }
-  return advance(deps, d, orderId, { stage, ...(note ? { note } : {}) }, what);
+  return advance(deps, d, orderId, { stage, ...extra }, what);
 }
 
 async function fulfillment(
@@ -175,23 +181,13 @@ async function fulfillment(
   if (!effect) return { outcome: 'ignored', detail: `shipment status ${status} maps to nothing`, orderId };
   if ('stage' in effect) {
     const note = d.topic === 'fulfillment_events/create' ? undefined : trackingNoteOf(body);
-    return toStage(deps, d, orderId, () => effect.stage, `shipment ${status}`, note);
+    const extra = { ...occurredAtOf(d, body), ...(note ? { note } : {}) };
+    return toStage(deps, d, orderId, () => effect.stage, `shipment ${status}`, extra);
   }
-  // A notice from before the journey's latest stage describes a shipment that has moved on since. The stage's time
-  // is when Aftercare applied it, a little after it happened at Shopify: a minute's grace keeps a real notice.
-  const happened = eventTimeOf(body, d.triggeredAt);
-  const lastStage = [...state.events].reverse().find((e) => e.type === 'stage');
-  if (happened !== undefined && lastStage && happened + NOTICE_GRACE_MS < Date.parse(lastStage.at)) {
-    return { outcome: 'stale', detail: `shipment ${status} happened before stage ${state.stage}`, orderId };
-  }
+  // The journey drops a notice from before its current stage (the shop's times on both sides).
   const eta = typeof body.estimated_delivery_at === 'string' ? body.estimated_delivery_at : undefined;
-  return advance(
-    deps,
-    d,
-    orderId,
-    { stage: effect.notice, reason: effect.reason, ...(eta ? { eta } : {}) },
-    `shipment ${status}`,
-  );
+  const notice = { stage: effect.notice, reason: effect.reason, ...(eta ? { eta } : {}), ...occurredAtOf(d, body) };
+  return advance(deps, d, orderId, notice, `shipment ${status}`);
 }
 
 async function cancel(deps: ShopifyDeps, d: ShopifyDeliveryIn, body: Record<string, unknown>): Promise<ShopifyOutcome> {
