@@ -232,7 +232,22 @@ export function customersRedact(customer: ShopifyCustomer, orderIds: number[]) {
   };
 }
 
-export function refundCreated(order: ShopifyOrder) {
+/** A refund as Shopify posts it: lines restocked as a return (or not), and its successful refund transaction. */
+export function refundCreated(order: ShopifyOrder, amount = '10.00', restockType: 'return' | 'no_restock' = 'return') {
   const id = newId();
-  return { id, order_id: order.id, created_at: shopTime(), note: null, refund_line_items: [], transactions: [] };
+  const line = order.line_items[0]!;
+  return {
+    id,
+    admin_graphql_api_id: `gid://shopify/Refund/${id}`,
+    order_id: order.id,
+    created_at: shopTime(),
+    note: 'one item came back broken',
+    restock: restockType === 'return',
+    refund_line_items: [
+      { id: newId(), quantity: 1, line_item_id: line.id, restock_type: restockType, subtotal: Number(amount) },
+    ],
+    transactions: [
+      { id: newId(), order_id: order.id, kind: 'refund', status: 'success', amount, currency: order.currency },
+    ],
+  };
 }

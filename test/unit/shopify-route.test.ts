@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from '../../src/errors';
 import { deriveKeys } from '../../src/lib/keys';
 import { loadPlaybook } from '../../src/playbook/load';
 import type { ShopifyDeps } from '../../src/shops/shopify/events';
-import type { Order, OrderJourneyState, StageUpdate } from '../../src/workflows/order/contract';
+import type { Order, OrderJourneyState, RefundInput, StageUpdate } from '../../src/workflows/order/contract';
 import {
   cancelledOrder,
   customersRedact,
@@ -29,6 +29,7 @@ class RecordingGateways implements ShopifyDeps {
   updates: { orderId: string; update: StageUpdate; requestId?: string }[] = [];
   cancels: { orderId: string; reason: string; source?: string; requestId?: string }[] = [];
   erased: string[] = [];
+  refunds: ({ orderId: string } & RefundInput)[] = [];
   hangMs = 0;
   staleUpdates = false;
   state: OrderJourneyState | undefined;
@@ -51,6 +52,10 @@ class RecordingGateways implements ShopifyDeps {
     cancel: async (orderId, input, opts = {}) => {
       this.cancels.push({ orderId, reason: input.reason, source: input.source, requestId: opts.requestId });
       return { orderId, status: 'cancelled', alreadyCancelled: false };
+    },
+    refund: async (orderId, input) => {
+      this.refunds.push({ orderId, ...input });
+      return { orderId, refundId: input.refundId, applied: true, refundedMinor: input.amountMinor };
     },
   };
   erasure: ShopifyDeps['erasure'] = {
@@ -100,6 +105,7 @@ describe('POST /webhooks/shopify/:tenant', () => {
     gw.updates = [];
     gw.cancels = [];
     gw.erased = [];
+    gw.refunds = [];
     gw.hangMs = 0;
     gw.staleUpdates = false;
     gw.state = undefined;
@@ -112,6 +118,7 @@ describe('POST /webhooks/shopify/:tenant', () => {
         get: (id) => g.orders.get(id),
         advanceStage: (id, u, o) => g.orders.advanceStage(id, u, o),
         cancel: (id, i, o) => g.orders.cancel(id, i, o),
+        refund: (id, i, o) => g.orders.refund(id, i, o),
       },
       erasure: { erase: (id) => g.erasure.erase(id) },
       playbook: g.playbook,
@@ -234,10 +241,27 @@ describe('POST /webhooks/shopify/:tenant', () => {
     expect(gw.erased).toEqual([String(customer.id)]);
   });
 
-  it('answers 200 to refunds/create and does nothing yet', async () => {
-    const res = await send(shopify.deliver('refunds/create', refundCreated(shopifyOrder())));
-    expect(res.json()).toEqual({ ok: true, outcome: 'deferred' });
-    expect(gw.updates).toEqual([]);
+  it('records refunds/create as a refund or return of its successful transactions, by the refund id', async () => {
+    const order = shopifyOrder();
+    const asReturn = refundCreated(order, '12.50', 'return');
+    const res = await send(shopify.deliver('refunds/create', asReturn));
+    expect(res.json()).toEqual({ ok: true, outcome: 'applied' });
+    expect(gw.refunds).toEqual([
+      expect.objectContaining({
+        orderId: String(order.id),
+        refundId: String(asReturn.id),
+        kind: 'return',
+        amountMinor: 1250,
+        currency: order.currency,
+        source: 'shopify',
+      }),
+    ]);
+    // Money only (nothing restocked), and a refund without a successful transaction: nothing recorded for it.
+    await send(shopify.deliver('refunds/create', refundCreated(order, '3.00', 'no_restock')));
+    expect(gw.refunds.at(-1)).toMatchObject({ kind: 'refund', amountMinor: 300 });
+    const none = { ...refundCreated(order), transactions: [] };
+    expect((await send(shopify.deliver('refunds/create', none))).json()).toEqual({ ok: true, outcome: 'ignored' });
+    expect(gw.refunds).toHaveLength(2);
   });
 
   it('answers 503 when Temporal is slower than the budget', async () => {

@@ -10,6 +10,7 @@ import { orderJourneyId } from '../../src/workflows/order/contract';
 import {
   cancelledOrder,
   customersRedact,
+  refundCreated,
   FakeShopify,
   fulfillmentEvent,
   paidOrder,
@@ -143,6 +144,24 @@ describe('Shopify webhooks', () => {
     const result = (await handle.result()) as { status: string; cancellation?: { source: string; reason: string } };
     expect(result.status).toBe('cancelled');
     expect(result.cancellation).toMatchObject({ source: 'shopify', reason: 'customer' });
+  });
+
+  it('records a refund for refunds/create once, tells the customer, and takes it off their spend', async () => {
+    const order = shopifyOrder();
+    const orderId = String(order.id);
+    expect(await twice(shop.deliver('orders/create', order))).toBe('applied');
+    await eventually(async () => expect((await sentFor(orderId)).map((m) => m.messageKey)).toEqual(['status-placed']));
+    const created = refundCreated(order, '10.00', 'return');
+    expect(await twice(shop.deliver('refunds/create', created))).toBe('applied');
+    // Shopify's second copy of the same refund (another webhook id) changes nothing.
+    expect(await twice(shop.deliver('refunds/create', created))).toBe('already');
+    await eventually(async () =>
+      expect((await sentFor(orderId)).map((m) => m.messageKey).sort()).toEqual(['refund-1', 'status-placed']),
+    );
+    const journey = await h.aftercare.orders.get(orderId);
+    expect(journey.refunds).toEqual([
+      expect.objectContaining({ refundId: String(created.id), kind: 'return', amountMinor: 1000, source: 'shopify' }),
+    ]);
   });
 
   it('erases the customer for customers/redact', async () => {

@@ -77,7 +77,7 @@ export function shopifyWebhooks(app: FastifyInstance, ctx: InboundContext, opts:
           ...(result.orderId ? { orderId: result.orderId } : {}),
           detail: result.detail,
         },
-        result.outcome === 'deferred' ? 'refunds are not handled yet' : 'shopify webhook',
+        'shopify webhook',
       );
       return { ok: true, outcome: result.outcome };
     },

@@ -5,7 +5,8 @@
  * cancellation too, and an erasure removes nothing more the second time. Stale events (a tracking event older
  * than what the journey already shows) are dropped against the journey's own state.
  */
-import { ConflictError, NotFoundError } from '../../errors';
+import { ConflictError, NotFoundError, UnprocessableError } from '../../errors';
+import { toMinorUnits } from '../../lib/money';
 import type { ErasureGateway } from '../../gateway/erasure';
 import type { OrderGateway } from '../../gateway/orders';
 import { isRecord } from '../../lib/http';
@@ -24,7 +25,7 @@ import {
 } from './mapping';
 
 export interface ShopifyDeps {
-  orders: Pick<OrderGateway, 'start' | 'get' | 'advanceStage' | 'cancel'>;
+  orders: Pick<OrderGateway, 'start' | 'get' | 'advanceStage' | 'cancel' | 'refund'>;
   erasure: Pick<ErasureGateway, 'erase'>;
   /** The playbook new journeys run by: its `shopify` section maps statuses (stages come from each journey). */
   playbook: Pick<Playbook, 'shopify'>;
@@ -40,10 +41,10 @@ export interface ShopifyDeliveryIn {
 /**
  * What came of a delivery (all answered 200): applied; already (the journey shows it, or moved past it); stale
  * (older than what the journey shows); ignored (not for us: no journey for the order, a topic or status we do not
- * act on); invalid (can never succeed: logged, not retried); deferred (refunds, not handled yet).
+ * act on); invalid (can never succeed: logged, not retried).
  */
 export interface ShopifyOutcome {
-  outcome: 'applied' | 'already' | 'stale' | 'ignored' | 'invalid' | 'deferred';
+  outcome: 'applied' | 'already' | 'stale' | 'ignored' | 'invalid';
   /** For the log: ids, stages, codes and field names, never customer data. */
   detail: string;
   orderId?: string;
@@ -71,11 +72,7 @@ export async function handleShopifyDelivery(deps: ShopifyDeps, d: ShopifyDeliver
     case 'orders/cancelled':
       return cancel(deps, d, body);
     case 'refunds/create':
-      return {
-        outcome: 'deferred',
-        detail: 'refunds are not handled yet',
-        ...orderIdField(fulfillmentOrderIdOf(body)),
-      };
+      return refund(deps, d, body);
     case 'customers/redact':
       return redact(deps, body);
     default:
@@ -208,6 +205,57 @@ async function cancel(deps: ShopifyDeps, d: ShopifyDeliveryIn, body: Record<stri
     if (err instanceof NotFoundError) return { outcome: 'ignored', detail: 'no journey for this order', orderId };
     // A completed order is not cancelled (refund or return it): Shopify cannot be told otherwise, so no retry.
     if (err instanceof ConflictError) return { outcome: 'already', detail: `cancel: ${err.code}`, orderId };
+    throw err;
+  }
+}
+
+/**
+ * Money back: the refund's successful `refund` transactions, summed in minor units; a return when any refunded line
+ * was restocked as a return. The refund's own id makes a redelivery (or Shopify's second copy) change nothing.
+ */
+async function refund(deps: ShopifyDeps, d: ShopifyDeliveryIn, body: Record<string, unknown>): Promise<ShopifyOutcome> {
+  const orderId = fulfillmentOrderIdOf(body);
+  const refundId = shopifyIdOf(body);
+  if (!orderId || !refundId) return { outcome: 'invalid', detail: 'no order or refund id' };
+  const paidBack = (Array.isArray(body.transactions) ? body.transactions : []).filter(
+    (t): t is Record<string, unknown> => isRecord(t) && t.kind === 'refund' && t.status === 'success',
+  );
+  const currency = typeof paidBack[0]?.currency === 'string' ? paidBack[0].currency : undefined;
+  if (!currency) return { outcome: 'ignored', detail: 'no successful refund transaction', orderId };
+  let amountMinor = 0;
+  for (const t of paidBack) {
+    const minor = t.currency === currency ? toMinorUnits(Number(t.amount), currency) : undefined;
+    if (minor === undefined || !(minor > 0))
+      return { outcome: 'invalid', detail: 'a refund amount is not money', orderId };
+    amountMinor += minor;
+  }
+  const lines = Array.isArray(body.refund_line_items) ? body.refund_line_items : [];
+  const isReturn = lines.some((l) => isRecord(l) && l.restock_type === 'return');
+  const at =
+    typeof body.created_at === 'string' && !Number.isNaN(Date.parse(body.created_at)) ? body.created_at : undefined;
+  try {
+    const result = await deps.orders.refund(
+      orderId,
+      {
+        refundId,
+        kind: isReturn ? 'return' : 'refund',
+        amountMinor,
+        currency,
+        source: 'shopify',
+        ...(typeof body.note === 'string' && body.note.trim() ? { reason: body.note.trim().slice(0, 300) } : {}),
+        ...(at ? { occurredAt: new Date(Date.parse(at)).toISOString() } : {}),
+      },
+      { requestId: `shopify:${d.webhookId}` },
+    );
+    return {
+      outcome: result.applied ? 'applied' : 'already',
+      detail: `refund recorded (${result.refundedMinor} minor units refunded in all)`,
+      orderId,
+    };
+  } catch (err) {
+    if (err instanceof NotFoundError) return { outcome: 'ignored', detail: 'no journey for this order', orderId };
+    if (err instanceof UnprocessableError) return { outcome: 'invalid', detail: `refund: ${err.code}`, orderId };
+    if (err instanceof ConflictError) return { outcome: 'already', detail: `refund: ${err.code}`, orderId };
     throw err;
   }
 }
