@@ -18,12 +18,14 @@ import {
 } from '../workflows/order/contract';
 import { updateIdFor, type RequestOptions } from './idempotency';
 
-export type JourneyAction =
+/** `by`: who acts, kept with the action in the journey's events. */
+export type JourneyAction = { by?: string } & (
   | { action: 'retry'; reason?: string }
   | { action: 'skip'; reason: string }
   | { action: 'resend'; messageKey: string; reason: string }
   | { action: 'change-wait'; until?: string; byMs?: number; reason: string }
-  | { action: 'cancel'; reason: string };
+  | { action: 'cancel'; reason: string }
+);
 
 export interface MarketingAction {
   action: 'pause-marketing' | 'resume-marketing';

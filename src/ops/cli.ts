@@ -33,6 +33,7 @@ const USAGE = `npm run ops -- <command> [options]
   links                                   ready-made Temporal UI lists (stuck, survey answers, VIP, failures today)
 
   --key ID   the action's idempotency key: the same key again is the same action (default: a new one, printed)
+  --as NAME  who acts, kept with the action in the journey's events (default: your login name)
   --json     print JSON`;
 
 class UsageError extends Error {}
@@ -53,6 +54,7 @@ export async function runOps(argv: string[], env: NodeJS.ProcessEnv, out: (line:
       by: { type: 'string' },
       for: { type: 'string' },
       key: { type: 'string' },
+      as: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -124,7 +126,12 @@ export async function runOps(argv: string[], env: NodeJS.ProcessEnv, out: (line:
         { requestId: key },
       );
     } else {
-      result = await ops.act(orderId, journeyAction(command, body, messageKey, values.by), { requestId: key });
+      const by = values.as ?? env.USER ?? env.USERNAME;
+      result = await ops.act(
+        orderId,
+        { ...journeyAction(command, body, messageKey, values.by), ...(by ? { by } : {}) },
+        { requestId: key },
+      );
     }
     print({ ...result, key }, () => `${result.outcome}\n(idempotency key ${key}: --key ${key} repeats this safely)`);
     return 0;
@@ -173,7 +180,11 @@ function describeJourney(state: OrderJourneyState, link: string): string {
     ),
     ...state.events
       .filter((e) => e.type === 'operator')
-      .map((e) => (e.type === 'operator' ? `Operator ${e.action} at ${e.at}: ${e.reason} → ${e.outcome}` : '')),
+      .map((e) =>
+        e.type === 'operator'
+          ? `Operator ${e.action}${e.by ? ` by ${e.by}` : ''} at ${e.at}: ${e.reason} → ${e.outcome}`
+          : '',
+      ),
     `Temporal UI: ${link}`,
   ];
   return lines.join('\n');

@@ -20,19 +20,23 @@ const signedDuration = z.string().transform((text, ctx) => {
   return negative ? -ms : ms;
 });
 
-export const retryBody = z.object({ reason: reason.optional() });
-export const skipBody = z.object({ reason });
+/** Who acts: their name or initials as the team knows them (kept with the action in the journey's events). */
+const actedBy = z.string().trim().min(1).max(100).optional();
+
+export const retryBody = z.object({ reason: reason.optional(), actedBy });
+export const skipBody = z.object({ reason, actedBy });
 export const resendBody = z.object({
   messageKey: z.string().regex(/^[a-z0-9_~-]{1,80}$/i, 'a message key from the order, such as "status-shipped"'),
   reason,
+  actedBy,
 });
 export const waitBody = z
-  .object({ until: future.optional(), by: signedDuration.optional(), reason })
+  .object({ until: future.optional(), by: signedDuration.optional(), reason, actedBy })
   .refine((b) => (b.until === undefined) !== (b.by === undefined), {
     message: 'give either "until" (a date-time) or "by" (e.g. "2h", "-30m")',
     path: ['until'],
   });
-export const cancelBody = z.object({ reason });
+export const cancelBody = z.object({ reason, actedBy });
 export const pauseMarketingBody = z
   .object({ until: future.optional(), for: signedDuration.optional(), reason })
   .refine((b) => !(b.until && b.for), { message: 'give "until" or "for", not both', path: ['for'] })

@@ -104,6 +104,7 @@ const journeyState = z.object({
         type: z.literal('operator'),
         action: z.enum(OPERATOR_ACTIONS),
         reason: z.string(),
+        by: z.string().optional(),
         messageKey: z.string().optional(),
         outcome: z.string(),
         at: iso,

@@ -104,7 +104,7 @@ describe('operator actions over the API and `npm run ops`', () => {
     expect((await act('no-such-order', 'retry', {})).statusCode).toBe(404);
 
     resend.reset();
-    const fixed = await ops('retry', order.orderId, '--reason', 'Resend recovered', '--key', 'op-1');
+    const fixed = await ops('retry', order.orderId, '--reason', 'Resend recovered', '--key', 'op-1', '--as', 'dana');
     expect(fixed).toMatchObject({ code: 0 });
     expect(fixed.out).toMatch(/status-placed: tried again now/);
     await eventually(async () =>
@@ -116,7 +116,7 @@ describe('operator actions over the API and `npm run ops`', () => {
     });
     const shown = await ops('show', order.orderId);
     expect(shown.out).toMatch(/status-placed\s+sent/);
-    expect(shown.out).toMatch(/Operator retry at .*: Resend recovered/);
+    expect(shown.out).toMatch(/Operator retry by dana at .*: Resend recovered/);
 
     // Nothing in flight now: a retry has nothing to act on (409, saying so); the same key repeats the first answer.
     const nothing = await act(order.orderId, 'retry', {});
@@ -129,16 +129,18 @@ describe('operator actions over the API and `npm run ops`', () => {
     const order = sampleOrder();
     await h.aftercare.startOrderJourney(order);
     const key = { 'idempotency-key': `cancel-${order.orderId}` };
-    const first = await act(order.orderId, 'cancel', { reason: 'order lost by the courier' }, key);
+    const first = await act(order.orderId, 'cancel', { reason: 'order lost by the courier', actedBy: 'sam' }, key);
     expect(first.statusCode).toBe(200);
-    const again = await act(order.orderId, 'cancel', { reason: 'order lost by the courier' }, key);
+    const again = await act(order.orderId, 'cancel', { reason: 'order lost by the courier', actedBy: 'sam' }, key);
     expect(again.json()).toEqual(first.json());
     const state = await eventually(async () => {
       const s = await h.aftercare.getOrderJourney(order.orderId);
       expect(s.status).toBe('cancelled');
       return s;
     });
-    expect(state.events.filter((e) => e.type === 'operator')).toHaveLength(1);
+    expect(state.events.filter((e) => e.type === 'operator')).toEqual([
+      expect.objectContaining({ action: 'cancel', by: 'sam', reason: 'order lost by the courier' }),
+    ]);
     expect((await act(order.orderId, 'cancel', { reason: 'again' })).statusCode).toBe(409);
 
     const paused = await ops('pause-marketing', order.orderId, '--for', '30 days', '--reason', 'complaint');

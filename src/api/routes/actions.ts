@@ -48,9 +48,10 @@ export const actionRoutes: FastifyPluginAsyncZod<{ operations: OperationsGateway
       },
       async (request) => {
         const { orderId } = request.params as { orderId: string };
+        const body = request.body as z.output<B> & { actedBy?: string };
         const result = await operations.act(
           orderId,
-          toAction(request.body as z.output<B>),
+          { ...toAction(body), ...(body.actedBy ? { by: body.actedBy } : {}) },
           requestOf(request.headers as { 'idempotency-key'?: string }),
         );
         return { orderId, ...result, links: links(orderJourneyId(orderId)) };

@@ -129,6 +129,8 @@ export interface OperatorEvent {
   type: 'operator';
   action: OperatorAction;
   reason: string;
+  /** Who acted, as they named themselves (`--by`, the API's `by`; the command defaults to the login name). */
+  by?: string;
   messageKey?: string;
   /** What came of it, e.g. "the offer's wait ends at …" or "re-sent as offer~resend-1". */
   outcome: string;
@@ -212,16 +214,26 @@ export interface OperatorActionResult {
   outcome: string;
   messageKey?: string;
 }
-export const retryMessageUpdate = defineUpdate<OperatorActionResult, [{ reason?: string }]>('retryMessageNow');
-export const skipMessageUpdate = defineUpdate<OperatorActionResult, [{ reason: string }]>('skipMessage');
-export const resendMessageUpdate = defineUpdate<OperatorActionResult, [{ messageKey: string; reason: string }]>(
-  'resendMessage',
+/** Who acted, on every operator action (kept with it in the journey's events). */
+interface ActedBy {
+  by?: string;
+}
+export const retryMessageUpdate = defineUpdate<OperatorActionResult, [{ reason?: string } & ActedBy]>(
+  'retryMessageNow',
 );
+export const skipMessageUpdate = defineUpdate<OperatorActionResult, [{ reason: string } & ActedBy]>('skipMessage');
+export const resendMessageUpdate = defineUpdate<
+  OperatorActionResult,
+  [{ messageKey: string; reason: string } & ActedBy]
+>('resendMessage');
 /** Moves the end of the current timed wait: to a time (`until`), or by a signed number of milliseconds (`byMs`). */
-export const changeWaitUpdate = defineUpdate<OperatorActionResult, [{ until?: string; byMs?: number; reason: string }]>(
-  'changeWait',
+export const changeWaitUpdate = defineUpdate<
+  OperatorActionResult,
+  [{ until?: string; byMs?: number; reason: string } & ActedBy]
+>('changeWait');
+export const cancelFollowUpsUpdate = defineUpdate<OperatorActionResult, [{ reason: string } & ActedBy]>(
+  'cancelFollowUps',
 );
-export const cancelFollowUpsUpdate = defineUpdate<OperatorActionResult, [{ reason: string }]>('cancelFollowUps');
 
 /** The business (or its shop) cancels the order: the customer is told, every remaining follow-up stops. */
 export interface CancelOrderInput {

@@ -39,12 +39,14 @@ export function handleOperatorActions(d: Deps): void {
     reason: string,
     outcome: string,
     messageKey?: string,
+    by?: string,
   ): OperatorActionResult => {
     countOperatorAction(action);
     state.events.push({
       type: 'operator',
       action,
       reason: bounded(reason).slice(0, REASON_MAX),
+      ...(by?.trim() ? { by: bounded(by).slice(0, 100) } : {}),
       ...(messageKey ? { messageKey } : {}),
       outcome,
       at: d.now(),
@@ -68,7 +70,7 @@ export function handleOperatorActions(d: Deps): void {
 
   setHandler(
     retryMessageUpdate,
-    ({ reason }) => {
+    ({ reason, by }) => {
       const flight = requireSending();
       flight.action = { type: 'retry' };
       flight.scope.cancel();
@@ -77,6 +79,7 @@ export function handleOperatorActions(d: Deps): void {
         reason ?? 'retry now',
         `${flight.key}: tried again now, with the same idempotency key`,
         flight.key,
+        by,
       );
     },
     {
@@ -90,11 +93,11 @@ export function handleOperatorActions(d: Deps): void {
 
   setHandler(
     skipMessageUpdate,
-    ({ reason }) => {
+    ({ reason, by }) => {
       const flight = requireSending();
       flight.action = { type: 'skip', reason: `skipped by an operator: ${reason}` };
       flight.scope.cancel();
-      return audit('skip', reason, `${flight.key}: skipped; the journey goes on`, flight.key);
+      return audit('skip', reason, `${flight.key}: skipped; the journey goes on`, flight.key, by);
     },
     {
       description:
@@ -108,11 +111,11 @@ export function handleOperatorActions(d: Deps): void {
 
   setHandler(
     resendMessageUpdate,
-    async ({ messageKey, reason }) => {
+    async ({ messageKey, reason, by }) => {
       const original = d.sent.get(messageKey)!;
       const copies = state.messages.filter((m) => m.key.startsWith(`${messageKey}~resend-`)).length;
       const key = `${messageKey}~resend-${copies + 1}`;
-      const entry = audit('resend', reason, `re-sending as ${key} (a new idempotency key)`, messageKey);
+      const entry = audit('resend', reason, `re-sending as ${key} (a new idempotency key)`, messageKey, by);
       try {
         const record = await d.deliver({ ...original, key } as Outgoing);
         return {
@@ -146,12 +149,12 @@ export function handleOperatorActions(d: Deps): void {
 
   setHandler(
     changeWaitUpdate,
-    ({ until, byMs, reason }) => {
+    ({ until, byMs, reason, by }) => {
       const wait = ops.currentWait()!;
       wait.deadline = until ? Date.parse(until) : wait.deadline + byMs!;
       wait.changed = true;
       const when = new Date(Math.max(wait.deadline, Date.now())).toISOString();
-      return audit('change-wait', reason, `${wait.what}: now ends at ${when}`);
+      return audit('change-wait', reason, `${wait.what}: now ends at ${when}`, undefined, by);
     },
     {
       description:
@@ -173,13 +176,15 @@ export function handleOperatorActions(d: Deps): void {
 
   setHandler(
     cancelFollowUpsUpdate,
-    ({ reason }) => {
+    ({ reason, by }) => {
       const remaining = state.followUps.filter((f) => f.status === 'scheduled').map((f) => f.key);
       ops.cancel(d.now());
       return audit(
         'cancel',
         reason,
         `cancelled: nothing more is sent for this order${remaining.length ? ` (not sent: ${remaining.join(', ')})` : ''}; the record stays`,
+        undefined,
+        by,
       );
     },
     {
