@@ -27,7 +27,7 @@ import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { createWorker } from '../src/worker';
 
 /** Bump when a workflow change is guarded by patched(): old files stay and keep proving the old path. */
-const HISTORY_VERSION = 'v4';
+const HISTORY_VERSION = 'v5';
 /** TEST_SECRET of test/support/harness.ts: the replay test decrypts these histories with its keys. */
 const KEYS = deriveKeys('test-secret-0123456789abcdef0123456789');
 
