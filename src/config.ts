@@ -319,3 +319,7 @@ function sendRates(text: string | undefined): Record<keyof typeof DEFAULT_SEND_R
   }
   return rates;
 }
+
+/** The Temporal frontend the split processes and `npm run ops` use: TEMPORAL_ADDRESS, else `npm start`'s dev server. */
+export const temporalAddressOf = (config: Config): string =>
+  config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;

@@ -3,7 +3,7 @@ import { Client, Connection, type ConnectionLike } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
 import { AftercareClient } from './client';
-import { loadConfig, type Config } from './config';
+import { loadConfig, temporalAddressOf, type Config } from './config';
 import { StuckGateway } from './gateway/stuck';
 import type { Keys } from './lib/keys';
 import { resolveApiKey, resolveKeys } from './secrets';
@@ -108,7 +108,7 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, { pretty: config.env === 'development' });
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  const address = temporalAddressOf(config);
   const connection = await Connection.connect({ address });
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const deps = await createServiceDeps(config);

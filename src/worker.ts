@@ -15,7 +15,7 @@ import { CHANNELS, type Channel } from './channels/types';
 import { sendQueueFor } from './workflows/task-queue';
 import { createActivities, type ActivityDeps } from './activities';
 import { startMetricsListener } from './api/metrics-listener';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, temporalAddressOf } from './config';
 import { StatsGateway } from './gateway/stats';
 import { StuckGateway } from './gateway/stuck';
 import { createLogger, type Logger } from './logger';
@@ -200,7 +200,7 @@ async function main(): Promise<void> {
   const { sdkMetricsUrl } = installTemporalRuntime(log, {
     metricsBindAddress: await sdkMetricsBindAddress(config.metrics.sdkPort),
   });
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  const address = temporalAddressOf(config);
   const deps = await createServiceDeps(config);
   const connection = await NativeConnection.connect({ address });
   const clientConnection = await Connection.connect({ address });

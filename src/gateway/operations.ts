@@ -12,11 +12,12 @@ import {
   resendMessageUpdate,
   retryMessageUpdate,
   skipMessageUpdate,
-  STUCK_REASONS,
   type OperatorActionResult,
   type StuckReason,
 } from '../workflows/order/contract';
 import { updateIdFor, type RequestOptions } from './idempotency';
+import { journeyEndedOrMissing } from './orders';
+import { STUCK_JOURNEYS_QUERY } from './stuck';
 
 /** `by`: who acts, kept with the action in the journey's events. */
 export type JourneyAction = { by?: string } & (
@@ -115,11 +116,7 @@ export class OperationsGateway {
    */
   async stuck(limit = 200): Promise<StuckJourney[]> {
     const found: StuckJourney[] = [];
-    const running = `WorkflowType = "orderJourney" AND ExecutionStatus = "Running"`;
-    const reasons = STUCK_REASONS.map((r) => `"${r}"`).join(', ');
-    for await (const wf of this.client.workflow.list({
-      query: `${ORDER_SA.stuck.name} IN (${reasons}) AND ${running}`,
-    })) {
+    for await (const wf of this.client.workflow.list({ query: STUCK_JOURNEYS_QUERY })) {
       const reason = wf.typedSearchAttributes.get(ORDER_SA.stuck) as StuckReason | undefined;
       const since = wf.typedSearchAttributes.get(ORDER_SA.stuckSince);
       found.push({
@@ -132,7 +129,7 @@ export class OperationsGateway {
     }
     if (await this.serverReportsProblems()) {
       for await (const wf of this.client.workflow.list({
-        query: `TemporalReportedProblems IS NOT NULL AND ${running}`,
+        query: `TemporalReportedProblems IS NOT NULL AND WorkflowType = "orderJourney" AND ExecutionStatus = "Running"`,
       })) {
         if (found.some((f) => f.workflowId === wf.workflowId)) continue;
         found.push({
@@ -167,16 +164,7 @@ export class OperationsGateway {
     }
   }
 
-  private async notFoundOrEnded(orderId: string): Promise<Error> {
-    try {
-      const d = await this.client.workflow.getHandle(orderJourneyId(orderId)).describe();
-      return new ConflictError(
-        `order ${orderId}'s journey has ended (${d.status.name}); there is nothing left to act on`,
-        'journey_completed',
-      );
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return new NotFoundError(`no order "${orderId}"`);
-      throw err;
-    }
+  private notFoundOrEnded(orderId: string): Promise<Error> {
+    return journeyEndedOrMissing(this.client, orderId, 'there is nothing left to act on');
   }
 }

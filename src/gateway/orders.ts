@@ -268,18 +268,25 @@ export class OrderGateway {
     }
   }
 
-  /** An update to a closed workflow also reports "not found": tell the two apart for the caller. */
-  private async notFoundOrClosed(orderId: string): Promise<Error> {
-    try {
-      const d = await this.client.workflow.getHandle(orderJourneyId(orderId)).describe();
-      return new ConflictError(
-        `order ${orderId}'s journey has ended (${d.status.name}); it accepts no more stage events`,
-        'journey_completed',
-      );
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return new NotFoundError(`no order "${orderId}"`);
-      throw err;
-    }
+  private notFoundOrClosed(orderId: string): Promise<Error> {
+    return journeyEndedOrMissing(this.client, orderId, 'it accepts no more stage events');
+  }
+}
+
+/**
+ * An update to a closed workflow also reports "not found": tell the two apart for the caller (409 with `refusal`
+ * for a journey that ended, 404 for an order that never had one).
+ */
+export async function journeyEndedOrMissing(client: Client, orderId: string, refusal: string): Promise<Error> {
+  try {
+    const d = await client.workflow.getHandle(orderJourneyId(orderId)).describe();
+    return new ConflictError(
+      `order ${orderId}'s journey has ended (${d.status.name}); ${refusal}`,
+      'journey_completed',
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return new NotFoundError(`no order "${orderId}"`);
+    throw err;
   }
 }
 

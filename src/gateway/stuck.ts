@@ -26,6 +26,9 @@ export class StuckGateway {
   }
 }
 
+/** Every running journey that is stuck, whatever the reason: the operators' list, the ops command, the API. */
+export const STUCK_JOURNEYS_QUERY = `${ORDER_SA.stuck.name} IS NOT NULL AND WorkflowType = "${JOURNEY_TYPE}" AND ExecutionStatus = "Running"`;
+
 /** The visibility query for running journeys stuck for `reason` (the operators' filter in the Temporal UI too). */
 export function stuckQuery(taskQueue: string, reason: StuckReason): string {
   const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

@@ -4,11 +4,12 @@
  * Every action goes through the journey's Updates, so it is validated, idempotent with --key, and recorded.
  */
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import type { z } from 'zod';
 import { AftercareClient } from '../client';
-import { loadConfig } from '../config';
+import { loadConfig, temporalAddressOf } from '../config';
 import { AftercareError } from '../errors';
 import type { JourneyAction } from '../gateway/operations';
 import { formatPath } from '../lib/validation';
@@ -17,6 +18,7 @@ import { cancelBody, pauseMarketingBody, resendBody, retryBody, skipBody, waitBo
 import { resolveKeys } from '../secrets';
 import { dataConverterFor } from '../temporal/codec';
 import { orderJourneyId, type OrderJourneyState } from '../workflows/order/contract';
+import { STUCK_JOURNEYS_QUERY } from '../gateway/stuck';
 import { listLinks, listUrl } from './list-links';
 
 const USAGE = `npm run ops -- <command> [options]
@@ -44,7 +46,12 @@ function parsed<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   throw new UsageError(result.error.issues.map((i) => `--${formatPath(i.path) || 'input'}: ${i.message}`).join('\n'));
 }
 
-export async function runOps(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void): Promise<number> {
+/** `env`: the variables to configure from (tests); absent, the process's own, read where config reads them. */
+export async function runOps(
+  argv: string[],
+  out: (line: string) => void,
+  env?: Record<string, string | undefined>,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -64,7 +71,7 @@ export async function runOps(argv: string[], env: NodeJS.ProcessEnv, out: (line:
     out(USAGE);
     return command ? 0 : 2;
   }
-  const config = loadConfig(env);
+  const config = env ? loadConfig(env) : loadConfig();
   const keys = resolveKeys(config);
   const uiBase = config.temporal.uiUrl;
   const namespace = config.temporal.namespace;
@@ -78,8 +85,7 @@ export async function runOps(argv: string[], env: NodeJS.ProcessEnv, out: (line:
     return 0;
   }
 
-  // No TEMPORAL_ADDRESS: the dev server `npm start` runs, on TEMPORAL_PORT.
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+  const address = temporalAddressOf(config);
   const connection = await Connection.connect({ address, connectTimeout: 5000 });
   try {
     const client = new Client({ connection, namespace, dataConverter: dataConverterFor(keys.payloads) });
@@ -98,7 +104,7 @@ export async function runOps(argv: string[], env: NodeJS.ProcessEnv, out: (line:
                 const age = s.since ? `${Math.max(0, Math.round((now - Date.parse(s.since)) / 60_000))} min` : '?';
                 return `  ${s.orderId.padEnd(24)} ${s.reason.padEnd(22)} ${age.padStart(8)}  ${journeyLink(s.workflowId)}`;
               }),
-              `All in the UI: ${listUrl(uiBase, namespace, 'AftercareStuck IS NOT NULL AND ExecutionStatus = "Running"')}`,
+              `All in the UI: ${listUrl(uiBase, namespace, STUCK_JOURNEYS_QUERY)}`,
             ].join('\n'),
       );
       return 0;
@@ -126,7 +132,7 @@ export async function runOps(argv: string[], env: NodeJS.ProcessEnv, out: (line:
         { requestId: key },
       );
     } else {
-      const by = values.as ?? env.USER ?? env.USERNAME;
+      const by = values.as ?? os.userInfo().username;
       result = await ops.act(
         orderId,
         { ...journeyAction(command, body, messageKey, values.by), ...(by ? { by } : {}) },
@@ -191,7 +197,7 @@ function describeJourney(state: OrderJourneyState, link: string): string {
 }
 
 if (process.argv[1] && /ops[/\\]cli\.ts$/.test(process.argv[1])) {
-  runOps(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`)).then(
+  runOps(process.argv.slice(2), (line) => process.stdout.write(`${line}\n`)).then(
     (code) => process.exit(code),
     (err: unknown) => {
       const e = err as Error;

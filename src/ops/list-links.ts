@@ -2,6 +2,7 @@
  * Ready-made Temporal UI list links for operators: a visibility query in the URL. Printed in the `npm start`
  * banner and by `npm run ops -- links`, and kept in docs/operators.md.
  */
+import { STUCK_JOURNEYS_QUERY } from '../gateway/stuck';
 import { CUSTOMER_LIFECYCLE, CUSTOMER_SA } from '../workflows/customer/contract';
 import { ORDER_JOURNEY, ORDER_SA } from '../workflows/order/contract';
 
@@ -13,7 +14,7 @@ export function listQueries(now: Date): Record<string, { title: string; query: s
   return {
     stuck: {
       title: 'stuck journeys',
-      query: `${ORDER_SA.stuck.name} IS NOT NULL AND ${running(ORDER_JOURNEY)}`,
+      query: STUCK_JOURNEYS_QUERY,
     },
     survey: {
       title: 'waiting for a survey answer',

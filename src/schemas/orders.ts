@@ -35,6 +35,14 @@ export const customerInputSchema = z
 const EARLIEST_PLACED_AT = Date.parse('2000-01-01T00:00:00Z');
 const PLACED_AT_SKEW_MS = 5 * 60_000;
 
+/** When something happened at the source (a shop's clock): an ISO time, not in the future beyond the same skew. */
+const happenedAt = z.iso
+  .datetime({ offset: true })
+  .refine(
+    (at) => Date.parse(at) <= Date.now() + PLACED_AT_SKEW_MS,
+    'must not be in the future (5 minutes of skew allowed)',
+  );
+
 export const orderItemSchema = z.object({
   sku: z.string().trim().min(1).max(100),
   name: z.string().trim().min(1).max(300),
@@ -54,13 +62,8 @@ export const orderInputSchema = z
      * When the customer ordered. Bounded: it orders a customer's orders, so one "placed" far in the future
      * would stay the newest forever. A few minutes of clock skew are fine.
      */
-    placedAt: z.iso
-      .datetime({ offset: true })
+    placedAt: happenedAt
       .refine((at) => Date.parse(at) >= EARLIEST_PLACED_AT, 'must not be before 2000-01-01')
-      .refine(
-        (at) => Date.parse(at) <= Date.now() + PLACED_AT_SKEW_MS,
-        'must not be in the future (5 minutes of skew allowed)',
-      )
       .optional(),
     /** A personal offer or win-back code the customer used: attributes this order to that follow-up. */
     promoCode: z.string().trim().min(1).max(40).optional(),
@@ -94,10 +97,7 @@ export const stageUpdateSchema = z
     reason: z.string().trim().min(1).max(1000).optional(),
     eta: z.iso.datetime({ offset: true }).optional(),
     /** When it happened at the source (a shop's event time): an update older than the current stage is ignored. */
-    occurredAt: z.iso
-      .datetime({ offset: true })
-      .refine((t) => Date.parse(t) <= Date.now() + 5 * 60_000, 'is in the future')
-      .optional(),
+    occurredAt: happenedAt.optional(),
   })
   .refine(
     (u) => !(ISSUE_KINDS as readonly string[]).includes(u.stage) || u.reason !== undefined || u.note !== undefined,
@@ -123,10 +123,7 @@ export const cancelOrderSchema = z.object({
     .min(1)
     .max(300),
   /** When it was cancelled at the source (the shop's time); defaults to now. */
-  occurredAt: z.iso
-    .datetime({ offset: true })
-    .refine((t) => Date.parse(t) <= Date.now() + 5 * 60_000, 'is in the future')
-    .optional(),
+  occurredAt: happenedAt.optional(),
 }) satisfies z.ZodType<CancelOrderInput>;
 
 /** Money back for an order: a refund, or a return of goods, in the order's currency (decimal, like the order). */
@@ -137,10 +134,7 @@ export const refundInputSchema = z
     amount: money.refine((a) => a > 0, 'must be more than 0'),
     currency: currencyCode,
     reason: z.string().trim().min(1).max(300).optional(),
-    occurredAt: z.iso
-      .datetime({ offset: true })
-      .refine((t) => Date.parse(t) <= Date.now() + 5 * 60_000, 'is in the future')
-      .optional(),
+    occurredAt: happenedAt.optional(),
   })
   .transform((r, ctx) => {
     const amountMinor = toMinorUnits(r.amount, r.currency);

@@ -131,11 +131,10 @@ describe('an operator in the Temporal UI of npm start', () => {
     // The provider recovers; one command fixes it.
     resend.reset();
     const lines: string[] = [];
-    const code = await runOps(
-      ['retry', order.orderId, '--reason', 'Resend is back'],
-      { ...env, TEMPORAL_UI_URL: uiBase },
-      (l) => lines.push(l),
-    );
+    const code = await runOps(['retry', order.orderId, '--reason', 'Resend is back'], (l) => lines.push(l), {
+      ...env,
+      TEMPORAL_UI_URL: uiBase,
+    });
     expect(code).toBe(0);
     expect(lines.join('\n')).toMatch(/tried again now/);
     await eventually(async () =>

@@ -59,17 +59,13 @@ const act = (orderId: string, action: string, body: object, headers: Record<stri
 /** `npm run ops -- …` against this test's Temporal, with the app's configuration from the environment. */
 async function ops(...args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
-  const code = await runOps(
-    args,
-    {
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_NAMESPACE: inject('temporalNamespace'),
-      TEMPORAL_UI_URL: 'http://ui.test',
-      AFTERCARE_SECRET: TEST_SECRET,
-      AFTERCARE_PLAYBOOK: FAST_PLAYBOOK,
-    },
-    (line) => lines.push(line),
-  );
+  const code = await runOps(args, (line) => lines.push(line), {
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_NAMESPACE: inject('temporalNamespace'),
+    TEMPORAL_UI_URL: 'http://ui.test',
+    AFTERCARE_SECRET: TEST_SECRET,
+    AFTERCARE_PLAYBOOK: FAST_PLAYBOOK,
+  });
   return { code, out: lines.join('\n') };
 }
 
