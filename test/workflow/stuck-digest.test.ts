@@ -153,8 +153,9 @@ describe('the stuck digest', () => {
     const since = new Date(Date.parse(last.window.to) + 500);
     const held = await stuckJourney('held', since);
     await visible(5);
-    await eventually(async () => expect(Date.now()).toBeGreaterThan(since.getTime() + STUCK_DIGEST_SETTLE_MS + 1000), {
-      timeoutMs: STUCK_DIGEST_SETTLE_MS + 5000,
+    // The run's scheduled time is cut to whole seconds: wait past the settle time with more than a second to spare.
+    await eventually(async () => expect(Date.now()).toBeGreaterThan(since.getTime() + STUCK_DIGEST_SETTLE_MS + 2500), {
+      timeoutMs: STUCK_DIGEST_SETTLE_MS + 6500,
     });
 
     const result = await triggerOnce();
