@@ -4,8 +4,9 @@
  * cancels an in-flight win-back. Workflow code: deterministic.
  */
 import { CancellationScope, condition, isCancellation, log } from '@temporalio/workflow';
-import { personalCode } from '../codes';
-import type { WinbackAttempt } from './contract';
+import { CODE_FORMATS, personalCode } from '../codes';
+import type { Outgoing } from '../delivery/deliver';
+import type { CustomerLifecycleState, WinbackAttempt } from './contract';
 import type { Lifecycle } from './context';
 
 /** The next win-back attempt, when it is due, and the quiet gap it is for (the time the gap began), if one is. */
@@ -37,31 +38,16 @@ function quietSince(l: Lifecycle): string | undefined {
 /** Sends one win-back attempt; an order arriving meanwhile cancels it ("we miss you" after a purchase: never). */
 export async function runWinback(l: Lifecycle, attempt: 1 | 2, gap: string): Promise<void> {
   const { state } = l;
-  const rules = state.playbook!.winback!;
   const forLastOrderAt = gap;
   const ordersBefore = l.ordersArrived();
-  const code = personalCode(state.playbook!.brand.name, 'W', 7, 'CODE');
+  const code = personalCode(state.playbook!.brand.name, CODE_FORMATS.winback);
   const entry: WinbackAttempt = { attempt, at: l.now(), code, forLastOrderAt, status: 'pending' };
   const winback = (state.winback ??= { attempts: [], converted: [] });
   winback.attempts.push(entry);
   const scope = new CancellationScope();
   const watcher = condition(() => l.ordersArrived() !== ordersBefore).then(() => scope.cancel());
   try {
-    const record = await scope.run(() =>
-      l.deliver({
-        key: `winback-${Date.parse(forLastOrderAt)}-${attempt}`,
-        kind: 'winback',
-        data: {
-          orderId: state.orders.at(-1)?.orderId ?? '',
-          winback: {
-            code,
-            discountPercent: rules.discountPercent,
-            expiresAt: new Date(Date.now() + rules.validFor).toISOString(),
-            attempt,
-          },
-        },
-      }),
-    );
+    const record = await scope.run(() => l.deliver(winbackMessage(state, attempt, gap, code, Date.now())));
     entry.status = record.status === 'sent' ? 'sent' : record.status === 'skipped' ? 'skipped' : 'failed';
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -69,6 +55,30 @@ export async function runWinback(l: Lifecycle, attempt: 1 | 2, gap: string): Pro
     log.info('win-back cancelled: the customer ordered again', { attempt });
   }
   void watcher;
+}
+
+/** One win-back attempt for the quiet gap that began at `gap`, its code valid `winback.validFor` from `nowMs`. */
+export function winbackMessage(
+  state: Pick<CustomerLifecycleState, 'orders' | 'playbook'>,
+  attempt: 1 | 2,
+  gap: string,
+  code: string,
+  nowMs: number,
+): Outgoing {
+  const rules = state.playbook!.winback!;
+  return {
+    key: `winback-${Date.parse(gap)}-${attempt}`,
+    kind: 'winback',
+    data: {
+      orderId: state.orders.at(-1)?.orderId ?? '',
+      winback: {
+        code,
+        discountPercent: rules.discountPercent,
+        expiresAt: new Date(nowMs + rules.validFor).toISOString(),
+        attempt,
+      },
+    },
+  };
 }
 
 /** Records that marketing is not allowed, so the attempt is not due again for this gap. */

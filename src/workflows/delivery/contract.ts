@@ -35,6 +35,10 @@ export interface MessageRecord {
 export const idempotencyKeyFor = (workflowId: string, messageKey: string, channel: Channel) =>
   `${workflowId}/${messageKey}/${channel}`;
 
+/** The channels a kind of message may go on, in the playbook's order (its own order for the kind, if it has one). */
+export const channelsFor = (playbook: Pick<Playbook, 'channels' | 'messages'>, kind: MessageKind): Channel[] =>
+  playbook.messages[kind]?.channels ?? playbook.channels;
+
 /** The customer's address on a channel, or undefined when they cannot be reached there. */
 export function contactFor(
   channel: Channel,

@@ -15,6 +15,7 @@ import { bookkeeping, send } from '../activity-options';
 import { countMessage, skipReasonCode } from '../metrics';
 import type { CustomerEvent } from '../customer/contract';
 import {
+  channelsFor,
   DELIVERY_PROBLEM_OF,
   idempotencyKeyFor,
   NO_REACHABLE_CHANNEL,
@@ -114,7 +115,7 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
       permitId: `${workflowId}/${message.key}/${round}`,
       kind: message.kind,
       purpose,
-      channels: playbook.messages[message.kind]?.channels ?? playbook.channels,
+      channels: channelsFor(playbook, message.kind),
     });
     permit = isPromise(asked) ? await asked : asked;
     if (permit.decision !== 'wait') break;

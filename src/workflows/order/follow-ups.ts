@@ -5,10 +5,22 @@
  * before a follow-up existed replay unchanged. Workflow code: deterministic.
  */
 import { formatDuration } from '../../playbook/duration';
-import { monthsBetween, warrantyGroups } from '../../rules/calendar';
-import { personalCode } from '../codes';
+import { CODE_FORMATS, personalCode } from '../codes';
 import type { FollowUpStatus } from './contract';
 import type { Journey } from './context';
+import {
+  careMessage,
+  offerMessage,
+  operatorAlert,
+  referralMessage,
+  reviewMessage,
+  surveyLinkValidFor,
+  surveyMessage,
+  surveyReminderMessage,
+  surveyWaitAfterReminder,
+  warrantyCheckIns,
+  warrantyMessage,
+} from './follow-up-plan';
 import { notifyOperator } from './operator';
 
 export async function runFollowUps(j: Journey): Promise<void> {
@@ -49,17 +61,12 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
   // The business may already have sent the customer's answer itself: then no survey is needed.
   if (j.customer.lean) await j.beforeWait(survey.after);
   if (!(await j.ops.wait(survey.after, 'wait before the satisfaction survey', answered))) {
-    const linkExpiresAt = new Date(Date.now() + survey.window + survey.changeWindow).toISOString();
-    await j.deliver({ key: 'survey', kind: 'survey', data: { orderId: order.orderId }, linkExpiresAt });
+    const linkExpiresAt = new Date(Date.now() + surveyLinkValidFor(survey)).toISOString();
+    await j.deliver(surveyMessage(order, linkExpiresAt));
     view.show('survey-answer', "the customer's answer to the survey", inFuture(survey.reminderAfter));
     if (!(await j.ops.wait(survey.reminderAfter, "the customer's answer to the survey", answered))) {
-      await j.deliver({
-        key: 'survey-reminder',
-        kind: 'survey_reminder',
-        data: { orderId: order.orderId },
-        linkExpiresAt,
-      });
-      const rest = Math.max(survey.window - survey.reminderAfter, 1000);
+      await j.deliver(surveyReminderMessage(order, linkExpiresAt));
+      const rest = surveyWaitAfterReminder(survey);
       view.show('survey-answer', "the customer's answer after the reminder", inFuture(rest));
       await j.ops.wait(rest, "the customer's answer after the survey reminder", answered);
     }
@@ -95,34 +102,12 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
 
   if (feedback.rating >= survey.satisfiedAt) {
     const review = j.playbook.followUps.review;
-    if (review) {
-      await j.deliver({
-        key: 'review',
-        kind: 'review_request',
-        data: { orderId: order.orderId, feedback: { rating: feedback.rating }, reviewUrl: review.url },
-      });
-    }
+    if (review) await j.deliver(reviewMessage(order, feedback, review.url));
   } else {
     // Care for the unhappy first: a personal note to them, and a person at the business alerted.
-    await j.deliver({
-      key: 'care',
-      kind: 'care_followup',
-      data: { orderId: order.orderId, feedback: { rating: feedback.rating, comment: feedback.comment } },
-    });
+    await j.deliver(careMessage(order, feedback));
     // ...and a person at the business hears about it at once.
-    await notifyOperator(
-      j,
-      'operator-alert',
-      {
-        kind: 'operator_alert',
-        data: {
-          orderId: order.orderId,
-          feedback: { rating: feedback.rating, comment: feedback.comment },
-          operator: { customerId: order.customer.id, customerName: order.customer.name },
-        },
-      },
-      j.customer.lean,
-    );
+    await notifyOperator(j, 'operator-alert', operatorAlert(order, feedback), j.customer.lean);
   }
 }
 
@@ -140,25 +125,12 @@ async function runOffer(j: Journey, offer: NonNullable<FollowUps['offer']>): Pro
   );
   if (j.customer.lean) await j.beforeWait(offer.after);
   await j.ops.wait(offer.after, 'wait before the cross-sell offer');
-  const code = personalCode(j.playbook.brand.name, '', 8);
+  const code = personalCode(j.playbook.brand.name, CODE_FORMATS.offer);
   const expiresAt = new Date(Date.now() + offer.validFor).toISOString();
   state.offer = { code, discountPercent: offer.discountPercent, expiresAt };
   // A lean journey's offer permit request carries the code: the lifecycle attributes a later order with it.
   if (j.customer.lean) await j.customer.tell({ offer: { code, expiresAt, at: j.now() } });
-  const record = await j.deliver({
-    key: 'offer',
-    kind: 'offer',
-    data: {
-      orderId: order.orderId,
-      offer: {
-        code,
-        discountPercent: offer.discountPercent,
-        expiresAt,
-        conditions: offer.conditions,
-        services: offer.services,
-      },
-    },
-  });
+  const record = await j.deliver(offerMessage(order, offer, code, expiresAt));
   if (record.status === 'sent' && !j.customer.lean) {
     // The lifecycle attributes a later order that carries this code to the offer.
     await j.customer.report({
@@ -179,13 +151,9 @@ async function runReferral(j: Journey, after: number, rewardPercent: number): Pr
   j.view.show('referral', 'the referral ask', inFuture(after));
   if (j.customer.lean) await j.beforeWait(after);
   await j.ops.wait(after, 'wait before the referral ask');
-  const code = personalCode(j.playbook.brand.name, 'R', 7);
+  const code = personalCode(j.playbook.brand.name, CODE_FORMATS.referral);
   j.state.referralCode = code;
-  await j.deliver({
-    key: 'referral',
-    kind: 'referral_request',
-    data: { orderId: j.order.orderId, referral: { code, rewardPercent } },
-  });
+  await j.deliver(referralMessage(j.order, code, rewardPercent));
   mark(j, 'referral', 'done');
 }
 
@@ -195,38 +163,21 @@ async function runReferral(j: Journey, after: number, rewardPercent: number): Pr
  */
 async function runWarrantyCheckIns(j: Journey, warranty: NonNullable<FollowUps['warranty']>): Promise<void> {
   const completedAt = Date.parse(j.state.completedAt!);
-  const groups = warrantyGroups(completedAt, j.order.items);
+  const checkIns = warrantyCheckIns(completedAt, j.order.items, warranty.leadTime);
   const review = j.playbook.followUps.review;
-  groups.forEach((g, i) =>
-    plan(
-      j,
-      `warranty-${i + 1}`,
-      `warranty check-in: ${g.items.join(', ')}`,
-      new Date(Date.parse(g.endsAt) - warranty.leadTime),
-    ),
-  );
-  for (const [i, group] of groups.entries()) {
-    const due = Date.parse(group.endsAt) - warranty.leadTime;
-    j.view.show('warranty', `the warranty check-in for ${group.items.join(', ')}`, new Date(Math.max(due, Date.now())));
+  for (const c of checkIns) plan(j, c.key, `warranty check-in: ${c.items.join(', ')}`, new Date(c.dueMs));
+  for (const checkIn of checkIns) {
+    const due = checkIn.dueMs;
+    j.view.show(
+      'warranty',
+      `the warranty check-in for ${checkIn.items.join(', ')}`,
+      new Date(Math.max(due, Date.now())),
+    );
     if (due > Date.now()) {
       if (j.customer.lean) await j.beforeWait(due - Date.now());
-      await j.ops.wait(due - Date.now(), `wait for the warranty check-in (${group.items.join(', ')})`);
+      await j.ops.wait(due - Date.now(), `wait for the warranty check-in (${checkIn.items.join(', ')})`);
     }
-    await j.deliver({
-      key: `warranty-${i + 1}`,
-      kind: 'warranty_checkin',
-      data: {
-        orderId: j.order.orderId,
-        warranty: {
-          items: group.items,
-          endsAt: group.endsAt,
-          // How long the customer has really had it, at the time of the message (not the warranty's length).
-          monthsOwned: monthsBetween(completedAt, Date.now()),
-          inspectionOffer: warranty.inspectionOffer,
-        },
-        ...(review ? { reviewUrl: review.url } : {}),
-      },
-    });
-    mark(j, `warranty-${i + 1}`, 'done');
+    await j.deliver(warrantyMessage(j.order, checkIn, warranty, review, completedAt, Date.now()));
+    mark(j, checkIn.key, 'done');
   }
 }

@@ -18,6 +18,7 @@ import {
   type OrderJourneyInput,
   type OrderJourneyState,
 } from './contract';
+import { thankYouMessage } from './follow-up-plan';
 import { runFollowUps } from './follow-ups';
 import { operatorView } from './operator-view';
 import { handleOperatorActions } from './operator-actions';
@@ -205,11 +206,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
     view.show('thank-you', `the thank-you (${formatDuration(playbook.delays.thankYou)} after completion)`, thankYouAt);
     if (lean) await journey.beforeWait(playbook.delays.thankYou);
     await ops.wait(playbook.delays.thankYou, 'wait before the thank-you');
-    await journey.deliver({
-      key: 'thank-you',
-      kind: 'thank_you',
-      data: { orderId: order.orderId, totalMinor: order.totalMinor, currency: order.currency },
-    });
+    await journey.deliver(thankYouMessage(order));
 
     await runFollowUps(journey);
     if (lean) {

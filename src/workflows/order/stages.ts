@@ -37,6 +37,23 @@ export function stageMessage(playbook: Playbook, order: Order, index: number, no
   };
 }
 
+/** A delay or problem notice (the `count`th of the order), told at the order's current stage. */
+export function noticeMessage(
+  playbook: Playbook,
+  order: Order,
+  stageIndex: number,
+  kind: IssueKind,
+  count: number,
+  reason: string,
+  eta?: string,
+): Outgoing {
+  return {
+    key: `${kind}-${count}`,
+    kind: kind === 'delayed' ? 'order_delayed' : 'order_problem',
+    data: { orderId: order.orderId, stageLabel: playbook.stages[stageIndex]!.label, reason, eta },
+  };
+}
+
 export function handleStageUpdates(
   j: {
     order: Order;
@@ -88,16 +105,15 @@ export function handleStageUpdates(
         const reason = (update.reason ?? update.note)!;
         issueCount += 1;
         state.events.push({ type: kind, reason, ...(update.eta ? { eta: update.eta } : {}), at });
-        const message: Outgoing = {
-          key: `${kind}-${issueCount}`,
-          kind: kind === 'delayed' ? 'order_delayed' : 'order_problem',
-          data: {
-            orderId: order.orderId,
-            stageLabel: playbook.stages[stageIds.indexOf(state.stage)]!.label,
-            reason,
-            eta: update.eta,
-          },
-        };
+        const message = noticeMessage(
+          playbook,
+          order,
+          stageIds.indexOf(state.stage),
+          kind,
+          issueCount,
+          reason,
+          update.eta,
+        );
         beforeQueue();
         queue.push(message);
         return { stage: state.stage, status: state.status, messageKey: message.key };
