@@ -23,6 +23,7 @@ import type { StatsView } from './schemas/views';
 import type { CustomerEvent, CustomerLifecycleState } from './workflows/customer/contract';
 import type { FeedbackInput, Order, OrderJourneyState, StageUpdateResult } from './workflows/order/contract';
 import { DEFAULT_TASK_QUEUE } from './workflows/task-queue';
+import { DEFAULT_TENANT } from './workflows/tenant';
 
 export type { ErasureResult, RequestOptions, StartResult, StatsView };
 
@@ -39,6 +40,11 @@ export interface AftercareClientOptions {
   keys: Pick<Keys, 'contacts'>;
   /** The client's connection is a worker's NativeConnection in this process: journeys start eagerly. */
   eagerStart?: boolean;
+  /**
+   * The tenant (business) this client acts for: its ids, its visibility and its counts (docs/tenants.md).
+   * Undefined: the default tenant, with the ids a single-tenant deployment always had.
+   */
+  tenant?: string;
 }
 
 /**
@@ -55,15 +61,22 @@ export class AftercareClient implements CustomerEventSink {
   readonly erasure: ErasureGateway;
   /** Operators' actions on journeys, and the stuck ones (`npm run ops`, /v1/orders/{id}/actions). */
   readonly operations: OperationsGateway;
+  /** The tenant it acts for ("default" unless given). */
+  readonly tenant: string;
+  /** The playbook its new journeys run by. */
+  readonly playbook: Playbook;
 
   constructor(opts: AftercareClientOptions) {
     const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
     const now = opts.now ?? (() => new Date());
-    this.orders = new OrderGateway(opts.client, opts.playbook, taskQueue, now, opts.keys, opts.eagerStart);
-    this.customers = new CustomerGateway(opts.client, now);
-    this.stats = new StatsGateway(opts.client, taskQueue);
-    this.erasure = new ErasureGateway(opts.client, opts.outbox);
-    this.operations = new OperationsGateway(opts.client, now);
+    const { tenant } = opts;
+    this.tenant = tenant ?? DEFAULT_TENANT;
+    this.playbook = opts.playbook;
+    this.orders = new OrderGateway(opts.client, opts.playbook, taskQueue, now, opts.keys, opts.eagerStart, tenant);
+    this.customers = new CustomerGateway(opts.client, now, tenant);
+    this.stats = new StatsGateway(opts.client, taskQueue, tenant);
+    this.erasure = new ErasureGateway(opts.client, opts.outbox, tenant);
+    this.operations = new OperationsGateway(opts.client, now, tenant);
   }
 
   /** Starts the order's journey, or returns the existing one for a repeated request. */

@@ -15,6 +15,8 @@ import { loadPlaybook } from './playbook/load';
 import { freePort } from './temporal/dev-server';
 import { type Playbook } from './playbook/schema';
 import { CHANNELS, type Channel } from './channels/types';
+import type { TenantSenders } from './activities/delivery/send-message';
+import type { TenantSettings } from './tenants/file';
 
 /** The SDK's routine worker lifecycle lines: worth seeing when debugging, noise on every start. */
 const ROUTINE = new Set([
@@ -79,6 +81,15 @@ export interface ServiceDeps {
   outbox: FileOutbox | undefined;
   /** Which provider serves each channel, for the start-up banner. */
   providers: Record<Channel, string>;
+  /** The tenants file's tenants (none without AFTERCARE_TENANTS): their playbooks and senders. */
+  tenants: TenantServices[];
+}
+
+export interface TenantServices {
+  id: string;
+  playbook: Playbook;
+  /** Its own adapters where it has its own accounts, the default's elsewhere; its own email sender. */
+  senders: TenantSenders;
 }
 
 /** Wires the playbook, the renderer and one adapter per channel from the configuration. */
@@ -133,7 +144,45 @@ export async function createServiceDeps(config: Config): Promise<ServiceDeps> {
     );
   }
   const usesOutbox = Object.values(providers).includes('outbox');
-  return { playbook, renderer, channels, outbox: usesOutbox ? outbox : undefined, providers };
+  const tenants = config.tenants.map((t) => tenantServices(config, t, playbook, channels));
+  return { playbook, renderer, channels, outbox: usesOutbox ? outbox : undefined, providers, tenants };
+}
+
+/** A tenant's playbook (the default's when it names none) and its senders, checked as the default's are. */
+function tenantServices(
+  config: Config,
+  tenant: TenantSettings,
+  defaultPlaybook: Playbook,
+  defaultChannels: Partial<Record<Channel, ChannelAdapter>>,
+): TenantServices {
+  const playbook = tenant.playbook ? loadPlaybook(tenant.playbook) : defaultPlaybook;
+  const channels = { ...defaultChannels };
+  const resendApiKey = tenant.email?.resendApiKey ?? config.email.resendApiKey;
+  if (resendApiKey) {
+    // Resend sends as the adapter's sender: a tenant without its own would send as the default business.
+    if (!tenant.email) {
+      throw new ConfigError([`tenants.${tenant.id}.email.from: required when email goes through Resend`]);
+    }
+    channels.email = new ResendEmailAdapter({
+      apiKey: resendApiKey,
+      baseUrl: config.email.resendBaseUrl,
+      from: tenant.email.from,
+    }) as ChannelAdapter;
+  }
+  const twilio = tenant.sms?.twilio;
+  if (twilio) {
+    channels.sms = new TwilioSmsAdapter({
+      ...twilio,
+      baseUrl: config.sms.twilio?.baseUrl,
+      statusCallbackUrl: `${config.api.publicUrl}/webhooks/twilio/status`,
+    }) as ChannelAdapter;
+  }
+  const missing = channelsUsedBy(playbook).filter((c) => !channels[c]);
+  if (missing.length > 0) {
+    throw new ConfigError(missing.map((c) => `tenant ${tenant.id}: its playbook sends on ${c}, which has no provider`));
+  }
+  // A tenant never sends as another business: its own sender, or (without one) its playbook's brand sender.
+  return { id: tenant.id, playbook, senders: { channels, ...(tenant.email ? { emailFrom: tenant.email.from } : {}) } };
 }
 
 const PROVIDER_SETTINGS: Record<Channel, string> = {

@@ -2,7 +2,7 @@
 # One-shot setup run by the temporal-create-namespace service once the server is up:
 #   1. waits (bounded) for `temporal operator cluster health`;
 #   2. creates the namespace if it does not exist;
-#   3. registers Aftercare's custom search attributes (ORDER_SA and CUSTOMER_SA in src/workflows/*/contract.ts).
+#   3. registers Aftercare's custom search attributes (ORDER_SA and CUSTOMER_SA in src/workflows/*/contract.ts, TENANT_SA in src/workflows/tenant.ts).
 # Idempotent: an existing namespace or search attribute is left as it is.
 set -eu
 
@@ -30,6 +30,7 @@ AftercareSegment:Keyword
 AftercareTier:Keyword
 AftercareRfm:Keyword
 AftercareLifetimeValue:Int
+AftercareTenant:Keyword
 '
 
 log() {

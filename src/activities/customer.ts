@@ -4,7 +4,8 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { cancellationSignal } from '@temporalio/activity';
+import { cancellationSignal, Context } from '@temporalio/activity';
+import { tenantOfWorkflowId, tenantSearchAttributes } from '../workflows/tenant';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { addressesOf, contactKey } from '../channels/contact-keys';
 import { keyedOrder, type OrderForCustomer } from './customer-keys';
@@ -34,7 +35,9 @@ import { summary } from '../lib/bounded-text';
  */
 export function customerActivities(deps: { client: Client; taskQueue: string; keys: Pick<Keys, 'contacts'> }) {
   const secret = deps.keys.contacts;
-  const lifecycle = (customerId: string) => deps.client.workflow.getHandle(customerLifecycleId(customerId));
+  /** The tenant of the journey that asks (its workflow id carries it): its customers are its own. */
+  const tenant = () => tenantOfWorkflowId(Context.current().info.workflowExecution?.workflowId ?? '');
+  const lifecycle = (customerId: string) => deps.client.workflow.getHandle(customerLifecycleId(customerId, tenant()));
   /**
    * Calls on the lifecycle end when the activity is cancelled (a worker shutting down cancels its activities).
    * An update waits for the lifecycle's workflow task, which a stopping worker no longer runs: without this,
@@ -49,7 +52,7 @@ export function customerActivities(deps: { client: Client; taskQueue: string; ke
       try {
         await call(() =>
           deps.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {
-            workflowId: customerLifecycleId(profile.id),
+            workflowId: customerLifecycleId(profile.id, tenant()),
             taskQueue: deps.taskQueue,
             args: [{ customerId: profile.id }],
             signal: orderPlacedSignal,
@@ -57,7 +60,10 @@ export function customerActivities(deps: { client: Client; taskQueue: string; ke
             // A closed lifecycle (terminated, failed) is not started again: a new one would know nothing of the
             // customer. After an erasure there is no execution left, so a returning customer starts afresh.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            typedSearchAttributes: [{ key: CUSTOMER_SA.customerId, value: profile.id }],
+            typedSearchAttributes: [
+              { key: CUSTOMER_SA.customerId, value: profile.id },
+              ...tenantSearchAttributes(tenant()),
+            ],
             staticSummary: summary(`Customer ${profile.id}: profile, order history, consent and loyalty`),
           }),
         );

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { tenantOfWorkflowId, tenantSearchAttributes } from '../workflows/tenant';
 import {
   countBatchSignal,
   countSignal,
@@ -16,13 +18,19 @@ import {
  * The event id (it names the order or customer) reaches the stats workflow only as a hash: counts are anonymous,
  * and stay when a customer is erased.
  */
-export async function recordStatWith(client: Client, taskQueue: string, event: StatEvent): Promise<void> {
+export async function recordStatWith(
+  client: Client,
+  taskQueue: string,
+  event: StatEvent,
+  tenant?: string,
+): Promise<void> {
   await client.workflow.signalWithStart<FollowUpStatsWorkflow, [StatEvent]>(FOLLOW_UP_STATS, {
-    workflowId: statsWorkflowId(taskQueue),
+    workflowId: statsWorkflowId(taskQueue, tenant),
     taskQueue,
     args: [{}],
     signal: countSignal,
     signalArgs: [{ ...event, eventId: anonymousEventId(event.eventId) }],
+    typedSearchAttributes: tenantSearchAttributes(tenant),
     staticSummary: 'Follow-up counts: sent, answered, converted per kind and month',
   });
 }
@@ -49,10 +57,14 @@ export function statsActivities(deps: { client: Client; taskQueue: string; now?:
   return {
     /** Counts a follow-up event (sent, answered, converted); idempotent per event id. */
     async recordStat(input: Omit<StatEvent, 'at'> & { at?: string }): Promise<void> {
-      await recordStatWith(deps.client, deps.taskQueue, {
-        ...input,
-        at: input.at ?? new Date((deps.now ?? Date.now)()).toISOString(),
-      });
+      // Counted with the tenant of the workflow that asks (its id carries it).
+      const tenant = tenantOfWorkflowId(Context.current().info.workflowExecution?.workflowId ?? '');
+      await recordStatWith(
+        deps.client,
+        deps.taskQueue,
+        { ...input, at: input.at ?? new Date((deps.now ?? Date.now)()).toISOString() },
+        tenant,
+      );
     },
     /** A lean journey's batch, for a shard that was not running yet: started with it (signal-with-start). */
     async recordStats(shardId: string, events: StatEvent[]): Promise<void> {
@@ -62,6 +74,7 @@ export function statsActivities(deps: { client: Client; taskQueue: string; now?:
         args: [{}],
         signal: countBatchSignal,
         signalArgs: [events],
+        typedSearchAttributes: tenantSearchAttributes(tenantOfWorkflowId(shardId)),
         staticSummary: 'Follow-up counts (one shard): sent, answered, converted per kind and month',
       });
     },

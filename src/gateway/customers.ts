@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { tenantClause } from '../workflows/tenant';
 import { NotFoundError } from '../errors';
 import { updateIdFor, type RequestOptions } from './idempotency';
 import type { Consent } from '../schemas/customers';
@@ -34,10 +35,17 @@ export class CustomerGateway implements CustomerEventSink {
   constructor(
     private readonly client: Client,
     private readonly now: () => Date,
+    /** Whose customers these are (undefined: the default tenant). */
+    private readonly tenant?: string,
   ) {}
 
+  /** The customer's lifecycle's workflow id, in this gateway's tenant. */
+  lifecycleIdOf(customerId: string): string {
+    return customerLifecycleId(customerId, this.tenant);
+  }
+
   private handle(customerId: string) {
-    return this.client.workflow.getHandle(customerLifecycleId(customerId));
+    return this.client.workflow.getHandle(customerLifecycleId(customerId, this.tenant));
   }
 
   async get(customerId: string): Promise<CustomerLifecycleState> {
@@ -105,7 +113,7 @@ export class CustomerGateway implements CustomerEventSink {
   async findCustomersByContactKeys(keys: string[]): Promise<string[]> {
     const safe = [...new Set(keys.map((k) => k.replace(/[^A-Za-z0-9_-]/g, '')).filter(Boolean))];
     if (safe.length === 0) return [];
-    const query = `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running"`;
+    const query = `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running" AND ${tenantClause(this.tenant)}`;
     const found = new Set<string>();
     for await (const wf of this.client.workflow.list({ query, pageSize: 100 })) {
       const id = wf.typedSearchAttributes.get(CUSTOMER_SA.customerId);
@@ -173,3 +181,31 @@ export function toConsentView(consent: CustomerLifecycleState['consent']): Conse
 
 /** A mark without the key of the address it came from (a keyed hash of the contact, not for callers). */
 const markView = ({ reason, source, at }: ConsentMark) => ({ reason, source, at });
+
+/**
+ * The customers behind a provider's inbound event (a STOP, a bounce), in every tenant: a provider's number or
+ * address may serve several tenants, and a customer who says STOP to it must hear nothing more from it. Its
+ * references are lifecycle workflow ids, which carry the tenant, so the event reaches exactly those lifecycles.
+ */
+export class InboundCustomerSink implements CustomerEventSink {
+  constructor(private readonly client: Client) {}
+
+  async findCustomersByContactKeys(keys: string[]): Promise<string[]> {
+    const safe = [...new Set(keys.map((k) => k.replace(/[^A-Za-z0-9_-]/g, '')).filter(Boolean))];
+    if (safe.length === 0) return [];
+    const query = `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running"`;
+    const found = new Set<string>();
+    for await (const wf of this.client.workflow.list({ query, pageSize: 100 })) found.add(wf.workflowId);
+    return [...found];
+  }
+
+  /** `lifecycleId` is one that findCustomersByContactKeys returned, or customerLifecycleId(customerId, tenant). */
+  async recordCustomerEvent(lifecycleId: string, event: CustomerEvent): Promise<void> {
+    try {
+      await this.client.workflow.getHandle(lifecycleId).signal(customerEventSignal, event);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer lifecycle "${lifecycleId}"`);
+      throw err;
+    }
+  }
+}

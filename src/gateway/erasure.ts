@@ -1,4 +1,5 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { tenantClause } from '../workflows/tenant';
 import { CUSTOMER_SA, customerLifecycleId } from '../workflows/customer/contract';
 import { flushCountsUpdate, ORDER_SA } from '../workflows/order/contract';
 import type { ErasureView } from '../schemas/views';
@@ -29,6 +30,8 @@ export class ErasureGateway {
   constructor(
     private readonly client: Client,
     private readonly messages?: MessageStore,
+    /** Whose customers these are (undefined: the default tenant): another tenant's same customer id is not touched. */
+    private readonly tenant?: string,
   ) {}
 
   async erase(customerId: string): Promise<ErasureResult> {
@@ -60,8 +63,8 @@ export class ErasureGateway {
   /** Every run, open or closed, found by the customer id (journeys carry it too) or the lifecycle's id. */
   private async executionsOf(customerId: string) {
     const quoted = JSON.stringify(customerId);
-    const query = `${CUSTOMER_SA.customerId.name} = ${quoted} OR WorkflowId = ${JSON.stringify(customerLifecycleId(customerId))}`;
-    const lifecycleId = customerLifecycleId(customerId);
+    const lifecycleId = customerLifecycleId(customerId, this.tenant);
+    const query = `(${CUSTOMER_SA.customerId.name} = ${quoted} AND ${tenantClause(this.tenant)}) OR WorkflowId = ${JSON.stringify(lifecycleId)}`;
     const out: { workflowId: string; runId: string; running: boolean; orderId?: string; lifecycle: boolean }[] = [];
     for await (const wf of this.client.workflow.list({ query, pageSize: 200 })) {
       const orderId = wf.typedSearchAttributes.get(ORDER_SA.orderId);

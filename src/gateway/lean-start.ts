@@ -6,6 +6,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { fairFor, tenantSearchAttributes } from '../workflows/tenant';
 import { keyedOrder } from '../activities/customer-keys';
 import { summary } from '../lib/bounded-text';
 import type { Keys } from '../lib/keys';
@@ -49,12 +50,14 @@ export class LeanStart {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly keys: Pick<Keys, 'contacts'>,
+    /** Whose customers these are (undefined: the default tenant). */
+    private readonly tenant?: string,
   ) {}
 
   /** The customer's lifecycle: absent (a new customer), running, or closed (terminated, failed). Not billed. */
   async lookUp(customerId: string): Promise<CustomerStatus> {
     try {
-      const { status } = await this.client.workflow.getHandle(customerLifecycleId(customerId)).describe();
+      const { status } = await this.client.workflow.getHandle(customerLifecycleId(customerId, this.tenant)).describe();
       return status.name === 'RUNNING' ? 'running' : 'closed';
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return 'new';
@@ -85,7 +88,7 @@ export class LeanStart {
   }
 
   private async recordWithKnown(signal: OrderPlacedSignal): Promise<CustomerSnapshot | undefined> {
-    const handle = this.client.workflow.getHandle(customerLifecycleId(signal.profile.id));
+    const handle = this.client.workflow.getHandle(customerLifecycleId(signal.profile.id, this.tenant));
     try {
       // Bounded: a lifecycle that does not answer (no worker polls, its tasks fail) must not hold the order.
       return await this.client.withDeadline(Date.now() + RECORD_DEADLINE_MS, () =>
@@ -105,7 +108,7 @@ export class LeanStart {
     const customerId = signal.profile.id;
     try {
       await this.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {
-        workflowId: customerLifecycleId(customerId),
+        workflowId: customerLifecycleId(customerId, this.tenant),
         taskQueue: this.taskQueue,
         args: [{ customerId, protocol: 3 }],
         signal: orderPlacedSignal,
@@ -114,7 +117,9 @@ export class LeanStart {
         typedSearchAttributes: [
           { key: CUSTOMER_SA.customerId, value: customerId },
           { key: CUSTOMER_SA.contactKeys, value: signal.contactKeys },
+          ...tenantSearchAttributes(this.tenant),
         ],
+        ...fairFor(this.tenant),
         staticSummary: summary(`Customer ${customerId}: profile, order history, consent and loyalty`),
       });
       return FRESH_CUSTOMER;

@@ -57,11 +57,18 @@ export class OperationsGateway {
   constructor(
     private readonly client: Client,
     private readonly now: () => Date,
+    /** Whose journeys these are (undefined: the default tenant). */
+    private readonly tenant?: string,
   ) {}
+
+  /** The order's journey's workflow id, in this gateway's tenant. */
+  journeyIdOf(orderId: string): string {
+    return orderJourneyId(orderId, this.tenant);
+  }
 
   async act(orderId: string, request: JourneyAction, opts: RequestOptions = {}): Promise<OperatorActionResult> {
     const { action, ...input } = request;
-    const handle = this.client.workflow.getHandle(orderJourneyId(orderId));
+    const handle = this.client.workflow.getHandle(orderJourneyId(orderId, this.tenant));
     const updateId = updateIdFor(`operator-${action}`, opts.requestId, input);
     try {
       // Each update's input is the request's own fields, as the contract types them.
@@ -97,7 +104,7 @@ export class OperationsGateway {
         : { type: 'marketing-resumed', ...base, eventId };
     try {
       await this.client.workflow
-        .getHandle(customerLifecycleId(customerId))
+        .getHandle(customerLifecycleId(customerId, this.tenant))
         .executeUpdate(applyCustomerEventUpdate, { args: [event], updateId: `operator:${eventId}` });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
@@ -156,7 +163,7 @@ export class OperationsGateway {
 
   private async customerOf(orderId: string): Promise<string> {
     try {
-      const state = await this.client.workflow.getHandle(orderJourneyId(orderId)).query(getJourneyQuery);
+      const state = await this.client.workflow.getHandle(orderJourneyId(orderId, this.tenant)).query(getJourneyQuery);
       return state.customerId;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no order "${orderId}"`);
@@ -165,6 +172,6 @@ export class OperationsGateway {
   }
 
   private notFoundOrEnded(orderId: string): Promise<Error> {
-    return journeyEndedOrMissing(this.client, orderId, 'there is nothing left to act on');
+    return journeyEndedOrMissing(this.client, orderId, 'there is nothing left to act on', this.tenant);
   }
 }

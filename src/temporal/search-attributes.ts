@@ -2,10 +2,15 @@ import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { CUSTOMER_SA } from '../workflows/customer/contract';
 import { ORDER_SA } from '../workflows/order/contract';
+import { TENANT_SA } from '../workflows/tenant';
 import type { Logger } from '../logger';
 
 /** Every custom search attribute Aftercare's workflows set (each context's contract defines its own). */
-export const SEARCH_ATTRIBUTE_KEYS = [...Object.values(CUSTOMER_SA), ...Object.values(ORDER_SA)];
+export const SEARCH_ATTRIBUTE_KEYS = [
+  ...Object.values(CUSTOMER_SA),
+  ...Object.values(ORDER_SA),
+  ...Object.values(TENANT_SA),
+];
 
 const INDEXED = temporal.api.enums.v1.IndexedValueType;
 const TYPE_MAP: Record<string, temporal.api.enums.v1.IndexedValueType> = {

@@ -7,6 +7,7 @@ import type { Activities } from '../activities';
 import type { Playbook } from '../playbook/schema';
 import { summary as bounded } from '../lib/bounded-text';
 import { SEND_PRIORITY, sendQueueFor } from './task-queue';
+import { fairnessKeyOf, tenantOfWorkflowId } from './tenant';
 
 /**
  * Bookkeeping (telling the customer's lifecycle about orders and events, asking for permits,
@@ -73,7 +74,10 @@ export function send(
   const route = byProvider
     ? {
         taskQueue: sendQueueFor(workflowInfo().taskQueue, request.channel),
-        priority: { priorityKey: SEND_PRIORITY[request.purpose ?? 'transactional'] },
+        priority: {
+          priorityKey: SEND_PRIORITY[request.purpose ?? 'transactional'],
+          ...fairnessKeyOf(tenantOfWorkflowId(workflowInfo().workflowId)),
+        },
       }
     : {};
   return sendMessage.executeWithOptions(

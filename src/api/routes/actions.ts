@@ -13,7 +13,6 @@ import {
   stuckListResponse,
   waitBody,
 } from '../../schemas/operations';
-import { orderJourneyId } from '../../workflows/order/contract';
 import { requestOf } from './idempotency';
 import type { LinksFor } from './links';
 
@@ -54,7 +53,7 @@ export const actionRoutes: FastifyPluginAsyncZod<{ operations: OperationsGateway
           { ...toAction(body), ...(body.actedBy ? { by: body.actedBy } : {}) },
           requestOf(request.headers as { 'idempotency-key'?: string }),
         );
-        return { orderId, ...result, links: links(orderJourneyId(orderId)) };
+        return { orderId, ...result, links: links(operations.journeyIdOf(orderId)) };
       },
     );
 
@@ -108,7 +107,7 @@ export const actionRoutes: FastifyPluginAsyncZod<{ operations: OperationsGateway
           { action: path, reason: b.reason, ...(until ? { until } : {}) },
           requestOf(request.headers),
         );
-        return { orderId, ...result, links: links(orderJourneyId(orderId)) };
+        return { orderId, ...result, links: links(operations.journeyIdOf(orderId)) };
       },
     );
   }

@@ -4,7 +4,6 @@ import { toConsentView, toCustomerView, type CustomerGateway } from '../../gatew
 import { businessKey, errorBody, idempotencyHeaders } from '../../schemas/common';
 import { consentInputSchema, customerPatchSchema } from '../../schemas/customers';
 import { consentResponse, customerUpdateResponse, customerView, erasureResponse } from '../../schemas/views';
-import { customerLifecycleId } from '../../workflows/customer/contract';
 import type { ErasureGateway } from '../../gateway/erasure';
 import { requestOf } from './idempotency';
 import type { LinksFor } from './links';
@@ -30,7 +29,7 @@ export const customerRoutes: FastifyPluginAsyncZod<{
     { schema: { ...aboutCustomer("The customer's profile and orders"), response: { 200: customerView, ...errors } } },
     async (request) => {
       const view = toCustomerView(await customers.get(request.params.customerId));
-      const workflowId = customerLifecycleId(view.customerId);
+      const workflowId = customers.lifecycleIdOf(view.customerId);
       return { ...view, workflowId, links: links(workflowId) };
     },
   );

@@ -17,7 +17,6 @@ import {
   stageUpdateResponse,
   startOrderResponse,
 } from '../../schemas/views';
-import { orderJourneyId } from '../../workflows/order/contract';
 import { requestOf } from './idempotency';
 import type { LinksFor } from './links';
 
@@ -115,7 +114,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: OrderGateway; links: L
     { schema: { ...aboutOrder("The order journey's state"), response: { 200: journeyView, ...errors } } },
     async (request) => {
       const state = await orders.get(request.params.orderId);
-      const workflowId = orderJourneyId(state.orderId);
+      const workflowId = orders.journeyIdOf(state.orderId);
       return { ...state, workflowId, links: links(workflowId) };
     },
   );

@@ -5,12 +5,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { IssueKind, Playbook } from '../../playbook/schema';
+import { tenantPrefix } from '../tenant';
 import { customerRulesOf, type CustomerProfile, type OrderPlacedSignal } from '../customer/contract';
 import type { Address, MessageRecord } from '../delivery/contract';
 import type { CustomerSnapshot } from '../customer/snapshot';
 
 /** One journey per order, ever: derived from the business's own order id. */
-export const orderJourneyId = (orderId: string) => `order-${orderId}`;
+/** The order's journey: one per order and tenant (the default tenant's ids have no prefix: ./tenant.ts). */
+export const orderJourneyId = (orderId: string, tenant?: string) => `${tenantPrefix(tenant)}order-${orderId}`;
 
 /** Search attributes an operator filters journeys on in the Temporal UI (AftercareCustomerId too). */
 export const ORDER_SA = {

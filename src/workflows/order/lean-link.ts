@@ -19,6 +19,7 @@ import { NO_REACHABLE_CHANNEL, type Recipient, type SendPermit, type SendPermitR
 import type { CustomerLink, Journey } from './context';
 import { customerSnapshotSignal, type Order, type OrderJourneyInput } from './contract';
 import { notifyOperator } from './operator';
+import { tenantOfWorkflowId } from '../tenant';
 
 type Lean = NonNullable<OrderJourneyInput['customer']>;
 
@@ -30,7 +31,7 @@ export function leanLinkToCustomer(
 ): CustomerLink {
   const { order, playbook } = j;
   const customerId = order.customer.id;
-  const lifecycle = () => getExternalWorkflowHandle(customerLifecycleId(customerId));
+  const lifecycle = () => getExternalWorkflowHandle(customerLifecycleId(customerId, tenantOfWorkflowId(j.workflowId)));
   let snapshot = input.snapshot;
   let pending: Omit<JourneyNews, 'orderId'> = {};
   let toldOperator = false;

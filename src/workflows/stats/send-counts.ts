@@ -4,11 +4,12 @@
  */
 import { getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
 import { bookkeeping } from '../activity-options';
+import { tenantOfWorkflowId } from '../tenant';
 import { countBatchSignal, statsShardId, statsShardOf, type StatEvent } from './contract';
 
 export async function sendCounts(events: StatEvent[]): Promise<void> {
   const { workflowId, taskQueue } = workflowInfo();
-  const shard = statsShardId(taskQueue, statsShardOf(workflowId));
+  const shard = statsShardId(taskQueue, statsShardOf(workflowId), tenantOfWorkflowId(workflowId));
   try {
     await getExternalWorkflowHandle(shard).signal(countBatchSignal, events);
   } catch (err) {

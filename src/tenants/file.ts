@@ -1,0 +1,99 @@
+/**
+ * The tenants file (AFTERCARE_TENANTS): the businesses one deployment serves besides the default one, which keeps
+ * its settings in the environment as before. Each has its own API key, playbook (with its brand), email sender and,
+ * optionally, its own provider accounts and shop secrets. Secrets are given as "env:NAME", read from the
+ * environment here, so the file itself can be committed or mounted without them.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { formatZodIssues } from '../lib/validation';
+import { DEFAULT_TENANT, TENANT_ID } from '../workflows/tenant';
+
+type Env = Record<string, string | undefined>;
+
+/** A value, or "env:NAME" for the environment's NAME (which must then be set). */
+const secretIn = (env: Env) =>
+  z
+    .string()
+    .min(1)
+    .transform((value, ctx) => {
+      if (!value.startsWith('env:')) return value;
+      const name = value.slice(4);
+      const resolved = env[name]?.trim();
+      if (!resolved) {
+        ctx.addIssue({ code: 'custom', message: `refers to ${name}, which is not set` });
+        return z.NEVER;
+      }
+      return resolved;
+    });
+
+const tenantSchema = (env: Env, dir: string) => {
+  const secret = secretIn(env);
+  return z.strictObject({
+    /** The tenant's bearer key for /v1: it decides which tenant a request is for. */
+    apiKey: secret.pipe(z.string().min(16, 'must be at least 16 characters')),
+    /** Its playbook (messages, stages, brand, channels); relative to the tenants file. Default: the default's. */
+    playbook: z
+      .string()
+      .min(1)
+      .transform((p) => path.resolve(dir, p))
+      .optional(),
+    email: z
+      .strictObject({
+        /** Its sender, e.g. "Outlet <orders@outlet.example>". */
+        from: z.string().min(3),
+        /** Its own Resend account; without one, the default account sends with this sender. */
+        resendApiKey: secret.optional(),
+      })
+      .optional(),
+    sms: z
+      .strictObject({
+        twilio: z
+          .strictObject({
+            accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'a Twilio Account SID (AC + 32 hex digits)'),
+            authToken: secret,
+            from: z.string().optional(),
+            messagingServiceSid: z.string().optional(),
+          })
+          .refine((t) => t.from || t.messagingServiceSid, 'give from or messagingServiceSid'),
+      })
+      .optional(),
+    shopify: z.strictObject({ webhookSecret: secret }).optional(),
+  });
+};
+
+const fileSchema = (env: Env, dir: string) =>
+  z.strictObject({
+    tenants: z
+      .record(
+        z
+          .string()
+          .regex(TENANT_ID, 'tenant ids are lower-case letters, digits, "-" and "_" (at most 40)')
+          .refine((id) => id !== DEFAULT_TENANT, `"${DEFAULT_TENANT}" is the environment's tenant; pick another id`),
+        tenantSchema(env, dir),
+      )
+      .refine((t) => Object.keys(t).length > 0, 'list at least one tenant'),
+  });
+
+export type TenantSettings = z.output<ReturnType<typeof tenantSchema>> & { id: string };
+
+/** Reads and checks the tenants file; problems name the tenant and field, or say what is wrong with the file. */
+export function readTenantsFile(file: string, env: Env): { tenants: TenantSettings[] } | { problems: string[] } {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return { problems: [`${file}: ${(err as Error).message}`] };
+  }
+  const parsed = fileSchema(env, path.dirname(file)).safeParse(raw);
+  if (!parsed.success) return { problems: formatZodIssues(parsed.error).map((p) => `${file}: ${p}`) };
+  const tenants = Object.entries(parsed.data.tenants).map(([id, t]) => ({ id, ...t }));
+  const keys = new Set<string>();
+  for (const t of tenants) {
+    if (keys.has(t.apiKey)) return { problems: [`${file}: tenants.${t.id}.apiKey: another tenant has this key`] };
+    keys.add(t.apiKey);
+  }
+  return { tenants };
+}

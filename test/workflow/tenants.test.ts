@@ -1,0 +1,165 @@
+/**
+ * Two businesses in one deployment: the same order id in each is two journeys, each tenant reads, moves and erases
+ * only its own, and each customer hears from the business they bought from (its playbook's brand, its sender).
+ */
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app';
+import { TENANT_HEADER } from '../../src/api/tenants';
+import { AftercareClient } from '../../src/client';
+import { CUSTOMER_SA } from '../../src/workflows/customer/contract';
+import { orderJourneyId } from '../../src/workflows/order/contract';
+import { TENANT_SA } from '../../src/workflows/tenant';
+import { eventually, sampleOrder, startHarness, TEST_KEYS, testLogger, type Harness } from '../support/harness';
+
+const SHOP_KEY = 'shop-key-0123456789abcdef';
+const OUTLET_KEY = 'outlet-key-0123456789abcdef';
+const OPERATOR_KEY = 'operator-key-0123456789abcdef';
+const OUTLET_FROM = 'Outlet <orders@outlet.example>';
+const as = (key: string) => ({ authorization: `Bearer ${key}` });
+
+let h: Harness;
+let outlet: AftercareClient;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  h = await startHarness({ tenants: { outlet: { emailFrom: OUTLET_FROM } } });
+  const playbook = { ...h.playbook, brand: { ...h.playbook.brand, name: 'The Outlet', sender: OUTLET_FROM } };
+  outlet = new AftercareClient({
+    client: h.client,
+    playbook,
+    taskQueue: h.taskQueue,
+    outbox: h.outbox,
+    keys: TEST_KEYS,
+    tenant: 'outlet',
+  });
+  app = await buildApp({
+    aftercare: h.aftercare,
+    apiKey: SHOP_KEY,
+    operatorKey: OPERATOR_KEY,
+    tenants: [{ client: outlet, apiKey: OUTLET_KEY }],
+    logger: testLogger,
+    temporalHealth: async () => {},
+  });
+});
+afterAll(async () => {
+  await app?.close();
+  await h?.stop();
+});
+
+const post = (url: string, key: string, payload: unknown, headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url, payload: payload as object, headers: { ...as(key), ...headers } });
+const get = (url: string, key: string) => app.inject({ method: 'GET', url, headers: as(key) });
+
+describe('tenants', () => {
+  it('gives the same orderId in two tenants two journeys, each read only with its own key', async () => {
+    const order = sampleOrder();
+    const inOutlet = sampleOrder(
+      { orderId: order.orderId, items: [{ sku: 'CUP-9', name: 'Red cup', quantity: 1, unitPrice: 99 }], total: 99 },
+      { id: order.customer.id, name: 'Grace Hopper' },
+    );
+    const shop = await post('/v1/orders', SHOP_KEY, order);
+    const theirs = await post('/v1/orders', OUTLET_KEY, inOutlet);
+    expect(shop.statusCode).toBe(201);
+    expect(theirs.statusCode).toBe(201);
+    expect(shop.json().workflowId).toBe(orderJourneyId(order.orderId));
+    expect(theirs.json().workflowId).toBe(`t:outlet:order-${order.orderId}`);
+
+    const readShop = await get(`/v1/orders/${order.orderId}`, SHOP_KEY);
+    const readOutlet = await get(`/v1/orders/${order.orderId}`, OUTLET_KEY);
+    expect(readShop.statusCode).toBe(200);
+    expect(readOutlet.statusCode).toBe(200);
+    expect(readShop.json().workflowId).toBe(shop.json().workflowId);
+    expect(readOutlet.json().workflowId).toBe(theirs.json().workflowId);
+
+    // Each customer hears from the business they bought from.
+    const sent = await eventually(async () => {
+      const records = (await h.outbox.list(500)).filter((r) => r.kind === 'order_status');
+      const mine = records.filter((r) => r.workflowId === orderJourneyId(order.orderId, 'outlet'));
+      expect(mine).toHaveLength(1);
+      return mine[0]!;
+    });
+    expect(sent.from).toBe(OUTLET_FROM);
+    expect(JSON.stringify(sent)).toContain('The Outlet');
+
+    // Visibility knows the tenant; the default tenant's journey carries none.
+    const described = await h.client.workflow.getHandle(theirs.json().workflowId).describe();
+    expect(described.typedSearchAttributes.get(TENANT_SA.tenant)).toBe('outlet');
+    const own = await h.client.workflow.getHandle(shop.json().workflowId).describe();
+    expect(own.typedSearchAttributes.get(TENANT_SA.tenant)).toBeUndefined();
+    expect(own.typedSearchAttributes.get(CUSTOMER_SA.customerId)).toBe(order.customer.id);
+  });
+
+  it("answers 404 for another tenant's order and customer, and an unknown key 401", async () => {
+    const order = sampleOrder();
+    expect((await post('/v1/orders', OUTLET_KEY, order)).statusCode).toBe(201);
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200),
+    );
+
+    expect((await get(`/v1/orders/${order.orderId}`, SHOP_KEY)).statusCode).toBe(404);
+    expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).statusCode).toBe(404);
+    const move = await post(`/v1/orders/${order.orderId}/stage`, SHOP_KEY, { stage: 'shipped' });
+    expect(move.statusCode).toBe(404);
+    const cancel = await post(`/v1/orders/${order.orderId}/cancel`, SHOP_KEY, { reason: 'not yours' });
+    expect(cancel.statusCode).toBe(404);
+    expect((await get(`/v1/orders/${order.orderId}`, 'not-a-key-0123456789')).statusCode).toBe(401);
+
+    // The operators' key acts on a tenant's journey only where the tenant is named.
+    const skip = { reason: 'test', actedBy: 'ops' };
+    const unnamed = await post(`/v1/orders/${order.orderId}/actions/cancel`, OPERATOR_KEY, skip);
+    expect(unnamed.statusCode).toBe(404);
+    const named = await post(`/v1/orders/${order.orderId}/actions/cancel`, OPERATOR_KEY, skip, {
+      [TENANT_HEADER]: 'outlet',
+    });
+    expect(named.statusCode).toBe(200);
+
+    // Still the outlet's.
+    expect((await get(`/v1/orders/${order.orderId}`, OUTLET_KEY)).statusCode).toBe(200);
+  });
+
+  it("erases only the tenant's own customer", async () => {
+    const order = sampleOrder();
+    const twin = sampleOrder({}, { id: order.customer.id });
+    expect((await post('/v1/orders', SHOP_KEY, order)).statusCode).toBe(201);
+    expect((await post('/v1/orders', OUTLET_KEY, twin)).statusCode).toBe(201);
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200),
+    );
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).statusCode).toBe(200),
+    );
+
+    const erased = await app.inject({
+      method: 'DELETE',
+      url: `/v1/customers/${order.customer.id}`,
+      headers: as(SHOP_KEY),
+    });
+    expect(erased.statusCode).toBe(200);
+    expect(erased.json().orders).toEqual([order.orderId]);
+    expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).statusCode).toBe(404);
+    expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200);
+    expect((await get(`/v1/orders/${twin.orderId}`, OUTLET_KEY)).statusCode).toBe(200);
+  });
+
+  it('counts each tenant apart', async () => {
+    const before = (await get('/v1/stats', OUTLET_KEY)).json();
+    const sentBefore = before.totals?.order_status?.sent ?? 0;
+    const shopBefore = (await get('/v1/stats', SHOP_KEY)).json().totals?.order_status?.sent ?? 0;
+    const order = sampleOrder();
+    expect((await post('/v1/orders', OUTLET_KEY, order)).statusCode).toBe(201);
+    // A journey sends its counts in batches, at the latest when it ends: cancelling ends it.
+    await eventually(async () =>
+      expect((await post(`/v1/orders/${order.orderId}/cancel`, OUTLET_KEY, { reason: 'test' })).statusCode).toBe(200),
+    );
+    await eventually(
+      async () => {
+        const now = (await get('/v1/stats', OUTLET_KEY)).json();
+        expect(now.totals?.order_status?.sent).toBe(sentBefore + 1);
+      },
+      { timeoutMs: 40_000 },
+    );
+    const shopAfter = (await get('/v1/stats', SHOP_KEY)).json().totals?.order_status?.sent ?? 0;
+    expect(shopAfter).toBe(shopBefore);
+  });
+});
