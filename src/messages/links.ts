@@ -43,14 +43,15 @@ export function surveyLink(
 export function reviewLink(
   publicUrl: string,
   linkKey: string,
-  p: { orderId: string; reviewUrl: string; messageKey: string; expiresAt: number },
+  p: { orderId: string; reviewUrl: string; messageKey: string; expiresAt: number; variant?: string },
 ): string {
   // The redirect refuses anything but http(s); fail at send time rather than mail a link that cannot work.
   if (!safeHttpUrl(p.reviewUrl)) throw new Error('reviewLink: reviewUrl must be an http(s) URL');
   const token = signToken(
     linkKey,
     'review-click',
-    { o: p.orderId, u: p.reviewUrl, k: p.messageKey },
+    // The message's A/B variant rides along, so the click counts for it.
+    { o: p.orderId, u: p.reviewUrl, k: p.messageKey, ...(p.variant ? { v: p.variant } : {}) },
     { expiresAt: p.expiresAt },
   );
   return `${base(publicUrl)}/r/${token}`;
@@ -118,18 +119,19 @@ export function readSurveyLink(
   };
 }
 
-/** The order and the business's review page behind a review link. */
+/** The order and the business's review page behind a review link, and the A/B variant of its message, if any. */
 export function readReviewLink(
   keys: LinkKeys,
   token: string,
   nowMs: number,
-): LinkCheck<{ orderId: string; target: string }> {
+): LinkCheck<{ orderId: string; target: string; variant?: string }> {
   const verified = verifyLink(keys, 'review-click', token, nowMs);
   if (!verified.ok) return verified;
   const orderId = verified.payload.o;
   const target = safeHttpUrl(verified.payload.u);
+  const variant = verified.payload.v;
   return typeof orderId === 'string' && orderId !== '' && target
-    ? { ok: true, token, value: { orderId, target } }
+    ? { ok: true, token, value: { orderId, target, ...(typeof variant === 'string' && variant ? { variant } : {}) } }
     : { ok: false, reason: 'empty' };
 }
 

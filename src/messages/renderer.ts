@@ -8,6 +8,7 @@ import { linksFor } from './parts';
 import { loadLocales } from './templates';
 import { renderText } from './text';
 import type { MessageRenderer, RenderedMessage, RenderRequest } from './types';
+import { variantTemplates } from './variant-texts';
 import { buildVars } from './variables';
 
 export { formatDate, formatDay, formatMoney } from './format';
@@ -28,6 +29,7 @@ export async function createRenderer(opts: { templatesDir?: string } = {}): Prom
   // Lower-cased tag -> file name, so "pt-br" finds pt-BR.json.
   const byTag = new Map([...bundles.keys()].map((tag) => [tag.toLowerCase(), tag]));
   const locales = Object.freeze([...bundles.keys()].sort());
+  const withVariant = variantTemplates(hb);
 
   function resolveLocale(requested: string | undefined, fallback: string): string {
     const candidates = [requested, baseLanguage(requested), fallback, baseLanguage(fallback), 'en'];
@@ -41,9 +43,12 @@ export async function createRenderer(opts: { templatesDir?: string } = {}): Prom
   function render(request: RenderRequest): RenderedMessage {
     const locale = resolveLocale(request.locale, request.fallbackLocale);
     const bundle = bundles.get(locale)!;
-    const templates = bundle.kinds[request.kind];
+    const own = bundle.kinds[request.kind];
     const spec = kindSpec(request.kind);
-    if (!templates || !spec) throw new Error(`unknown message kind "${request.kind}"`);
+    if (!own || !spec) throw new Error(`unknown message kind "${request.kind}"`);
+    const templates = request.variant
+      ? withVariant(own, request.kind, request.variant, locale, request.fallbackLocale)
+      : own;
     requireData(request);
     const textChannel = request.channel !== 'email';
     const vars = buildVars(request, spec, locale, textChannel);

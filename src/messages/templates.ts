@@ -135,7 +135,7 @@ function loadLocale(hb: typeof Handlebars, file: string, source: string): Locale
  * is a startup error instead of a silently empty message. `required` names variables the string
  * must print (a kind's mustPrint).
  */
-function compileString(
+export function compileString(
   hb: typeof Handlebars,
   source: string,
   where: string,

@@ -1,6 +1,7 @@
 import type { Channel } from '../channels/types';
 import type { RecordedMessageData } from './data';
 import type { MessageKind } from './kind-names';
+import type { VariantTexts } from './variants';
 
 export type { KindAndData, MessageData, MessageDataOf, OfferData, RecordedMessageData } from './data';
 
@@ -26,6 +27,8 @@ export interface RenderRequest {
   recipientName: string;
   /** As recorded in the journey's history: the renderer checks what the kind needs (kinds.ts `needs`). */
   data: RecordedMessageData;
+  /** The A/B variant's own texts (the playbook's), in place of the kind's; absent: the kind's texts. */
+  variant?: VariantTexts;
 }
 
 export interface RenderedMessage {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { playbookSchema, type Playbook } from './schema';
 import { formatZodIssues } from '../lib/validation';
+import { variantTextProblems } from '../messages/variant-texts';
 
 export class PlaybookError extends Error {
   constructor(
@@ -27,5 +28,8 @@ export function loadPlaybook(file: string): Playbook {
 export function parsePlaybook(raw: unknown, file = '(inline)'): Playbook {
   const parsed = playbookSchema.safeParse(raw);
   if (!parsed.success) throw new PlaybookError(file, formatZodIssues(parsed.error));
+  // A/B variants' texts are templates: checked like the locale files, so a typo stops the start, not a message.
+  const problems = variantTextProblems(parsed.data.messages);
+  if (problems.length > 0) throw new PlaybookError(file, problems);
   return parsed.data;
 }

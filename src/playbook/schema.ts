@@ -3,6 +3,8 @@ import { CHANNELS } from '../channels/types';
 import { MESSAGE_KINDS } from '../messages/kind-names';
 import type { LocalizedText } from '../messages/localized';
 import { parseDuration } from './duration';
+import { messagesSchema, variantIssues } from './message-settings';
+import { localeTag, localizedText } from './texts';
 import { ISSUE_KINDS, type IssueKind } from './issues';
 import { SHOPIFY_SHIPMENT_STATUSES } from '../shops/shopify/statuses';
 
@@ -29,13 +31,6 @@ const duration = z.string().transform((text, ctx) => {
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day such as "21:00"');
 
-const localeTag = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as "en" or "bn"');
-
-/** Either one text for every language, or one per language tag. */
-const localizedText = z.union([
-  z.string().min(1),
-  z.record(localeTag, z.string().min(1)),
-]) satisfies z.ZodType<LocalizedText>;
 export type { LocalizedText };
 
 const stageId = z
@@ -73,10 +68,8 @@ export const playbookBaseSchema = z.object({
   channels: z.array(z.enum(CHANNELS)).min(1).default(['email']),
   /** Stages in order; the last one completes the order. */
   stages: z.array(stageSchema).min(2, 'needs at least two stages: where orders start and where they complete'),
-  /** Per message kind: its own channel order (e.g. status by Telegram first, offers by email only). */
-  messages: z
-    .partialRecord(z.enum(MESSAGE_KINDS), z.object({ channels: z.array(z.enum(CHANNELS)).min(1) }))
-    .default({}),
+  /** Per message kind: its own channel order (e.g. status by Telegram first, offers by email only), A/B variants. */
+  messages: messagesSchema,
   delays: z.object({
     /** After the final stage, how long to wait before the thank-you. */
     thankYou: duration,
@@ -262,6 +255,7 @@ export const playbookSchema = playbookBaseSchema.superRefine((p, ctx) => {
       ctx.addIssue({ code: 'custom', path, message: `"${id}" is not one of the stages` });
     }
   };
+  variantIssues(p.messages, ctx);
   unknown(['shopify', 'paid'], p.shopify?.paid);
   for (const [status, target] of Object.entries(p.shopify?.fulfillment ?? {})) {
     unknown(['shopify', 'fulfillment', status], target);
