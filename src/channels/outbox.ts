@@ -23,6 +23,8 @@ export interface OutboxRecord {
   workflowId: string;
   messageKey: string;
   locale: string;
+  /** The message's A/B variant, when its kind has variants. */
+  variant?: string;
   /** ISO time the first write of this idempotency key happened. */
   createdAt: string;
 }
@@ -160,6 +162,7 @@ export class OutboxChannelAdapter<C extends OutgoingContent = OutgoingContent> i
         workflowId: message.meta.workflowId,
         messageKey: message.meta.messageKey,
         locale: message.meta.locale,
+        ...(message.meta.variant ? { variant: message.meta.variant } : {}),
       });
       return { provider: this.provider, providerMessageId: record.id };
     } catch (err) {

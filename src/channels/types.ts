@@ -30,7 +30,7 @@ export interface OutgoingMessage<C extends OutgoingContent = OutgoingContent> {
   idempotencyKey: string;
   content: C;
   /** Not sent to the provider: for the outbox, logs (no PII here) and tags. */
-  meta: { kind: string; workflowId: string; messageKey: string; locale: string };
+  meta: { kind: string; workflowId: string; messageKey: string; locale: string; variant?: string };
 }
 
 export interface SendResult {

@@ -250,13 +250,15 @@ export class OrderGateway {
     }
   }
 
-  /** Counts a click on a review link sent for this order. */
-  async recordReviewClick(orderId: string, eventId: string): Promise<void> {
+  /** Counts a click on a review link sent for this order (for the review request's A/B variant, if it had one). */
+  async recordReviewClick(orderId: string, eventId: string, variant?: string): Promise<void> {
     await recordStatWith(this.client, this.taskQueue, {
       kind: 'review_request',
       metric: 'converted',
       eventId: `review-click:${orderId}`,
       at: this.now().toISOString(),
+      // The review request's A/B variant, from the link's signature.
+      ...(variant ? { variant } : {}),
     });
     try {
       await this.client.workflow

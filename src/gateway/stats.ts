@@ -6,6 +6,7 @@ import {
   STATS_SHARDS,
   statsShardId,
   statsWorkflowId,
+  type StatMetric,
   type StatsState,
 } from '../workflows/stats/contract';
 
@@ -52,12 +53,33 @@ export class StatsGateway {
         for (const m of STAT_METRICS) t[m] += metrics[m] ?? 0;
       }
     }
-    const rates = Object.fromEntries(
-      Object.entries(totals).map(([kind, t]) => [
-        kind,
-        t.sent ? Math.round(((t.converted + t.answered) / t.sent) * 1000) / 1000 : 0,
-      ]),
-    );
-    return { periods: state.counts, totals, responseRate: rates };
+    const rates = Object.fromEntries(Object.entries(totals).map(([kind, t]) => [kind, responseRate(t)]));
+    return { periods: state.counts, totals, responseRate: rates, variants: variantTotals(states) };
   }
+}
+
+type Counts = Record<StatMetric, number>;
+
+/** (answered + converted) / sent, to three places; 0 before anything was sent. */
+const responseRate = (t: Counts) => (t.sent ? Math.round(((t.converted + t.answered) / t.sent) * 1000) / 1000 : 0);
+
+/** Per kind and A/B variant, over every month and workflow: what a business compares to keep the better text. */
+function variantTotals(states: (StatsState | undefined)[]): StatsView['variants'] {
+  const out: Record<string, Record<string, Counts>> = {};
+  for (const byPeriod of states.map((s) => s?.variants ?? {})) {
+    for (const byKind of Object.values(byPeriod)) {
+      for (const [kind, byVariant] of Object.entries(byKind)) {
+        for (const [variant, metrics] of Object.entries(byVariant)) {
+          const t = ((out[kind] ??= {})[variant] ??= { sent: 0, answered: 0, converted: 0 });
+          for (const m of STAT_METRICS) t[m] += metrics[m] ?? 0;
+        }
+      }
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(out).map(([kind, byVariant]) => [
+      kind,
+      Object.fromEntries(Object.entries(byVariant).map(([v, t]) => [v, { ...t, responseRate: responseRate(t) }])),
+    ]),
+  );
 }

@@ -182,7 +182,8 @@ function describeJourney(state: OrderJourneyState, link: string): string {
       : []),
     'Messages:',
     ...state.messages.map(
-      (m) => `  ${m.key.padEnd(28)} ${m.status.padEnd(8)} ${m.channel ?? ''}${m.reason ? `  (${m.reason})` : ''}`,
+      (m) =>
+        `  ${m.key.padEnd(28)} ${m.status.padEnd(8)} ${m.channel ?? ''}${m.variant ? `  variant ${m.variant}` : ''}${m.reason ? `  (${m.reason})` : ''}`,
     ),
     ...state.events
       .filter((e) => e.type === 'operator')

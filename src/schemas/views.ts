@@ -80,6 +80,7 @@ const messageRecord = z.object({
     }),
   ),
   queuedAt: iso,
+  variant: z.string().optional().describe("The A/B variant the customer got (the playbook's variant id)"),
 });
 export type _MessageRecordIsExact = Assert<Exactly<z.output<typeof messageRecord>, MessageRecord>>;
 
@@ -225,7 +226,15 @@ const customerState = z.object({
     .array(z.object({ orderId: z.string(), rating: z.number(), comment: z.string().optional(), at: iso }))
     .optional(),
   offersIssued: z
-    .array(z.object({ code: z.string(), orderId: z.string(), expiresAt: iso, usedByOrderId: z.string().optional() }))
+    .array(
+      z.object({
+        code: z.string(),
+        orderId: z.string(),
+        expiresAt: iso,
+        usedByOrderId: z.string().optional(),
+        variant: z.string().optional(),
+      }),
+    )
     .optional(),
   winback: z
     .object({
@@ -236,6 +245,7 @@ const customerState = z.object({
           code: z.string(),
           forLastOrderAt: iso,
           status: z.enum(['pending', 'sent', 'skipped', 'failed']),
+          variant: z.string().optional(),
         }),
       ),
       converted: z.array(z.object({ orderId: z.string(), at: iso, attempt: z.number() })),
@@ -272,5 +282,12 @@ export const statsView = z.object({
   totals: z.record(z.string(), metricCounts),
   /** (answered + converted) / sent, per kind. */
   responseRate: z.record(z.string(), z.number()),
+  /**
+   * Kinds with A/B variants: kind → variant → the counts of the messages of that variant (all months), and their
+   * response rate. Only what names its variant is here: messages of kinds without variants, and older ones, are not.
+   */
+  variants: z
+    .record(z.string(), z.record(z.string(), metricCounts.extend({ responseRate: z.number() })))
+    .describe('kind → A/B variant → sent, answered, converted and (answered + converted) / sent'),
 });
 export type StatsView = z.output<typeof statsView>;

@@ -41,6 +41,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
       reviewUrl: data.reviewUrl,
       messageKey: req.messageKey,
       expiresAt: now + 365 * DAY,
+      ...(req.variant ? { variant: req.variant.id } : {}),
     });
   }
   if ((req.kind === 'operator_alert' || req.kind === 'operator_notice') && data.operator && s.temporalUi) {

@@ -37,12 +37,19 @@ export function sendMessageActivity(deps: SendDeps) {
         brand: req.brand,
         recipientName: req.recipientName,
         data,
+        ...(req.variant ? { variant: req.variant } : {}),
       });
       const content = compose(req, rendered, data, deps.emailFrom);
       const sent = await adapter.send({
         idempotencyKey: req.idempotencyKey,
         content,
-        meta: { kind: req.kind, workflowId: req.workflowId, messageKey: req.messageKey, locale: rendered.locale },
+        meta: {
+          kind: req.kind,
+          workflowId: req.workflowId,
+          messageKey: req.messageKey,
+          locale: rendered.locale,
+          ...(req.variant ? { variant: req.variant.id } : {}),
+        },
       });
       Context.current().log.info('message sent', {
         messageKey: req.messageKey,

@@ -101,6 +101,7 @@ function renderRecord(r: OutboxRecord, index: number): string {
       <span class="badge ch-${e(r.channel)}">${e(r.channel)}</span>
       <span class="badge">${e(r.kind)}</span>
       <span class="badge" title="locale">${e(r.locale)}</span>
+      ${r.variant ? `<span class="badge" title="A/B variant">${e(r.variant)}</span>` : ''}
     </header>
     <dl>${meta}</dl>
     ${body}

@@ -18,7 +18,11 @@ const REMEMBERED_CLICKS = 10_000;
  */
 export function reviewRedirectRoutes(
   app: FastifyInstance,
-  opts: { recordReviewClick(orderId: string, eventId: string): Promise<void>; keys: LinkKeys; now: () => number },
+  opts: {
+    recordReviewClick(orderId: string, eventId: string, variant?: string): Promise<void>;
+    keys: LinkKeys;
+    now: () => number;
+  },
 ): void {
   const counted = new RecentlySeen(REMEMBERED_CLICKS);
   app.get('/r/*', route, async (request, reply) => {
@@ -29,7 +33,7 @@ export function reviewRedirectRoutes(
         link.reason === 'expired' ? 410 : 400,
         link.reason === 'expired' ? linkExpiredPage() : linkInvalidPage(),
       );
-    const { orderId, target } = link.value;
+    const { orderId, target, variant } = link.value;
 
     // HEAD is what link checkers send, not customers: redirect, but count nothing.
     if (request.method === 'GET') {
@@ -39,7 +43,7 @@ export function reviewRedirectRoutes(
       if (counted.add(eventId)) {
         await bestEffort(request, async () => {
           try {
-            await opts.recordReviewClick(orderId, eventId);
+            await opts.recordReviewClick(orderId, eventId, variant);
           } catch (err) {
             counted.forget(eventId); // not counted after all: the next click tries again
             throw err;

@@ -28,7 +28,8 @@ import { langOf, peekLang, TEXT } from './survey-text';
 export interface SurveyOptions {
   sink: {
     submitFeedback(orderId: string, input: FeedbackInput): Promise<{ accepted: true; replaced: boolean }>;
-    recordReviewClick(orderId: string, eventId: string): Promise<void>;
+    /** `variant`: the A/B variant of the review request the link came in (the click counts for it). */
+    recordReviewClick(orderId: string, eventId: string, variant?: string): Promise<void>;
   };
   /** Verifies the signed 'survey' and 'review-click' tokens. */
   keys: LinkKeys;
@@ -119,7 +120,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
     return sendPage(reply, 200, thanksPage(lang, brandName, replaced));
   });
 
-  reviewRedirectRoutes(app, { recordReviewClick: (o, e) => sink.recordReviewClick(o, e), keys, now });
+  reviewRedirectRoutes(app, { recordReviewClick: (o, e, v) => sink.recordReviewClick(o, e, v), keys, now });
 }
 
 /** Form fields from the page (urlencoded text) or from a JSON body. */

@@ -133,6 +133,8 @@ export interface WinbackAttempt {
   forLastOrderAt: string;
   // pending: waiting for quiet hours or the frequency cap, or in flight.
   status: 'pending' | 'sent' | 'skipped' | 'failed';
+  /** The message's A/B variant: an order it wins back counts for it. */
+  variant?: string;
 }
 
 export interface CustomerLifecycleState {
@@ -156,7 +158,8 @@ export interface CustomerLifecycleState {
   loyalty?: LoyaltyState;
   value?: { recency: number; frequency: number; monetary: number; score: string; segment: string; at: string };
   feedback?: { orderId: string; rating: number; comment?: string; at: string }[];
-  offersIssued?: { code: string; orderId: string; expiresAt: string; usedByOrderId?: string }[];
+  /** `variant`: the offer message's A/B variant, which an order carrying the code counts for. */
+  offersIssued?: { code: string; orderId: string; expiresAt: string; usedByOrderId?: string; variant?: string }[];
   winback?: { attempts: WinbackAttempt[]; converted: { orderId: string; at: string; attempt: number }[] };
   /** Messages the lifecycle itself sent (tier news, win-back). */
   messages?: MessageRecord[];
@@ -280,7 +283,7 @@ export type CustomerEvent =
   | ({ type: 'marketing-paused'; until?: string; reason: string } & EventBase)
   | ({ type: 'marketing-resumed'; reason: string } & EventBase)
   /** Not consent: follow-up facts the lifecycle remembers (offers for attribution, answers). */
-  | ({ type: 'offer-issued'; code: string; orderId: string; expiresAt: string } & EventBase)
+  | ({ type: 'offer-issued'; code: string; orderId: string; expiresAt: string; variant?: string } & EventBase)
   | ({ type: 'feedback'; orderId: string; rating: number; comment?: string } & EventBase);
 
 export const orderPlacedSignal = defineSignal<[OrderPlacedSignal]>('orderPlaced');

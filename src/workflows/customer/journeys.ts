@@ -56,8 +56,11 @@ export function rememberFeedback(
   );
 }
 
-/** An offer code a journey sent: a later order that carries it is attributed to the offer. */
-export function rememberOffer(l: Lifecycle, o: { code: string; orderId: string; expiresAt: string }): void {
+/** An offer code a journey sent: a later order that carries it is attributed to the offer (and its variant). */
+export function rememberOffer(
+  l: Lifecycle,
+  o: { code: string; orderId: string; expiresAt: string; variant?: string },
+): void {
   if (l.state.offersIssued?.some((x) => x.code === o.code)) return;
   l.state.offersIssued = [...(l.state.offersIssued ?? []), o].slice(-MAX_OFFERS);
 }
@@ -67,7 +70,10 @@ export function applyJourneyNews(l: Lifecycle, news: JourneyNews, complete: (ord
   const { orderId } = news;
   if (news.completedAt) complete(orderId, news.completedAt);
   if (news.feedback) rememberFeedback(l, { orderId, ...news.feedback });
-  if (news.offer) rememberOffer(l, { code: news.offer.code, orderId, expiresAt: news.offer.expiresAt });
+  if (news.offer) {
+    const { code, expiresAt, variant } = news.offer;
+    rememberOffer(l, { code, orderId, expiresAt, ...(variant ? { variant } : {}) });
+  }
   if (news.cancelledAt) cancelOrder(l, orderId, news.cancelledAt);
   if (news.followUpsDoneAt) {
     const order = l.state.orders.find((o) => o.orderId === orderId);

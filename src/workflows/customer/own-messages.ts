@@ -61,7 +61,8 @@ export async function deliverOwn(l: Lifecycle, message: Outgoing): Promise<Messa
     // Lean lifecycles count their own messages in the batch the main loop sends; others in an activity each.
     ...(l.lean
       ? {
-          count: ({ kind, key }: { kind: string; key: string }) => l.stats.push({ kind, metric: 'sent', eventId: key }),
+          count: ({ kind, key, variant }: { kind: string; key: string; variant?: string }) =>
+            l.stats.push({ kind, metric: 'sent', eventId: key, ...(variant ? { variant } : {}) }),
         }
       : {}),
     now: l.now,

@@ -49,6 +49,7 @@ export async function runWinback(l: Lifecycle, attempt: 1 | 2, gap: string): Pro
   try {
     const record = await scope.run(() => l.deliver(winbackMessage(state, attempt, gap, code, Date.now())));
     entry.status = record.status === 'sent' ? 'sent' : record.status === 'skipped' ? 'skipped' : 'failed';
+    if (record.variant) entry.variant = record.variant;
   } catch (err) {
     if (!isCancellation(err)) throw err;
     entry.status = 'skipped';
@@ -102,18 +103,36 @@ export function attributeOrder(l: Lifecycle, orderId: string, placedAt: string, 
     const since = Date.parse(placedAt) - Date.parse(lastSent.at);
     if (since >= 0 && since <= window) {
       winback.converted.push({ orderId, at: placedAt, attempt: lastSent.attempt });
-      l.stats.push({ kind: 'winback', metric: 'converted', eventId: `${workflowId}/winback-converted/${orderId}` });
+      l.stats.push({
+        kind: 'winback',
+        metric: 'converted',
+        eventId: `${workflowId}/winback-converted/${orderId}`,
+        ...variantOf(lastSent),
+      });
     }
   }
   if (!promoCode) return;
   const offer = state.offersIssued?.find((o) => o.code === promoCode.toUpperCase() && !o.usedByOrderId);
   if (offer) {
     offer.usedByOrderId = orderId;
-    l.stats.push({ kind: 'offer', metric: 'converted', eventId: `${workflowId}/offer-converted/${offer.code}` });
+    l.stats.push({
+      kind: 'offer',
+      metric: 'converted',
+      eventId: `${workflowId}/offer-converted/${offer.code}`,
+      ...variantOf(offer),
+    });
   }
   const code = winback?.attempts.find((a) => a.code === promoCode.toUpperCase());
   if (code && !winback!.converted.some((c) => c.orderId === orderId)) {
     winback!.converted.push({ orderId, at: placedAt, attempt: code.attempt });
-    l.stats.push({ kind: 'winback', metric: 'converted', eventId: `${workflowId}/winback-converted/${orderId}` });
+    l.stats.push({
+      kind: 'winback',
+      metric: 'converted',
+      eventId: `${workflowId}/winback-converted/${orderId}`,
+      ...variantOf(code),
+    });
   }
 }
+
+/** The A/B variant a conversion counts for: that of the message that carried the code or came last. */
+const variantOf = (sent: { variant?: string }) => (sent.variant ? { variant: sent.variant } : {});

@@ -8,6 +8,7 @@ import type { Channel } from '../../channels/types';
 import type { Playbook } from '../../playbook/schema';
 import type { KindAndData, LoyaltyData } from '../../messages/data';
 import type { MessageKind, Purpose } from '../../messages/kinds';
+import type { ChosenVariant } from '../../messages/variants';
 
 export interface DeliveryAttempt {
   channel: Channel;
@@ -29,6 +30,8 @@ export interface MessageRecord {
   channel?: Channel;
   attempts: DeliveryAttempt[];
   queuedAt: string;
+  /** The A/B variant the customer got (the playbook's `messages.<kind>.variants`); absent: the kind has none. */
+  variant?: string;
 }
 
 /** Stable per workflow, message and channel: a retried send can never become a second message. */
@@ -82,8 +85,8 @@ export interface JourneyNews {
   orderId: string;
   completedAt?: string;
   feedback?: { rating: number; comment?: string; source: string; at: string };
-  /** An offer code sent (attributes a later order that carries it). */
-  offer?: { code: string; expiresAt: string; at: string };
+  /** An offer code sent (attributes a later order that carries it, to the offer's A/B variant too). */
+  offer?: { code: string; expiresAt: string; at: string; variant?: string };
   /** The journey is over: no more snapshots for it. */
   ended?: boolean;
   /** The business cancelled the order: it counts neither toward loyalty nor toward the win-back clock. */
@@ -157,6 +160,8 @@ interface SendMessageFields {
   offerTelegramLink?: boolean;
   /** Until when links in the message (survey) work. */
   linkExpiresAt?: string;
+  /** The customer's A/B variant of the kind: its id (links, counts) and its texts, from the frozen playbook. */
+  variant?: ChosenVariant;
 }
 
 export interface SendMessageResult {

@@ -10,6 +10,7 @@ import type { DeliveryFailureType } from '../../channels/errors';
 import type { Channel } from '../../channels/types';
 import type { KindAndData } from '../../messages/data';
 import { PURPOSE_OF } from '../../messages/kinds';
+import { chosen, variantFor, type MessageVariant } from '../../messages/variants';
 import type { Playbook } from '../../playbook/schema';
 import { bookkeeping, send } from '../activity-options';
 import { countMessage, skipReasonCode } from '../metrics';
@@ -90,7 +91,7 @@ export interface Deliverer {
     send: (scheduleToCloseMs: number | undefined) => Promise<T>,
   ): Promise<T>;
   /** Counts a sent message (lean journeys keep counts for a batch); absent, an activity counts each. */
-  count?(event: { kind: string; key: string }): void;
+  count?(event: { kind: string; key: string; variant?: string }): void;
   now(): string;
 }
 
@@ -98,6 +99,9 @@ export interface Deliverer {
 export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageRecord> {
   const { playbook, workflowId } = d;
   const purpose = PURPOSE_OF[message.kind];
+  // Chosen by input, not by a patch: only a playbook frozen with variants has any (older ones cannot), and the
+  // choice is a pure function of it and the customer, so it costs no Action and replays the same.
+  const variant = variantFor(playbook, message.kind, d.customerId);
   const record: MessageRecord = {
     key: message.key,
     kind: message.kind,
@@ -105,6 +109,7 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
     status: 'pending',
     attempts: [],
     queuedAt: d.now(),
+    ...(variant ? { variant: variant.id } : {}),
   };
   d.track(record);
 
@@ -138,7 +143,7 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
   for (const { channel, to, key, notBefore } of permit.channels) {
     if (notBefore) await d.waitUntil('quiet-hours', `quiet hours before ${message.kind} via ${channel}`, notBefore);
     d.beforeAttempt?.(message, channel);
-    const request = sendRequest(d, message, permit, channel, to);
+    const request = sendRequest(d, message, permit, channel, to, variant);
     const what = `${message.kind} via ${channel} (${message.key})`;
     const once = (scheduleToCloseMs?: number) => send(playbook, what, request, d.byProvider, scheduleToCloseMs);
     const outcome = await attemptSend(
@@ -157,12 +162,14 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
     if (outcome.sent) {
       countMessage('sent', message.kind);
       // Counted after the send, never in its retry scope: a hiccup there can never re-send the message.
-      if (d.count) d.count({ kind: message.kind, key: `sent:${request.idempotencyKey}` });
+      const attributed = variant ? { variant: variant.id } : {};
+      if (d.count) d.count({ kind: message.kind, key: `sent:${request.idempotencyKey}`, ...attributed });
       else if (patched('stats-after-send')) {
         await bookkeeping.recordStat({
           kind: message.kind,
           metric: 'sent',
           eventId: `sent:${request.idempotencyKey}`,
+          ...attributed,
         });
       }
       return record;
@@ -195,7 +202,14 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
 }
 
 /** The send activity's input for one channel: the playbook's settings, the permit's recipient. */
-function sendRequest(d: Deliverer, message: Outgoing, permit: Allowed, channel: Channel, to: string) {
+function sendRequest(
+  d: Deliverer,
+  message: Outgoing,
+  permit: Allowed,
+  channel: Channel,
+  to: string,
+  variant: MessageVariant | undefined,
+) {
   const { playbook } = d;
   // The thank-you shows the customer's standing, which only the lifecycle knows. Kind and data come
   // from one Outgoing, so they belong together even though TypeScript loses that when they are read apart.
@@ -221,6 +235,7 @@ function sendRequest(d: Deliverer, message: Outgoing, permit: Allowed, channel: 
     smsMaxSegments: playbook.sms.maxSegments,
   };
   if (message.linkExpiresAt) request.linkExpiresAt = message.linkExpiresAt;
+  if (variant) request.variant = chosen(variant);
   if (d.offersTelegramLink) {
     request.offerTelegramLink =
       playbook.channels.includes('telegram') && !permit.channels.some((c) => c.channel === 'telegram');

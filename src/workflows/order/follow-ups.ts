@@ -4,6 +4,7 @@
  * warranty ends. Each runs only when the journey's frozen playbook has it, so journeys started
  * before a follow-up existed replay unchanged. Workflow code: deterministic.
  */
+import { variantFor } from '../../messages/variants';
 import { formatDuration } from '../../playbook/duration';
 import { CODE_FORMATS, personalCode } from '../codes';
 import type { FollowUpStatus } from './contract';
@@ -98,7 +99,14 @@ async function runSurvey(j: Journey, survey: NonNullable<FollowUps['survey']>): 
       at: feedback.at,
     });
   }
-  await j.counter.count({ kind: 'survey', metric: 'answered', key: 'survey-answered' });
+  // An answer counts for the A/B variant of the survey message the customer got (none: the business sent it).
+  const surveyVariant = state.messages.find((m) => m.kind === 'survey' && m.variant)?.variant;
+  await j.counter.count({
+    kind: 'survey',
+    metric: 'answered',
+    key: 'survey-answered',
+    ...(surveyVariant ? { variant: surveyVariant } : {}),
+  });
 
   if (feedback.rating >= survey.satisfiedAt) {
     const review = j.playbook.followUps.review;
@@ -128,8 +136,12 @@ async function runOffer(j: Journey, offer: NonNullable<FollowUps['offer']>): Pro
   const code = personalCode(j.playbook.brand.name, CODE_FORMATS.offer);
   const expiresAt = new Date(Date.now() + offer.validFor).toISOString();
   state.offer = { code, discountPercent: offer.discountPercent, expiresAt };
-  // A lean journey's offer permit request carries the code: the lifecycle attributes a later order with it.
-  if (j.customer.lean) await j.customer.tell({ offer: { code, expiresAt, at: j.now() } });
+  // A lean journey's offer permit request carries the code: the lifecycle attributes a later order with it (and to
+  // the offer's A/B variant, the same pure choice the delivery makes).
+  if (j.customer.lean) {
+    const variant = variantFor(j.playbook, 'offer', order.customer.id)?.id;
+    await j.customer.tell({ offer: { code, expiresAt, at: j.now(), ...(variant ? { variant } : {}) } });
+  }
   const record = await j.deliver(offerMessage(order, offer, code, expiresAt));
   if (record.status === 'sent' && !j.customer.lean) {
     // The lifecycle attributes a later order that carries this code to the offer.
@@ -138,6 +150,7 @@ async function runOffer(j: Journey, offer: NonNullable<FollowUps['offer']>): Pro
       code,
       orderId: order.orderId,
       expiresAt,
+      ...(record.variant ? { variant: record.variant } : {}),
       source: `journey:${j.workflowId}`,
       eventId: `${j.workflowId}/offer-issued`,
       at: j.now(),

@@ -35,11 +35,15 @@ export interface StatEvent {
   /** Counting is idempotent per event id (activity retries, repeated clicks). */
   eventId: string;
   at: string;
+  /** The A/B variant of the message that drove it (the playbook's variant id), counted per variant as well. */
+  variant?: string;
 }
 
 export interface StatsState {
   /** period ("2026-11") → kind → metric → count. */
   counts: Record<string, Record<string, Partial<Record<StatMetric, number>>>>;
+  /** period → kind → variant → metric → count: the events that name their message's A/B variant. */
+  variants?: Record<string, Record<string, Record<string, Partial<Record<StatMetric, number>>>>>;
   seen: string[];
   generation: number;
 }

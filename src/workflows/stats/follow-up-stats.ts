@@ -2,6 +2,8 @@ import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo
 import { countBatchSignal, countSignal, getStatsQuery, type StatEvent, type StatsState } from './contract';
 
 const MAX_SEEN = 5_000;
+/** A playbook variant id (src/playbook/schema.ts). */
+const VARIANT_ID = /^[a-z0-9][a-z0-9_-]{0,29}$/;
 const DEFAULT_HISTORY_LIMIT = 5_000;
 
 /**
@@ -14,7 +16,7 @@ export async function followUpStats(input: { carried?: StatsState; historyLimit?
   const seen = new Set(state.seen);
 
   setHandler(getStatsQuery, () => ({ ...state, seen: [] }));
-  const count = ({ kind, metric, eventId, at }: StatEvent) => {
+  const count = ({ kind, metric, eventId, at, variant }: StatEvent) => {
     if (seen.has(eventId)) return;
     seen.add(eventId);
     state.seen.push(eventId);
@@ -23,6 +25,12 @@ export async function followUpStats(input: { carried?: StatsState; historyLimit?
     const byKind = (state.counts[period] ??= {});
     const metrics = (byKind[kind] ??= {});
     metrics[metric] = (metrics[metric] ?? 0) + 1;
+    // Ids come from the playbook (at most 10 a kind); anything else is no variant's and is not kept.
+    if (variant !== undefined && VARIANT_ID.test(variant)) {
+      const byVariant = (((state.variants ??= {})[period] ??= {})[kind] ??= {});
+      const v = (byVariant[variant] ??= {});
+      v[metric] = (v[metric] ?? 0) + 1;
+    }
   };
   setHandler(countSignal, count);
   setHandler(countBatchSignal, (events) => events.forEach(count));
