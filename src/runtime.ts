@@ -200,3 +200,7 @@ function channelsUsedBy(playbook: Playbook): Channel[] {
   if (playbook.operator.telegramChatId) used.add('telegram');
   return CHANNELS.filter((c) => used.has(c));
 }
+
+/** The senders of each tenant from the tenants file, by id, for the send activity. */
+export const tenantSendersOf = (deps: Pick<ServiceDeps, 'tenants'>): Record<string, TenantSenders> =>
+  Object.fromEntries(deps.tenants.map((t) => [t.id, t.senders]));

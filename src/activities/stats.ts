@@ -39,14 +39,15 @@ export async function recordStatWith(
  * Starts the stats shards that do not run yet (a running one is left as it is, and not billed again), so lean
  * journeys can send their counts with a plain signal from the start.
  */
-export async function ensureStatsShards(client: Client, taskQueue: string): Promise<void> {
+export async function ensureStatsShards(client: Client, taskQueue: string, tenant?: string): Promise<void> {
   await Promise.all(
     Array.from({ length: STATS_SHARDS }, (_, shard) =>
       client.workflow.start<FollowUpStatsWorkflow>(FOLLOW_UP_STATS, {
-        workflowId: statsShardId(taskQueue, shard),
+        workflowId: statsShardId(taskQueue, shard, tenant),
         taskQueue,
         args: [{}],
         workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: tenantSearchAttributes(tenant),
         staticSummary: 'Follow-up counts (one shard): sent, answered, converted per kind and month',
       }),
     ),

@@ -15,6 +15,8 @@ export class StatsGateway {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** Whose counts (undefined: the default tenant's): each tenant's are its own. */
+    private readonly tenant?: string,
   ) {}
 
   /**
@@ -23,8 +25,8 @@ export class StatsGateway {
    */
   async get(): Promise<StatsView> {
     const ids = [
-      statsWorkflowId(this.taskQueue),
-      ...Array.from({ length: STATS_SHARDS }, (_, i) => statsShardId(this.taskQueue, i)),
+      statsWorkflowId(this.taskQueue, this.tenant),
+      ...Array.from({ length: STATS_SHARDS }, (_, i) => statsShardId(this.taskQueue, i, this.tenant)),
     ];
     const states = await Promise.all(
       ids.map(async (id) => {

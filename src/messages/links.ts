@@ -4,6 +4,7 @@
  * bot (deep links). Tokens are signed and expiring (src/lib/tokens.ts): what a link is about comes only
  * from its signature, never from the request.
  */
+import { DEFAULT_TENANT, TENANT_ID } from '../workflows/tenant';
 import type { Channel } from '../channels/types';
 import { telegramDeepLink } from '../channels/telegram/deep-link';
 import { telegramLinkId } from '../channels/contact-keys';
@@ -19,13 +20,27 @@ import {
 
 const base = (publicUrl: string) => publicUrl.replace(/\/+$/, '');
 
+/**
+ * A link for a customer of a tenant other than the default one names the tenant (signed with the rest), so the
+ * page acts on that tenant's order or customer; links without it (all links before tenants) are the default's.
+ */
+const tenantField = (tenant: string | undefined): Record<string, string> =>
+  tenant && tenant !== DEFAULT_TENANT ? { t: tenant } : {};
+const tenantIn = (payload: Record<string, unknown>): string =>
+  typeof payload.t === 'string' && TENANT_ID.test(payload.t) ? payload.t : DEFAULT_TENANT;
+
 /** The unsubscribe page (and RFC 8058 one-click POST) for one customer and channel. */
 export function unsubscribeLink(
   publicUrl: string,
   linkKey: string,
-  p: { customerId: string; channel: Channel; expiresAt: number },
+  p: { customerId: string; channel: Channel; expiresAt: number; tenant?: string },
 ): string {
-  const token = signToken(linkKey, 'unsubscribe', { c: p.customerId, ch: p.channel }, { expiresAt: p.expiresAt });
+  const token = signToken(
+    linkKey,
+    'unsubscribe',
+    { c: p.customerId, ch: p.channel, ...tenantField(p.tenant) },
+    { expiresAt: p.expiresAt },
+  );
   return `${base(publicUrl)}/unsubscribe/${token}`;
 }
 
@@ -33,9 +48,14 @@ export function unsubscribeLink(
 export function surveyLink(
   publicUrl: string,
   linkKey: string,
-  p: { orderId: string; locale: string; expiresAt: number },
+  p: { orderId: string; locale: string; expiresAt: number; tenant?: string },
 ): string {
-  const token = signToken(linkKey, 'survey', { o: p.orderId, l: p.locale }, { expiresAt: p.expiresAt });
+  const token = signToken(
+    linkKey,
+    'survey',
+    { o: p.orderId, l: p.locale, ...tenantField(p.tenant) },
+    { expiresAt: p.expiresAt },
+  );
   return `${base(publicUrl)}/survey/${token}`;
 }
 
@@ -43,7 +63,7 @@ export function surveyLink(
 export function reviewLink(
   publicUrl: string,
   linkKey: string,
-  p: { orderId: string; reviewUrl: string; messageKey: string; expiresAt: number; variant?: string },
+  p: { orderId: string; reviewUrl: string; messageKey: string; expiresAt: number; variant?: string; tenant?: string },
 ): string {
   // The redirect refuses anything but http(s); fail at send time rather than mail a link that cannot work.
   if (!safeHttpUrl(p.reviewUrl)) throw new Error('reviewLink: reviewUrl must be an http(s) URL');
@@ -51,7 +71,7 @@ export function reviewLink(
     linkKey,
     'review-click',
     // The message's A/B variant rides along, so the click counts for it.
-    { o: p.orderId, u: p.reviewUrl, k: p.messageKey, ...(p.variant ? { v: p.variant } : {}) },
+    { o: p.orderId, u: p.reviewUrl, k: p.messageKey, ...(p.variant ? { v: p.variant } : {}), ...tenantField(p.tenant) },
     { expiresAt: p.expiresAt },
   );
   return `${base(publicUrl)}/r/${token}`;
@@ -89,12 +109,16 @@ export function readTelegramLink(keys: LinkKeys, payload: string, nowMs: number)
 export type LinkCheck<T> = { ok: true; token: string; value: T } | { ok: false; reason: TokenFailureReason | 'empty' };
 
 /** The customer an unsubscribe link was minted for. */
-export function readUnsubscribeLink(keys: LinkKeys, token: string, nowMs: number): LinkCheck<{ customerId: string }> {
+export function readUnsubscribeLink(
+  keys: LinkKeys,
+  token: string,
+  nowMs: number,
+): LinkCheck<{ customerId: string; tenant: string }> {
   const verified = verifyLink(keys, 'unsubscribe', token, nowMs);
   if (!verified.ok) return verified;
   const customerId = verified.payload.c;
   return typeof customerId === 'string' && customerId !== ''
-    ? { ok: true, token, value: { customerId } }
+    ? { ok: true, token, value: { customerId, tenant: tenantIn(verified.payload) } }
     : { ok: false, reason: 'empty' };
 }
 
@@ -103,7 +127,7 @@ export function readSurveyLink(
   keys: LinkKeys,
   token: string,
   nowMs: number,
-): LinkCheck<{ orderId: string; locale: string | undefined; name: string }> {
+): LinkCheck<{ orderId: string; locale: string | undefined; name: string; tenant: string }> {
   const verified = verifyLink(keys, 'survey', token, nowMs);
   if (!verified.ok) return verified;
   const { o, l, n } = verified.payload;
@@ -115,6 +139,7 @@ export function readSurveyLink(
       orderId: o,
       locale: typeof l === 'string' && l !== '' ? l : undefined,
       name: typeof n === 'string' ? n.trim().slice(0, 60) : '',
+      tenant: tenantIn(verified.payload),
     },
   };
 }
@@ -124,14 +149,23 @@ export function readReviewLink(
   keys: LinkKeys,
   token: string,
   nowMs: number,
-): LinkCheck<{ orderId: string; target: string; variant?: string }> {
+): LinkCheck<{ orderId: string; target: string; variant?: string; tenant: string }> {
   const verified = verifyLink(keys, 'review-click', token, nowMs);
   if (!verified.ok) return verified;
   const orderId = verified.payload.o;
   const target = safeHttpUrl(verified.payload.u);
   const variant = verified.payload.v;
   return typeof orderId === 'string' && orderId !== '' && target
-    ? { ok: true, token, value: { orderId, target, ...(typeof variant === 'string' && variant ? { variant } : {}) } }
+    ? {
+        ok: true,
+        token,
+        value: {
+          orderId,
+          target,
+          ...(typeof variant === 'string' && variant ? { variant } : {}),
+          tenant: tenantIn(verified.payload),
+        },
+      }
     : { ok: false, reason: 'empty' };
 }
 

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app';
 import { TENANT_HEADER } from '../../src/api/tenants';
 import { AftercareClient } from '../../src/client';
+import { InboundCustomerSink } from '../../src/gateway/customers';
+import { surveyLink, unsubscribeLink } from '../../src/messages/links';
 import { CUSTOMER_SA } from '../../src/workflows/customer/contract';
 import { orderJourneyId } from '../../src/workflows/order/contract';
 import { TENANT_SA } from '../../src/workflows/tenant';
@@ -38,6 +40,15 @@ beforeAll(async () => {
     apiKey: SHOP_KEY,
     operatorKey: OPERATOR_KEY,
     tenants: [{ client: outlet, apiKey: OUTLET_KEY }],
+    inbound: {
+      sink: new InboundCustomerSink(h.client),
+      customers: h.aftercare.customers,
+      keys: TEST_KEYS,
+      publicUrl: 'http://aftercare.test',
+      brandName: 'Test Shop',
+      tenantPages: (t) =>
+        t === 'outlet' ? { orders: outlet.orders, customers: outlet.customers, brandName: 'The Outlet' } : undefined,
+    },
     logger: testLogger,
     temporalHealth: async () => {},
   });
@@ -161,5 +172,70 @@ describe('tenants', () => {
     );
     const shopAfter = (await get('/v1/stats', SHOP_KEY)).json().totals?.order_status?.sent ?? 0;
     expect(shopAfter).toBe(shopBefore);
+  });
+
+  it("takes a customer's answer and unsubscribe on their own tenant's order and customer", async () => {
+    const order = sampleOrder();
+    const twin = sampleOrder({}, { id: order.customer.id, marketingConsent: true });
+    expect(
+      (await post('/v1/orders', SHOP_KEY, { ...order, customer: { ...order.customer, marketingConsent: true } }))
+        .statusCode,
+    ).toBe(201);
+    expect((await post('/v1/orders', OUTLET_KEY, twin)).statusCode).toBe(201);
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200),
+    );
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).statusCode).toBe(200),
+    );
+    const expiresAt = Date.now() + 3_600_000;
+
+    // The outlet's order is delivered (a survey takes answers then); the shop has no order with this id.
+    expect((await post(`/v1/orders/${twin.orderId}/stage`, OUTLET_KEY, { stage: 'delivered' })).statusCode).toBe(200);
+    const survey = surveyLink('http://aftercare.test', TEST_KEYS.links, {
+      orderId: twin.orderId,
+      locale: 'en',
+      expiresAt,
+      tenant: 'outlet',
+    });
+    const page = await app.inject({ method: 'GET', url: new URL(survey).pathname });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('The Outlet');
+    const answer = await app.inject({
+      method: 'POST',
+      url: new URL(survey).pathname,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'rating=5',
+    });
+    expect(answer.statusCode).toBe(200);
+    await eventually(async () =>
+      expect((await get(`/v1/orders/${twin.orderId}`, OUTLET_KEY)).json().feedback?.rating).toBe(5),
+    );
+
+    const leave = unsubscribeLink('http://aftercare.test', TEST_KEYS.links, {
+      customerId: order.customer.id,
+      channel: 'email',
+      expiresAt,
+      tenant: 'outlet',
+    });
+    expect((await app.inject({ method: 'POST', url: new URL(leave).pathname })).statusCode).toBe(200);
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).json().consent.marketing.granted).toBe(
+        false,
+      ),
+    );
+    // The shop's customer of the same id is untouched.
+    const shopConsent = (await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).json().consent.marketing;
+    expect(shopConsent.granted).not.toBe(false);
+    expect(shopConsent.source).not.toBe('email-unsubscribe');
+
+    // A link naming a tenant this deployment does not serve is refused.
+    const foreign = unsubscribeLink('http://aftercare.test', TEST_KEYS.links, {
+      customerId: order.customer.id,
+      channel: 'email',
+      expiresAt,
+      tenant: 'gone',
+    });
+    expect((await app.inject({ method: 'POST', url: new URL(foreign).pathname })).statusCode).toBe(400);
   });
 });

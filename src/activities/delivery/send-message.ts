@@ -4,6 +4,7 @@ import type { ChannelAdapter } from '../../channels/types';
 import type { Channel } from '../../channels/types';
 import type { MessageRenderer } from '../../messages/types';
 import type { SendMessageRequest, SendMessageResult } from '../../workflows/delivery/contract';
+import { tenantOfWorkflowId } from '../../workflows/tenant';
 import { compose } from './compose';
 import { toActivityFailure } from './failures';
 import { withLinks, type LinkSettings } from './links';
@@ -14,6 +15,11 @@ export interface SendDeps extends LinkSettings {
   channels: Partial<Record<Channel, ChannelAdapter>>;
   /** Overrides the playbook's sender for email (EMAIL_FROM). */
   emailFrom?: string;
+  /**
+   * Other tenants' own adapters and sender, by tenant id (a message's tenant is in its workflow id); a tenant not
+   * listed here, and the default one, send with `channels` and `emailFrom`.
+   */
+  tenants?: Readonly<Record<string, TenantSenders>>;
   now?: () => number;
 }
 
@@ -22,10 +28,17 @@ export interface SendDeps extends LinkSettings {
  * Nothing else happens in this retry scope: a retry repeats only what is safe to repeat, and the
  * provider call carries the idempotency key. Counting what was sent is the workflow's next step.
  */
+export interface TenantSenders {
+  channels: Partial<Record<Channel, ChannelAdapter>>;
+  emailFrom?: string;
+}
+
 export function sendMessageActivity(deps: SendDeps) {
   return async function sendMessage(req: SendMessageRequest): Promise<SendMessageResult> {
     try {
-      const adapter = deps.channels[req.channel];
+      const tenant = deps.tenants?.[tenantOfWorkflowId(req.workflowId)];
+      const senders: TenantSenders = tenant ?? deps;
+      const adapter = senders.channels[req.channel];
       if (!adapter) throw new ChannelNotConfiguredError(`no provider is configured for ${req.channel}`, 'aftercare');
       const data = withLinks(req, deps, (deps.now ?? Date.now)());
       const rendered = deps.renderer.render({
@@ -39,7 +52,7 @@ export function sendMessageActivity(deps: SendDeps) {
         data,
         ...(req.variant ? { variant: req.variant } : {}),
       });
-      const content = compose(req, rendered, data, deps.emailFrom);
+      const content = compose(req, rendered, data, senders.emailFrom);
       const sent = await adapter.send({
         idempotencyKey: req.idempotencyKey,
         content,

@@ -19,7 +19,8 @@ const REMEMBERED_CLICKS = 10_000;
 export function reviewRedirectRoutes(
   app: FastifyInstance,
   opts: {
-    recordReviewClick(orderId: string, eventId: string, variant?: string): Promise<void>;
+    /** `tenant`: the one the link names (the default tenant's links name none). */
+    recordReviewClick(orderId: string, eventId: string, variant: string | undefined, tenant: string): Promise<void>;
     keys: LinkKeys;
     now: () => number;
   },
@@ -33,7 +34,7 @@ export function reviewRedirectRoutes(
         link.reason === 'expired' ? 410 : 400,
         link.reason === 'expired' ? linkExpiredPage() : linkInvalidPage(),
       );
-    const { orderId, target, variant } = link.value;
+    const { orderId, target, variant, tenant } = link.value;
 
     // HEAD is what link checkers send, not customers: redirect, but count nothing.
     if (request.method === 'GET') {
@@ -43,7 +44,7 @@ export function reviewRedirectRoutes(
       if (counted.add(eventId)) {
         await bestEffort(request, async () => {
           try {
-            await opts.recordReviewClick(orderId, eventId, variant);
+            await opts.recordReviewClick(orderId, eventId, variant, tenant);
           } catch (err) {
             counted.forget(eventId); // not counted after all: the next click tries again
             throw err;

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { statusOf } from '../../lib/http';
 import { describeError } from '../../lib/redact';
 import { readSurveyLink, type LinkKeys } from '../../messages/links';
+import { DEFAULT_TENANT } from '../../workflows/tenant';
 import type { FeedbackInput } from '../../workflows/order/contract';
 import { reviewRedirectRoutes } from './review';
 import { pathToken, sendPage, tokenRoute } from './shell';
@@ -34,6 +35,8 @@ export interface SurveyOptions {
   /** Verifies the signed 'survey' and 'review-click' tokens. */
   keys: LinkKeys;
   brandName: string;
+  /** Another tenant's orders and brand, for links that name it (AFTERCARE_TENANTS); undefined: no such tenant. */
+  tenantPages?: (tenant: string) => { sink: SurveyOptions['sink']; brandName: string } | undefined;
   now?: () => number;
 }
 
@@ -73,20 +76,22 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
       const lang = peekLang(token);
       return { reply: sendPage(reply, expired ? 410 : 400, expired ? closedPage(lang) : invalidPage(lang)) };
     }
-    const { orderId, locale, name } = link.value;
+    const { orderId, locale, name, tenant } = link.value;
+    const own = tenant === DEFAULT_TENANT ? { sink, brandName } : opts.tenantPages?.(tenant);
+    if (!own) return { reply: sendPage(reply, 400, invalidPage(peekLang(token))) };
     const ctx: FormContext = { orderId, lang: langOf(locale) ?? 'en', name };
-    return { ctx };
+    return { ctx, ...own };
   };
 
   app.get('/survey/*', route, async (request, reply) => {
     const s = survey(request, reply);
-    if (!s.ctx) return s.reply;
-    return sendPage(reply, 200, formPage(s.ctx, brandName, {}));
+    if (!('ctx' in s)) return s.reply;
+    return sendPage(reply, 200, formPage(s.ctx, s.brandName, {}));
   });
 
   app.post('/survey/*', route, async (request, reply) => {
     const s = survey(request, reply);
-    if (!s.ctx) return s.reply;
+    if (!('ctx' in s)) return s.reply;
     const { orderId, lang } = s.ctx;
     const t = TEXT[lang];
 
@@ -94,33 +99,41 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
     const rating = parseRating(fields.rating);
     const comment = normalizeComment(fields.comment);
     if (rating === undefined) {
-      return sendPage(reply, 422, formPage(s.ctx, brandName, { error: t.chooseRating, comment }));
+      return sendPage(reply, 422, formPage(s.ctx, s.brandName, { error: t.chooseRating, comment }));
     }
     if (comment !== undefined && comment.length > MAX_COMMENT) {
-      return sendPage(reply, 422, formPage(s.ctx, brandName, { error: t.commentTooLong, rating, comment }));
+      return sendPage(reply, 422, formPage(s.ctx, s.brandName, { error: t.commentTooLong, rating, comment }));
     }
 
     let replaced: boolean;
     try {
-      ({ replaced } = await sink.submitFeedback(orderId, {
+      ({ replaced } = await s.sink.submitFeedback(orderId, {
         rating,
         ...(comment !== undefined ? { comment } : {}),
         source: SOURCE,
       }));
     } catch (err) {
       const status = statusOf(err);
-      if (status === 409) return sendPage(reply, 409, alreadyClosedPage(lang, brandName));
+      if (status === 409) return sendPage(reply, 409, alreadyClosedPage(lang, s.brandName));
       if (status === 404) return sendPage(reply, 410, closedPage(lang));
       if (status === 422) {
-        return sendPage(reply, 422, formPage(s.ctx, brandName, { error: t.checkAnswer, rating, comment }));
+        return sendPage(reply, 422, formPage(s.ctx, s.brandName, { error: t.checkAnswer, rating, comment }));
       }
       request.log.error({ error: describeError(err) }, 'survey answer not recorded');
-      return sendPage(reply, 500, errorPage(lang, brandName, { rating, comment, ctx: s.ctx }));
+      return sendPage(reply, 500, errorPage(lang, s.brandName, { rating, comment, ctx: s.ctx }));
     }
-    return sendPage(reply, 200, thanksPage(lang, brandName, replaced));
+    return sendPage(reply, 200, thanksPage(lang, s.brandName, replaced));
   });
 
-  reviewRedirectRoutes(app, { recordReviewClick: (o, e, v) => sink.recordReviewClick(o, e, v), keys, now });
+  reviewRedirectRoutes(app, {
+    recordReviewClick: async (o, e, v, tenant) => {
+      const own = tenant === DEFAULT_TENANT ? sink : opts.tenantPages?.(tenant)?.sink;
+      // A tenant no longer served: the redirect still works, the click goes uncounted.
+      await own?.recordReviewClick(o, e, v);
+    },
+    keys,
+    now,
+  });
 }
 
 /** Form fields from the page (urlencoded text) or from a JSON body. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { readUnsubscribeLink, type LinkKeys } from '../../messages/links';
 import type { CustomerEventSink } from '../webhooks/sink';
+import { DEFAULT_TENANT } from '../../workflows/tenant';
 import { escapeHtml, pageShell, pathToken, sendPage, tokenRoute } from './shell';
 import { describeError } from '../../lib/redact';
 import { isNotFound } from '../../lib/http';
@@ -18,6 +19,8 @@ export interface UnsubscribeOptions {
   /** Verifies the signed 'unsubscribe' token. */
   keys: LinkKeys;
   brandName: string;
+  /** Another tenant's customers and brand, for links that name it (AFTERCARE_TENANTS); undefined: no such tenant. */
+  tenantPages?: (tenant: string) => { customers: CustomerEventSink; brandName: string } | undefined;
   now?: () => number;
 }
 
@@ -33,21 +36,29 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeO
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, _body, done) => done(null, undefined));
 
   /** The customer id the token was issued for, or undefined for a forged, expired or foreign token. */
-  const customerOf = (request: FastifyRequest): { token: string; customerId: string } | undefined => {
+  const customerOf = (
+    request: FastifyRequest,
+  ): { token: string; customerId: string; sink: CustomerEventSink; brand: string } | undefined => {
     const link = readUnsubscribeLink(opts.keys, pathToken(request), now());
-    return link.ok ? { token: link.token, customerId: link.value.customerId } : undefined;
+    if (!link.ok) return undefined;
+    const { customerId, tenant } = link.value;
+    const theirs = tenant === DEFAULT_TENANT ? undefined : opts.tenantPages?.(tenant);
+    // A link naming a tenant this deployment no longer serves is not one of ours any more.
+    if (tenant !== DEFAULT_TENANT && !theirs) return undefined;
+    return { token: link.token, customerId, sink: theirs?.customers ?? opts.sink, brand: theirs?.brandName ?? brand };
   };
 
   app.get('/unsubscribe/*', route, async (request, reply) => {
-    if (!customerOf(request)) return sendPage(reply, 400, invalidPage(brand));
-    return sendPage(reply, 200, confirmPage(brand));
+    const target = customerOf(request);
+    if (!target) return sendPage(reply, 400, invalidPage(brand));
+    return sendPage(reply, 200, confirmPage(target.brand));
   });
 
   app.post('/unsubscribe/*', route, async (request, reply) => {
     const target = customerOf(request);
     if (!target) return sendPage(reply, 400, invalidPage(brand));
     try {
-      await opts.sink.recordCustomerEvent(target.customerId, {
+      await target.sink.recordCustomerEvent(target.customerId, {
         type: 'opt-out',
         channel: 'all',
         scope: 'marketing',
@@ -60,10 +71,10 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeO
       // A customer Aftercare no longer knows gets no more offers either: the same page, not an error.
       if (!isNotFound(err)) {
         request.log.error({ error: describeError(err) }, 'unsubscribe failed');
-        return sendPage(reply, 500, errorPage(brand));
+        return sendPage(reply, 500, errorPage(target.brand));
       }
     }
-    return sendPage(reply, 200, donePage(brand));
+    return sendPage(reply, 200, donePage(target.brand));
   });
 }
 

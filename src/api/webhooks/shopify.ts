@@ -9,6 +9,8 @@ export interface ShopifyWebhookOptions extends ShopifyDeps {
   secrets: Record<string, string>;
   /** How long a delivery may take before it is answered 503 (Shopify waits 5 s, then retries). Default 4 s. */
   budgetMs?: number;
+  /** A tenant's own orders, erasure and playbook (AFTERCARE_TENANTS); the default tenant, and any not here, use these. */
+  forTenant?: (tenant: string) => ShopifyDeps | undefined;
 }
 
 const DEFAULT_BUDGET_MS = 4_000;
@@ -43,7 +45,7 @@ export function shopifyWebhooks(app: FastifyInstance, ctx: InboundContext, opts:
       const body = parseJson(raw);
       if (body === undefined) return reply.status(400).send(badRequest('body is not JSON'));
 
-      const work = handleShopifyDelivery(opts, {
+      const work = handleShopifyDelivery(opts.forTenant?.(request.params.tenant) ?? opts, {
         topic: headers.topic,
         webhookId: headers.webhookId,
         body,

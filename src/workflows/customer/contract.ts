@@ -6,10 +6,12 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Channel } from '../../channels/types';
 import type { Playbook } from '../../playbook/schema';
+import { tenantPrefix } from '../tenant';
 import type { DeliveryProblem, JourneyNews, MessageRecord, SendPermit, SendPermitRequest } from '../delivery/contract';
 
 /** One lifecycle per customer, however often (or concurrently) their orders arrive. */
-export const customerLifecycleId = (customerId: string) => `customer-${customerId}`;
+export const customerLifecycleId = (customerId: string, tenant?: string) =>
+  `${tenantPrefix(tenant)}customer-${customerId}`;
 
 /** Search attributes an operator filters customers on in the Temporal UI. */
 export const CUSTOMER_SA = {

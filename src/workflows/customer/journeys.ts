@@ -2,7 +2,8 @@
  * The lifecycle's side of lean journeys (those that keep a snapshot of the customer): a new snapshot for
  * each of them whenever consent changes, and the news they send back. Workflow code: deterministic.
  */
-import { ApplicationFailure, getExternalWorkflowHandle } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import { tenantOfWorkflowId } from '../tenant';
 import { customerSnapshotSignal, orderJourneyId } from '../order/contract';
 import type { Lifecycle } from './context';
 import { refundOrder } from './value';
@@ -21,11 +22,12 @@ export function pushSnapshots(l: Lifecycle): Promise<void> {
   const { state } = l;
   state.snapshotVersion = (state.snapshotVersion ?? 0) + 1;
   const sent: Promise<unknown>[] = [];
+  const tenant = tenantOfWorkflowId(workflowInfo().workflowId);
   for (const order of state.orders) {
     if (!order.snapshotted || order.journeyEnded) continue;
     const push = l.sendInBackground(async () => {
       try {
-        await getExternalWorkflowHandle(orderJourneyId(order.orderId)).signal(
+        await getExternalWorkflowHandle(orderJourneyId(order.orderId, tenant)).signal(
           customerSnapshotSignal,
           snapshotFor(state, order.orderId),
         );

@@ -1,15 +1,19 @@
 /** Measure each measure: the durable follow-up counts' contract (one stats workflow per task queue). */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { tenantPrefix } from '../tenant';
 
 /** One per task queue (deployment), so tests and tenants on one namespace keep their own counts. */
-export const statsWorkflowId = (taskQueue: string) => `aftercare-stats-${taskQueue}`;
+export const statsWorkflowId = (taskQueue: string, tenant?: string) =>
+  `${tenantPrefix(tenant)}aftercare-stats-${taskQueue}`;
 
 /**
  * Counts from lean journeys go to one of a few shards, by workflow id, in batches: no single workflow hears
  * every message of every customer. The first (unsharded) workflow keeps what was counted before.
  */
 export const STATS_SHARDS = 8;
-export const statsShardId = (taskQueue: string, shard: number) => `aftercare-stats-${taskQueue}-${shard}`;
+/** Each tenant counts apart: its shards carry its prefix (./tenant.ts), the default tenant's ids are as before. */
+export const statsShardId = (taskQueue: string, shard: number, tenant?: string) =>
+  `${tenantPrefix(tenant)}aftercare-stats-${taskQueue}-${shard}`;
 /** FNV-1a, 32 bits: stable and cheap (workflow code has no crypto); not a secret, only a spreader. */
 export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
