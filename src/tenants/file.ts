@@ -66,15 +66,18 @@ const tenantSchema = (env: Env, dir: string) => {
 
 const fileSchema = (env: Env, dir: string) =>
   z.strictObject({
-    tenants: z
-      .record(
-        z
-          .string()
-          .regex(TENANT_ID, 'tenant ids are lower-case letters, digits, "-" and "_" (at most 40)')
-          .refine((id) => id !== DEFAULT_TENANT, `"${DEFAULT_TENANT}" is the environment's tenant; pick another id`),
-        tenantSchema(env, dir),
-      )
-      .refine((t) => Object.keys(t).length > 0, 'list at least one tenant'),
+    tenants: z.record(z.string(), tenantSchema(env, dir)).superRefine((tenants, ctx) => {
+      const ids = Object.keys(tenants);
+      if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'list at least one tenant' });
+      for (const id of ids) {
+        const problem = !TENANT_ID.test(id)
+          ? 'tenant ids are lower-case letters, digits, "-" and "_" (at most 40)'
+          : id === DEFAULT_TENANT
+            ? `"${DEFAULT_TENANT}" is the environment's tenant; pick another id`
+            : undefined;
+        if (problem) ctx.addIssue({ code: 'custom', path: [id], message: problem });
+      }
+    }),
   });
 
 export type TenantSettings = z.output<ReturnType<typeof tenantSchema>> & { id: string };
