@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { DEFAULT_TENANT, TENANT_ID, tenantOfWorkflowId } from '../workflows/tenant';
 import { Client, Connection } from '@temporalio/client';
 import type { z } from 'zod';
 import { AftercareClient } from '../client';
@@ -36,6 +37,7 @@ const USAGE = `npm run ops -- <command> [options]
 
   --key ID   the action's idempotency key: the same key again is the same action (default: a new one, printed)
   --as NAME  who acts, kept with the action in the journey's events (default: your login name)
+  --tenant ID  the business whose order it is (AFTERCARE_TENANTS; default: the default tenant)
   --json     print JSON`;
 
 class UsageError extends Error {}
@@ -62,6 +64,7 @@ export async function runOps(
       for: { type: 'string' },
       key: { type: 'string' },
       as: { type: 'string' },
+      tenant: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -89,7 +92,9 @@ export async function runOps(
   const connection = await Connection.connect({ address, connectTimeout: 5000 });
   try {
     const client = new Client({ connection, namespace, dataConverter: dataConverterFor(keys.payloads) });
-    const aftercare = new AftercareClient({ client, playbook: loadPlaybook(config.playbookPath), keys });
+    const tenant = values.tenant ?? DEFAULT_TENANT;
+    if (!TENANT_ID.test(tenant)) throw new UsageError('--tenant: lower-case letters, digits, "-" and "_"');
+    const aftercare = new AftercareClient({ client, playbook: loadPlaybook(config.playbookPath), keys, tenant });
     const ops = aftercare.operations;
 
     if (command === 'stuck') {
@@ -102,7 +107,9 @@ export async function runOps(
               `${stuck.length} stuck journey${stuck.length === 1 ? '' : 's'}:`,
               ...stuck.map((s) => {
                 const age = s.since ? `${Math.max(0, Math.round((now - Date.parse(s.since)) / 60_000))} min` : '?';
-                return `  ${s.orderId.padEnd(24)} ${s.reason.padEnd(22)} ${age.padStart(8)}  ${journeyLink(s.workflowId)}`;
+                const of = tenantOfWorkflowId(s.workflowId);
+                const order = of === DEFAULT_TENANT ? s.orderId : `${s.orderId} (${of})`;
+                return `  ${order.padEnd(24)} ${s.reason.padEnd(22)} ${age.padStart(8)}  ${journeyLink(s.workflowId)}`;
               }),
               `All in the UI: ${listUrl(uiBase, namespace, STUCK_JOURNEYS_QUERY)}`,
             ].join('\n'),
@@ -113,7 +120,7 @@ export async function runOps(
     if (!orderId) throw new UsageError(`${command} needs an order id`);
     if (command === 'show') {
       const state = await aftercare.orders.get(orderId);
-      print(state, () => describeJourney(state, journeyLink(orderJourneyId(orderId))));
+      print(state, () => describeJourney(state, journeyLink(orderJourneyId(orderId, tenant))));
       return 0;
     }
 
