@@ -18,6 +18,8 @@ export interface TenantApi {
 
 export const TENANT_HEADER = 'x-aftercare-tenant';
 const CONSTRAINT = 'aftercareTenant';
+/** The operator routes (src/api/routes/actions.ts), where the operators' key names a tenant with the header. */
+const OPERATOR_PATH = /^\/v1\/(orders\/[^/?]+\/actions\/|operations\/)/;
 
 /** Adds the router constraint: the tenant whose key the request carries, else the one an operator names. */
 export function addTenantConstraint(app: FastifyInstance, tenants: readonly TenantApi[]): void {
@@ -40,6 +42,8 @@ export function addTenantConstraint(app: FastifyInstance, tenants: readonly Tena
       let found: string | undefined;
       for (const t of tenants) if (safeEqualText(token, t.apiKey)) found = t.client.tenant;
       if (found) return found;
+      // The header counts on operator routes only: a business's request is its key's tenant's, whatever it says.
+      if (!OPERATOR_PATH.test(req.url ?? '')) return undefined as never;
       const named = req.headers[TENANT_HEADER];
       return typeof named === 'string' && TENANT_ID.test(named) && ids.has(named) ? named : (undefined as never);
     },

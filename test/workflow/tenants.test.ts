@@ -125,6 +125,14 @@ describe('tenants', () => {
     });
     expect(named.statusCode).toBe(200);
 
+    // On a business route the header changes nothing: the key decides.
+    const read = await app.inject({
+      method: 'GET',
+      url: `/v1/orders/${order.orderId}`,
+      headers: { ...as(SHOP_KEY), [TENANT_HEADER]: 'outlet' },
+    });
+    expect(read.statusCode).toBe(404);
+
     // Still the outlet's.
     expect((await get(`/v1/orders/${order.orderId}`, OUTLET_KEY)).statusCode).toBe(200);
   });
