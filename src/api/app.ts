@@ -18,6 +18,7 @@ import { customerRoutes } from './routes/customers';
 import { linksFor } from './routes/links';
 import { opsRoutes } from './routes/ops';
 import { orderRoutes } from './routes/orders';
+import { previewRoutes } from './routes/preview';
 import { statsRoutes } from './routes/stats';
 import { registerInboundRoutes, type WebhookOptions } from './webhooks';
 
@@ -101,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       v1.addHook('onRequest', requireKey(deps.apiKey, 'AFTERCARE_API_KEY'));
       await v1.register(orderRoutes, { orders, links });
+      await v1.register(previewRoutes, { orders });
       await v1.register(customerRoutes, { customers, erasure, links });
       await v1.register(statsRoutes, { stats });
     },

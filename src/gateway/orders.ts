@@ -65,6 +65,11 @@ export class OrderGateway {
     this.customers = new LeanStart(client, taskQueue, keys);
   }
 
+  /** The playbook this gateway's new journeys start with (frozen into each): the preview plans with it too. */
+  get playbookOfNewJourneys(): Playbook {
+    return this.playbook;
+  }
+
   /**
    * Starts the order's journey, or returns the existing one for a repeated request. The order is recorded with
    * the customer's lifecycle first, and the journey starts with what it needs of the customer (lean path).

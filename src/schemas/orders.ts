@@ -68,27 +68,35 @@ export const orderInputSchema = z
     /** A personal offer or win-back code the customer used: attributes this order to that follow-up. */
     promoCode: z.string().trim().min(1).max(40).optional(),
   })
-  .transform((o, ctx) => {
-    const totalMinor = toMinorUnits(o.total, o.currency);
-    if (totalMinor === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['total'], message: `has more decimals than ${o.currency} allows` });
-    }
-    const items = o.items.map((item, i) => {
-      const unitPriceMinor = toMinorUnits(item.unitPrice, o.currency);
-      if (unitPriceMinor === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['items', i, 'unitPrice'],
-          message: `has more decimals than ${o.currency} allows`,
-        });
-      }
-      return { ...item, unitPriceMinor: unitPriceMinor ?? 0 };
-    });
-    const { total: _total, ...rest } = o;
-    return { ...rest, items, totalMinor: totalMinor ?? 0 };
-  }) satisfies z.ZodType<Order>;
+  .transform(inMinorUnits) satisfies z.ZodType<Order>;
 
 export type OrderInput = z.input<typeof orderInputSchema>;
+
+type OrderItemInput = z.output<typeof orderItemSchema>;
+
+/** An order's money in integer minor units (its total, each unit price); an issue where there are too many decimals. */
+export function inMinorUnits<T extends { currency: string; total: number; items: OrderItemInput[] }>(
+  o: T,
+  ctx: z.RefinementCtx,
+): Omit<T, 'total' | 'items'> & { items: (OrderItemInput & { unitPriceMinor: number })[]; totalMinor: number } {
+  const totalMinor = toMinorUnits(o.total, o.currency);
+  if (totalMinor === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['total'], message: `has more decimals than ${o.currency} allows` });
+  }
+  const items = o.items.map((item, i) => {
+    const unitPriceMinor = toMinorUnits(item.unitPrice, o.currency);
+    if (unitPriceMinor === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['items', i, 'unitPrice'],
+        message: `has more decimals than ${o.currency} allows`,
+      });
+    }
+    return { ...item, unitPriceMinor: unitPriceMinor ?? 0 };
+  });
+  const { total: _total, items: _items, ...rest } = o;
+  return { ...rest, items, totalMinor: totalMinor ?? 0 };
+}
 
 export const stageUpdateSchema = z
   .object({
