@@ -2,6 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseKeyring } from './lib/keys';
+import { parseDuration } from './playbook/duration';
+import { DEFAULT_RECONCILE_EVERY_MS, wooCommerceTenantsFromEnv } from './shops/woocommerce/tenant';
 
 /**
  * All configuration, parsed once at boot by one schema: the environment's variables, checks that
@@ -117,6 +119,29 @@ const envSchema = z.looseObject({
   ),
   RESEND_BASE_URL: optionalString.pipe(z.url().optional()),
   EMAIL_FROM: optionalString,
+  /** The WooCommerce store (WordPress's home URL) and a REST key with read access: enables the reconciliation. */
+  WOOCOMMERCE_URL: optionalString.pipe(z.url().optional()),
+  WOOCOMMERCE_CONSUMER_KEY: optionalString,
+  WOOCOMMERCE_CONSUMER_SECRET: optionalString,
+  /** The secret of the store's webhooks: enables POST /webhooks/woocommerce/default. */
+  WOOCOMMERCE_WEBHOOK_SECRET: optionalString,
+  /** More stores' webhooks, one secret each: "tenant=secret,…" (POST /webhooks/woocommerce/<tenant>). */
+  WOOCOMMERCE_WEBHOOK_SECRETS: optionalString.pipe(
+    z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9_-]{0,39}=[^,=\s]+(,[a-z0-9][a-z0-9_-]{0,39}=[^,=\s]+)*$/,
+        'use tenant=secret pairs, e.g. "default=abc,outlet=def" (tenants lower-case letters, digits, "-", "_")',
+      )
+      .optional(),
+  ),
+  /** How often the reconciliation reads the store for orders whose webhook was missed ("5m"). */
+  WOOCOMMERCE_RECONCILE_EVERY: optionalString.pipe(
+    z
+      .string()
+      .refine((v) => (parseDuration(v) ?? 0) >= 10_000, 'use a duration of at least 10s, e.g. "5m"')
+      .optional(),
+  ),
 });
 
 export class ConfigError extends Error {
@@ -199,6 +224,23 @@ const configSchema = envSchema
     if ((e.WHATSAPP_TOKEN || e.WHATSAPP_PHONE_NUMBER_ID) && !(e.WHATSAPP_TOKEN && e.WHATSAPP_PHONE_NUMBER_ID)) {
       problem('WHATSAPP_TOKEN and WHATSAPP_PHONE_NUMBER_ID', 'set both, or neither');
     }
+    const woo = [e.WOOCOMMERCE_URL, e.WOOCOMMERCE_CONSUMER_KEY, e.WOOCOMMERCE_CONSUMER_SECRET];
+    if (woo.some(Boolean) && !woo.every(Boolean)) {
+      problem(
+        'WOOCOMMERCE_URL, WOOCOMMERCE_CONSUMER_KEY and WOOCOMMERCE_CONSUMER_SECRET',
+        'set all three (the store and a REST key with read access), or none',
+      );
+    }
+    if (strict && e.WOOCOMMERCE_URL && !e.WOOCOMMERCE_URL.startsWith('https://')) {
+      problem('WOOCOMMERCE_URL', `must be https ${where}: the REST key goes with every request`);
+    }
+    const wooDefault = wooCommerceTenantsFromEnv({ webhookSecrets: e.WOOCOMMERCE_WEBHOOK_SECRETS }).default;
+    if (e.WOOCOMMERCE_WEBHOOK_SECRET && wooDefault && wooDefault.webhookSecret !== e.WOOCOMMERCE_WEBHOOK_SECRET) {
+      problem(
+        'WOOCOMMERCE_WEBHOOK_SECRET',
+        'differs from the "default" entry of WOOCOMMERCE_WEBHOOK_SECRETS: set one of them',
+      );
+    }
   })
   .transform((e) => ({
     env: e.NODE_ENV,
@@ -279,6 +321,19 @@ const configSchema = envSchema
       graphVersion: e.WHATSAPP_GRAPH_VERSION,
       appSecret: e.WHATSAPP_APP_SECRET,
       verifyToken: e.WHATSAPP_VERIFY_TOKEN,
+    },
+    woocommerce: {
+      /** Per tenant: the webhook secret (the route) and the store's REST access (the reconciliation). */
+      tenants: wooCommerceTenantsFromEnv({
+        url: e.WOOCOMMERCE_URL,
+        consumerKey: e.WOOCOMMERCE_CONSUMER_KEY,
+        consumerSecret: e.WOOCOMMERCE_CONSUMER_SECRET,
+        webhookSecret: e.WOOCOMMERCE_WEBHOOK_SECRET,
+        webhookSecrets: e.WOOCOMMERCE_WEBHOOK_SECRETS,
+      }),
+      /** ms between reconciliations. */
+      reconcileEvery:
+        (e.WOOCOMMERCE_RECONCILE_EVERY && parseDuration(e.WOOCOMMERCE_RECONCILE_EVERY)) || DEFAULT_RECONCILE_EVERY_MS,
     },
     shopify: {
       /** Webhook secret (the app's client secret) per tenant; empty: no Shopify route. */

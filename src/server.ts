@@ -5,6 +5,8 @@ import { buildApp } from './api/app';
 import { AftercareClient } from './client';
 import { loadConfig, temporalAddressOf, type Config } from './config';
 import { StuckGateway } from './gateway/stuck';
+import { journeyLookup } from './shops/woocommerce/journeys';
+import { webhookSecretsOf } from './shops/woocommerce/tenant';
 import type { Keys } from './lib/keys';
 import { resolveApiKey, resolveKeys } from './secrets';
 import { createLogger, type Logger } from './logger';
@@ -79,6 +81,12 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
         secrets: config.shopify.webhookSecrets,
         orders: aftercare.orders,
         erasure: aftercare.erasure,
+        playbook: opts.deps.playbook,
+      },
+      woocommerce: {
+        secrets: webhookSecretsOf(config.woocommerce.tenants),
+        orders: aftercare.orders,
+        journeys: journeyLookup(client),
         playbook: opts.deps.playbook,
       },
     },

@@ -7,6 +7,11 @@ import { messagesSchema, variantIssues } from './message-settings';
 import { localeTag, localizedText } from './texts';
 import { ISSUE_KINDS, type IssueKind } from './issues';
 import { SHOPIFY_SHIPMENT_STATUSES } from '../shops/shopify/statuses';
+import {
+  WOOCOMMERCE_ACTIONS,
+  WOOCOMMERCE_IGNORED_STATUSES,
+  WOOCOMMERCE_STATUS_SLUG,
+} from '../shops/woocommerce/statuses';
 
 /**
  * The playbook: what a business tunes without touching code. Pure (no I/O) so workflows can
@@ -241,6 +246,33 @@ export const playbookBaseSchema = z.object({
         .default({}),
     })
     .optional(),
+  /**
+   * A WooCommerce shop (src/shops/woocommerce): what each order status does (`start` the journey, `cancel` it, move
+   * it to a stage, or send a notice; `null` ignores one), and how old an order may be and still start a journey.
+   * Omitted statuses keep the defaults (mapping.ts).
+   */
+  woocommerce: z
+    .object({
+      statuses: z
+        .record(
+          z.string().regex(WOOCOMMERCE_STATUS_SLUG, 'must be an order status slug such as "processing" or "on-hold"'),
+          z.union([
+            z.enum(WOOCOMMERCE_ACTIONS),
+            stageId,
+            z.object({
+              notice: z.enum(ISSUE_KINDS),
+              reason: z.string().trim().min(1).max(300).optional(),
+              /** Whether this status starts the order's journey when it has none (default true). */
+              start: z.boolean().optional(),
+            }),
+            z.null(),
+          ]),
+        )
+        .default({}),
+      /** An order created longer ago than this does not start a journey (an edit of an old order is no new order). */
+      startWithin: duration.optional(),
+    })
+    .optional(),
 });
 
 export const playbookSchema = playbookBaseSchema.superRefine((p, ctx) => {
@@ -259,6 +291,14 @@ export const playbookSchema = playbookBaseSchema.superRefine((p, ctx) => {
   unknown(['shopify', 'paid'], p.shopify?.paid);
   for (const [status, target] of Object.entries(p.shopify?.fulfillment ?? {})) {
     unknown(['shopify', 'fulfillment', status], target);
+  }
+  for (const [status, target] of Object.entries(p.woocommerce?.statuses ?? {})) {
+    if ((WOOCOMMERCE_IGNORED_STATUSES as readonly string[]).includes(status)) {
+      const message = 'is never acted on (a checkout draft or a trashed order)';
+      ctx.addIssue({ code: 'custom', path: ['woocommerce', 'statuses', status], message });
+    }
+    if (!(WOOCOMMERCE_ACTIONS as readonly unknown[]).includes(target))
+      unknown(['woocommerce', 'statuses', status], target);
   }
 });
 

@@ -9,6 +9,7 @@ import type { CustomerEventSink } from './sink';
 import { telegramWebhooks, type TelegramWebhookOptions } from './telegram';
 import { twilioWebhooks } from './twilio';
 import { whatsappWebhooks } from './whatsapp';
+import { wooCommerceWebhooks, type WooCommerceWebhookOptions } from './woocommerce';
 
 /**
  * Inbound provider webhooks: SMS keywords and status callbacks (Twilio), email bounces and
@@ -34,6 +35,8 @@ export interface WebhookOptions {
   whatsapp?: { appSecret: string; verifyToken: string };
   /** Enables /webhooks/shopify/:tenant when at least one tenant has a secret. */
   shopify?: ShopifyWebhookOptions;
+  /** Enables /webhooks/woocommerce/:tenant when at least one tenant has a secret. */
+  woocommerce?: WooCommerceWebhookOptions;
   now?: () => number;
 }
 
@@ -74,6 +77,9 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
   if (opts.telegram) telegramWebhooks(app, ctx, opts.telegram);
   if (opts.whatsapp) whatsappWebhooks(app, ctx, opts.whatsapp);
   if (opts.shopify && Object.keys(opts.shopify.secrets).length > 0) shopifyWebhooks(app, ctx, opts.shopify);
+  if (opts.woocommerce && Object.keys(opts.woocommerce.secrets).length > 0) {
+    wooCommerceWebhooks(app, ctx, opts.woocommerce);
+  }
 }
 
 /**
