@@ -5,6 +5,7 @@ import { loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { listLinks } from './ops/list-links';
 import { createServiceDeps, installTemporalRuntime, sdkMetricsBindAddress } from './runtime';
+import { restTenantsOf } from './shops/woocommerce/tenant';
 import { resolveApiKey, resolveKeys } from './secrets';
 import { startApi } from './server';
 import { dataConverterFor } from './temporal/codec';
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
       ...(temporalUiUrl ? { temporalUi: { baseUrl: temporalUiUrl, namespace: config.temporal.namespace } } : {}),
     },
     playbook: deps.playbook,
+    woocommerce: { tenants: restTenantsOf(config.woocommerce.tenants), every: config.woocommerce.reconcileEvery },
     logger: log,
   });
   const workerDone = worker.run();

@@ -25,6 +25,9 @@ import { resolveKeys } from './secrets';
 import { dataConverterFor } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { ensureStuckDigestSchedule } from './temporal/schedules';
+import { ensureWooCommerceSchedules } from './temporal/woocommerce-schedules';
+import type { WooCommerceRestAccess } from './shops/woocommerce/rest';
+import { DEFAULT_RECONCILE_EVERY_MS, restTenantsOf } from './shops/woocommerce/tenant';
 import type { Playbook } from './playbook/schema';
 
 export const workflowsPath = path.resolve(__dirname, 'workflows', 'index.ts');
@@ -61,6 +64,11 @@ export interface CreateWorkerOptions {
    * match it. Absent (tests, scripts): no schedule is touched.
    */
   playbook?: Playbook;
+  /**
+   * The WooCommerce stores to reconcile (their REST access, for the activity) and how often; with the playbook, the
+   * worker's start makes their schedules match (and removes those of stores no longer listed).
+   */
+  woocommerce?: { tenants: Record<string, WooCommerceRestAccess>; every: number; overlapMs?: number };
 }
 
 /**
@@ -125,7 +133,22 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Aftercare
       log: opts.logger,
     });
   }
-  const activities = createActivities({ ...opts.activities, taskQueue: opts.taskQueue });
+  if (opts.playbook) {
+    await ensureWooCommerceSchedules(opts.activities.client, {
+      taskQueue: opts.taskQueue,
+      tenants: Object.keys(opts.woocommerce?.tenants ?? {}),
+      every: opts.woocommerce?.every ?? DEFAULT_RECONCILE_EVERY_MS,
+      ...(opts.woocommerce?.overlapMs !== undefined ? { overlapMs: opts.woocommerce.overlapMs } : {}),
+      log: opts.logger,
+    });
+  }
+  const activities = createActivities({
+    ...opts.activities,
+    taskQueue: opts.taskQueue,
+    ...(opts.woocommerce && opts.playbook
+      ? { woocommerce: { tenants: opts.woocommerce.tenants, playbook: opts.playbook } }
+      : {}),
+  });
   const senders = await Promise.all(
     CHANNELS.map((channel) =>
       Worker.create({
@@ -226,6 +249,7 @@ async function main(): Promise<void> {
       temporalUi: { baseUrl: config.temporal.uiUrl, namespace: config.temporal.namespace },
     },
     playbook: deps.playbook,
+    woocommerce: { tenants: restTenantsOf(config.woocommerce.tenants), every: config.woocommerce.reconcileEvery },
     logger: log,
   });
   // This process has no API: its own /metrics (the same merge as the API's) when a port is configured.

@@ -8,10 +8,13 @@ import { customerActivities } from './customer';
 import { sendMessageActivity, type SendDeps } from './delivery/send-message';
 import { operationsActivities } from './operations';
 import { statsActivities } from './stats';
+import { wooCommerceActivities, type WooCommerceActivityDeps } from './woocommerce';
 
 export interface ActivityDeps extends SendDeps {
   client: Client;
   taskQueue: string;
+  /** The WooCommerce stores this worker reconciles (absent: none). */
+  woocommerce?: WooCommerceActivityDeps;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -20,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...customerActivities(deps),
     ...statsActivities(deps),
     ...operationsActivities(deps),
+    ...wooCommerceActivities(deps),
   };
 }
 

@@ -9,6 +9,7 @@ export { orderJourney } from './order/journey';
 export { customerLifecycle } from './customer/lifecycle';
 export { followUpStats } from './stats/follow-up-stats';
 export { stuckDigest } from './operations/stuck-digest';
+export { wooCommerceReconcile } from './woocommerce/reconcile';
 
 // Clients start and signal workflows by name with the contracts' signatures: these must stay true.
 type Assert<T extends true> = T;

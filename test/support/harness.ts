@@ -15,7 +15,7 @@ import { type Playbook } from '../../src/playbook/schema';
 import { CHANNELS, type Channel } from '../../src/channels/types';
 import { installTemporalRuntime } from '../../src/runtime';
 import { dataConverterFor } from '../../src/temporal/codec';
-import { createWorker, type AftercareWorker } from '../../src/worker';
+import { createWorker, type AftercareWorker, type CreateWorkerOptions } from '../../src/worker';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789';
 /** The subkeys the app derives from TEST_SECRET (links, contact keys, payload encryption). */
@@ -52,6 +52,8 @@ export async function startHarness(
     activityClient?: (client: Client) => Client;
     /** The worker's start schedules what the playbook asks for (the stuck digest), as npm start does. */
     schedules?: true;
+    /** WooCommerce stores to reconcile (with `schedules`: their schedules are made at the worker's start). */
+    woocommerce?: CreateWorkerOptions['woocommerce'];
   } = {},
 ): Promise<Harness> {
   const address = inject('temporalAddress');
@@ -75,6 +77,7 @@ export async function startHarness(
     sendRates: { email: 1000, sms: 1000, telegram: 1000, whatsapp: 1000 },
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(opts.schedules ? { playbook, logger: testLogger } : {}),
+    ...(opts.woocommerce ? { woocommerce: opts.woocommerce } : {}),
     activities: {
       renderer: await createRenderer(),
       channels,
