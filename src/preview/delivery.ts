@@ -6,6 +6,7 @@
 import type { Channel } from '../channels/types';
 import type { RecordedMessageData } from '../messages/data';
 import { PURPOSE_OF, type MessageKind, type Purpose } from '../messages/kinds';
+import { variantFor, type MessageVariant } from '../messages/variants';
 import type { Playbook } from '../playbook/schema';
 import { channelsFor, type SendPermit, type SendPermitRequest } from '../workflows/delivery/contract';
 import type { Outgoing } from '../workflows/delivery/deliver';
@@ -32,6 +33,8 @@ export interface PlannedMessage {
   passedOver: { channel: Channel; reason: string }[];
   skipped?: string;
   data: RecordedMessageData;
+  /** The customer's A/B variant of the kind (the playbook's), as the delivery loop deals it. */
+  variant?: MessageVariant;
   /** Whom it is addressed to, as the permit said (skipped ones: the order's customer). */
   permit?: Allowed;
 }
@@ -39,6 +42,8 @@ export interface PlannedMessage {
 export interface PreviewDeliverer {
   from: PlannedMessage['from'];
   playbook: Playbook;
+  /** The customer's id: it picks their A/B variants. */
+  customerId: string;
   time: VirtualTime;
   /** The permit decision, as the journey (transactional) or the lifecycle (marketing, its own) makes it. */
   permit(request: SendPermitRequest): SendPermit;
@@ -61,6 +66,8 @@ export async function planDelivery(d: PreviewDeliverer, message: Outgoing): Prom
     passedOver: [],
     data: message.data,
   };
+  const variant = variantFor(playbook, message.kind, d.customerId);
+  if (variant) planned.variant = variant;
   d.out.push(planned);
   let permit: SendPermit;
   for (let round = 0; ; round++) {

@@ -83,6 +83,7 @@ export async function playJourney(
   const deliverer: PreviewDeliverer = {
     from: 'order journey',
     playbook,
+    customerId: order.customer.id,
     time,
     out: j.out,
     permit: (request) => {

@@ -66,6 +66,7 @@ export class LifecyclePlan {
     this.deliverer = {
       from: 'customer lifecycle',
       playbook,
+      customerId: order.customer.id,
       time,
       out,
       permit: (request) => this.permit(request),

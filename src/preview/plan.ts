@@ -93,6 +93,7 @@ export async function previewOrder(
       to: p.to,
       from: p.from,
       ...(p.channel ? { channel: p.channel } : {}),
+      ...(p.variant ? { variant: p.variant.id } : {}),
       at: iso(p.at),
       ...(p.held.length > 0
         ? { dueAt: iso(p.dueAt), held: p.held.map((h) => ({ reason: h.reason, until: iso(h.until) })) }

@@ -5,6 +5,7 @@
  */
 import type { Channel } from '../channels/types';
 import type { RecordedMessageData } from '../messages/data';
+import { chosen } from '../messages/variants';
 import type { MessageRenderer } from '../messages/types';
 import type { Playbook } from '../playbook/schema';
 import type { CustomerProfile } from '../workflows/customer/contract';
@@ -32,6 +33,7 @@ export function renderPlanned(
     brand: playbook.brand,
     recipientName: business ? playbook.brand.name : (p.permit?.name ?? customer.name),
     data: withLinks(p),
+    ...(p.variant ? { variant: chosen(p.variant) } : {}),
   });
   const text = nameLinks(rendered.text);
   if (channel === 'email') {

@@ -94,6 +94,8 @@ export const previewMessageView = z.object({
   from: z.enum(['order journey', 'customer lifecycle']),
   /** Absent when it is skipped before a channel is chosen. */
   channel: z.enum(CHANNELS).optional(),
+  /** The customer's A/B variant of this kind, when the playbook has variants for it. */
+  variant: z.string().optional(),
   /** When it goes (skipped: when that is decided). */
   at: z.string(),
   /** When it fell due, if quiet hours or the frequency cap held it until `at`. */

@@ -9,6 +9,7 @@ import { AftercareClient } from '../../src/client';
 import { createLogger } from '../../src/logger';
 import { createRenderer } from '../../src/messages/renderer';
 import type { MessageRenderer } from '../../src/messages/types';
+import { variantFor } from '../../src/messages/variants';
 import { parsePlaybook } from '../../src/playbook/load';
 import type { Playbook, PlaybookInput } from '../../src/playbook/schema';
 import { previewOrder } from '../../src/preview/plan';
@@ -265,6 +266,33 @@ describe('the plan', () => {
       passedOver: [{ channel: 'whatsapp', reason: expect.stringContaining('no WhatsApp template for order_status') }],
     });
     expect(byKey(res, 'thank-you')).toMatchObject({ channel: 'whatsapp' });
+  });
+
+  it('deals each customer their A/B variant of a kind, as the delivery loop does', async () => {
+    const playbook = shop({
+      messages: {
+        ...shopYaml.messages,
+        thank_you: {
+          experiment: 'thanks-1',
+          variants: [
+            { id: 'a', weight: 50 },
+            { id: 'warm', weight: 50, subject: 'Thank you so much, {{name}}!' },
+          ],
+        },
+      },
+    });
+    const subjects = new Map<string, string>();
+    for (const id of ['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8']) {
+      const thanks = byKey(await plan(order({}, { id }), playbook), 'thank-you')!;
+      expect(thanks.variant).toBe(variantFor(playbook, 'thank_you', id)!.id);
+      subjects.set(thanks.variant!, thanks.subject);
+    }
+    expect(subjects).toEqual(
+      new Map([
+        ['a', 'Thank you for your order, Ada'],
+        ['warm', 'Thank you so much, Ada!'],
+      ]),
+    );
   });
 
   it('shows codes and links by their shape, never minting real ones', async () => {

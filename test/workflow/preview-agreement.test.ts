@@ -56,6 +56,20 @@ beforeAll(async () => {
   const playbook = parsePlaybook({
     ...base,
     channels: ['email', 'sms'],
+    // Every customer reads the survey's one variant: its own subject and text.
+    messages: {
+      survey: {
+        experiment: 'survey-short',
+        variants: [
+          {
+            id: 'short',
+            weight: 1,
+            subject: '{{name}}, how was order {{orderId}}?',
+            text: '{{brand}}: {{name}}, how was order {{orderId}}? {{surveyUrl}}',
+          },
+        ],
+      },
+    },
     delays: { thankYou: '2s' },
     // An hour of quiet that ends at END, in the customer's zone (UTC+05:30).
     quietHours: { start: clock(END - 3_600_000), end: clock(END), sms: false },
@@ -222,6 +236,7 @@ describe('the preview of every message', () => {
     ]);
     expect(find(planB, 'operator-alert')).toMatchObject({ to: 'business', channel: 'email' });
     expect(find(planB, 'care')).toMatchObject({ channel: 'sms' });
+    expect(find(planA, 'survey')).toMatchObject({ variant: 'short', subject: 'Ada, how was order ' + a.orderId + '?' });
 
     await Promise.all([
       runForReal(a, stageTimes, { rating: 5, afterMs: 1000 }),
