@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseKeyring } from './lib/keys';
 import { parseDuration } from './playbook/duration';
 import { DEFAULT_RECONCILE_EVERY_MS, wooCommerceTenantsFromEnv } from './shops/woocommerce/tenant';
+import { readTenantsFile, type TenantSettings } from './tenants/file';
 
 /**
  * All configuration, parsed once at boot by one schema: the environment's variables, checks that
@@ -63,6 +64,8 @@ const envSchema = z.looseObject({
   AFTERCARE_PUBLIC_URL: optionalString.pipe(z.url().optional()),
   AFTERCARE_DATA_DIR: z.string().min(1).default('.data'),
   AFTERCARE_PLAYBOOK: optionalString,
+  /** A YAML or JSON file of more tenants (businesses), each with its own API key and playbook: docs/tenants.md. */
+  AFTERCARE_TENANTS: optionalString,
   AFTERCARE_API_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /** Operators' key: the codec endpoint, /metrics and /docs in production (and, later, operator actions). */
   AFTERCARE_OPERATOR_KEY: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
@@ -242,7 +245,7 @@ const configSchema = envSchema
       );
     }
   })
-  .transform((e) => ({
+  .transform((e, ctx) => ({
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     temporal: {
@@ -339,7 +342,31 @@ const configSchema = envSchema
       /** Webhook secret (the app's client secret) per tenant; empty: no Shopify route. */
       webhookSecrets: shopifySecrets(e.SHOPIFY_WEBHOOK_SECRET, e.SHOPIFY_WEBHOOK_SECRETS),
     },
-  }));
+    /** Tenants besides the default one (the environment's settings above): none without AFTERCARE_TENANTS. */
+    tenants: tenantsOf(e, ctx),
+  }))
+  .transform((c) => {
+    // A tenant's Shopify secret from the tenants file serves /webhooks/shopify/<tenant> like SHOPIFY_WEBHOOK_SECRETS.
+    for (const t of c.tenants) if (t.shopify) c.shopify.webhookSecrets[t.id] = t.shopify.webhookSecret;
+    // And its WooCommerce store: the webhooks' route and, with REST access, its reconciliation.
+    for (const t of c.tenants) {
+      const w = t.woocommerce;
+      if (!w) continue;
+      c.woocommerce.tenants[t.id] = {
+        ...(w.webhookSecret ? { webhookSecret: w.webhookSecret } : {}),
+        ...(w.url && w.consumerKey && w.consumerSecret
+          ? {
+              rest: {
+                storeUrl: w.url.replace(/\/+$/, ''),
+                consumerKey: w.consumerKey,
+                consumerSecret: w.consumerSecret,
+              },
+            }
+          : {}),
+      };
+    }
+    return c;
+  });
 
 /** The configuration every part of Aftercare receives: the schema's output, not a second hand-written type. */
 export type Config = z.output<typeof configSchema>;
@@ -351,6 +378,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** The tenants file's tenants, with what spans it and the environment checked (keys, Shopify secrets). */
+function tenantsOf(
+  e: {
+    AFTERCARE_TENANTS?: string | undefined;
+    AFTERCARE_API_KEY?: string | undefined;
+    AFTERCARE_OPERATOR_KEY?: string | undefined;
+  } & Record<string, unknown>,
+  ctx: { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void },
+): TenantSettings[] {
+  if (!e.AFTERCARE_TENANTS) return [];
+  const env = Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  const read = readTenantsFile(path.resolve(e.AFTERCARE_TENANTS), env);
+  const problems = 'problems' in read ? [...read.problems] : [];
+  const tenants = 'tenants' in read ? read.tenants : [];
+  const listed = shopifySecrets(undefined, e.SHOPIFY_WEBHOOK_SECRETS as string | undefined);
+  for (const t of tenants) {
+    if (t.apiKey === e.AFTERCARE_API_KEY || t.apiKey === e.AFTERCARE_OPERATOR_KEY) {
+      problems.push(`tenants.${t.id}.apiKey: is AFTERCARE_API_KEY or AFTERCARE_OPERATOR_KEY; give each its own`);
+    }
+    if (t.shopify && listed[t.id] && listed[t.id] !== t.shopify.webhookSecret) {
+      problems.push(`tenants.${t.id}.shopify: differs from its SHOPIFY_WEBHOOK_SECRETS entry: set one of them`);
+    }
+  }
+  for (const message of problems) ctx.addIssue({ code: 'custom', path: ['AFTERCARE_TENANTS'], message });
+  return tenants;
 }
 
 /** SHOPIFY_WEBHOOK_SECRET is the "default" tenant's; SHOPIFY_WEBHOOK_SECRETS adds more ("tenant=secret,…"). */

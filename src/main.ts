@@ -4,7 +4,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { listLinks } from './ops/list-links';
-import { createServiceDeps, installTemporalRuntime, sdkMetricsBindAddress } from './runtime';
+import { createServiceDeps, tenantSendersOf, installTemporalRuntime, sdkMetricsBindAddress } from './runtime';
 import { restTenantsOf } from './shops/woocommerce/tenant';
 import { resolveApiKey, resolveKeys } from './secrets';
 import { startApi } from './server';
@@ -44,6 +44,8 @@ async function main(): Promise<void> {
       env: config.system.childEnv,
       allowBuild: true,
       uiCodecEndpoint: `http://${apiHost}:${apiPort}/codec`,
+      // Several tenants: their tasks carry fairness keys, which the matcher honours only with fairness on.
+      ...(config.tenants.length > 0 ? { extraArgs: ['--dynamic-config-value', 'matching.enableFairness=true'] } : {}),
       log,
     });
     address = devServer.address;
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
       renderer: deps.renderer,
       channels: deps.channels,
       emailFrom: config.email.from,
+      tenants: tenantSendersOf(deps),
       client: new Client({ connection, namespace: config.temporal.namespace, dataConverter }),
       keys,
       publicUrl: config.api.publicUrl,
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
     },
     playbook: deps.playbook,
     woocommerce: { tenants: restTenantsOf(config.woocommerce.tenants), every: config.woocommerce.reconcileEvery },
+    tenantPlaybooks: Object.fromEntries(deps.tenants.map((t) => [t.id, t.playbook])),
     logger: log,
   });
   const workerDone = worker.run();
@@ -113,6 +117,11 @@ async function main(): Promise<void> {
       .map(([c, p]) => `${c}: ${p}`)
       .join(', ')}`,
     `  Playbook       ${config.playbookPath}`,
+    ...(config.tenants.length > 0
+      ? [
+          `  Tenants        default + ${config.tenants.map((t) => t.id).join(', ')} (AFTERCARE_TENANTS; docs/tenants.md)`,
+        ]
+      : []),
     // Ready-made lists for operators (docs/operators.md); `npm run ops -- links` prints them again.
     ...(temporalUiUrl
       ? [

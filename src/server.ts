@@ -3,6 +3,7 @@ import { Client, Connection, type ConnectionLike } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
 import { AftercareClient } from './client';
+import { InboundCustomerSink } from './gateway/customers';
 import { loadConfig, temporalAddressOf, type Config } from './config';
 import { StuckGateway } from './gateway/stuck';
 import { journeyLookup } from './shops/woocommerce/journeys';
@@ -25,7 +26,7 @@ export interface StartApiOptions {
   connection: ConnectionLike;
   /** `connection` is the NativeConnection of a worker running in this process. */
   sharedWithWorker?: boolean;
-  deps: Pick<ServiceDeps, 'playbook' | 'outbox'>;
+  deps: Pick<ServiceDeps, 'playbook' | 'outbox'> & Partial<Pick<ServiceDeps, 'tenants'>>;
   apiKey: string;
   keys: Keys;
   temporalUiUrl: string | undefined;
@@ -48,9 +49,24 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
     eagerStart: opts.sharedWithWorker === true,
     ...(opts.deps.outbox ? { outbox: opts.deps.outbox } : {}),
   });
+  // Each tenant of the tenants file: its own client (ids, visibility, counts), playbook and key.
+  const tenants = (opts.deps.tenants ?? []).map((t) => ({
+    client: new AftercareClient({
+      client,
+      playbook: t.playbook,
+      taskQueue: config.temporal.taskQueue,
+      keys: opts.keys,
+      eagerStart: opts.sharedWithWorker === true,
+      tenant: t.id,
+      ...(opts.deps.outbox ? { outbox: opts.deps.outbox } : {}),
+    }),
+    apiKey: config.tenants.find((s) => s.id === t.id)!.apiKey,
+  }));
+  const tenantClient = (id: string) => tenants.find((t) => t.client.tenant === id)?.client;
   const app = await buildApp({
     aftercare,
     apiKey: opts.apiKey,
+    tenants,
     // Configured (required outside development): /metrics and /docs answer only to operators.
     ...(config.api.operatorKey ? { operatorKey: config.api.operatorKey } : {}),
     logger: opts.log,
@@ -59,7 +75,13 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
     },
     outbox: opts.deps.outbox,
     inbound: {
-      sink: aftercare.customers,
+      // A provider's STOP or bounce reaches the customer in every tenant the contact belongs to.
+      sink: new InboundCustomerSink(client),
+      customers: aftercare.customers,
+      tenantPages: (id) => {
+        const t = tenantClient(id);
+        return t && { orders: t.orders, customers: t.customers, brandName: t.playbook.brand.name };
+      },
       keys: opts.keys,
       publicUrl: config.api.publicUrl,
       brandName: opts.deps.playbook.brand.name,
@@ -82,12 +104,20 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
         orders: aftercare.orders,
         erasure: aftercare.erasure,
         playbook: opts.deps.playbook,
+        forTenant: (id) => {
+          const t = tenantClient(id);
+          return t && { orders: t.orders, erasure: t.erasure, playbook: t.playbook };
+        },
       },
       woocommerce: {
         secrets: webhookSecretsOf(config.woocommerce.tenants),
         orders: aftercare.orders,
         journeys: journeyLookup(client),
         playbook: opts.deps.playbook,
+        forTenant: (id) => {
+          const t = tenantClient(id);
+          return t && { orders: t.orders, journeys: journeyLookup(client, id), playbook: t.playbook };
+        },
       },
     },
     codec: {

@@ -20,7 +20,7 @@ import { StatsGateway } from './gateway/stats';
 import { StuckGateway } from './gateway/stuck';
 import { createLogger, type Logger } from './logger';
 import { AftercareMetrics } from './metrics';
-import { createServiceDeps, installTemporalRuntime, sdkMetricsBindAddress } from './runtime';
+import { createServiceDeps, tenantSendersOf, installTemporalRuntime, sdkMetricsBindAddress } from './runtime';
 import { resolveKeys } from './secrets';
 import { dataConverterFor } from './temporal/codec';
 import { ensureSearchAttributes } from './temporal/search-attributes';
@@ -69,6 +69,8 @@ export interface CreateWorkerOptions {
    * worker's start makes their schedules match (and removes those of stores no longer listed).
    */
   woocommerce?: { tenants: Record<string, WooCommerceRestAccess>; every: number; overlapMs?: number };
+  /** The tenants file's tenants' playbooks (for their shops' orders), by tenant id. */
+  tenantPlaybooks?: Record<string, Playbook>;
 }
 
 /**
@@ -126,6 +128,9 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Aftercare
   warnIfCacheOutgrowsHeap(opts.maxCachedWorkflows, opts.logger);
   // Lean journeys signal a stats shard directly: the shards run before the first journey does.
   await ensureStatsShards(opts.activities.client, opts.taskQueue);
+  for (const tenant of Object.keys(opts.activities.tenants ?? {})) {
+    await ensureStatsShards(opts.activities.client, opts.taskQueue, tenant);
+  }
   if (opts.playbook) {
     await ensureStuckDigestSchedule(opts.activities.client, {
       taskQueue: opts.taskQueue,
@@ -146,7 +151,13 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Aftercare
     ...opts.activities,
     taskQueue: opts.taskQueue,
     ...(opts.woocommerce && opts.playbook
-      ? { woocommerce: { tenants: opts.woocommerce.tenants, playbook: opts.playbook } }
+      ? {
+          woocommerce: {
+            tenants: opts.woocommerce.tenants,
+            playbook: opts.playbook,
+            ...(opts.tenantPlaybooks ? { tenantPlaybooks: opts.tenantPlaybooks } : {}),
+          },
+        }
       : {}),
   });
   const senders = await Promise.all(
@@ -242,6 +253,7 @@ async function main(): Promise<void> {
       renderer: deps.renderer,
       channels: deps.channels,
       emailFrom: config.email.from,
+      tenants: tenantSendersOf(deps),
       client,
       keys,
       publicUrl: config.api.publicUrl,
@@ -250,6 +262,7 @@ async function main(): Promise<void> {
     },
     playbook: deps.playbook,
     woocommerce: { tenants: restTenantsOf(config.woocommerce.tenants), every: config.woocommerce.reconcileEvery },
+    tenantPlaybooks: Object.fromEntries(deps.tenants.map((t) => [t.id, t.playbook])),
     logger: log,
   });
   // This process has no API: its own /metrics (the same merge as the API's) when a port is configured.

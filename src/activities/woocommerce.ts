@@ -20,6 +20,8 @@ export interface WooCommerceActivityDeps {
   tenants: Record<string, WooCommerceRestAccess>;
   /** The playbook journeys start with, and whose `woocommerce` section maps statuses. */
   playbook: Playbook;
+  /** The tenants file's tenants' playbooks: their stores' orders start and move their own journeys. */
+  tenantPlaybooks?: Record<string, Playbook>;
   /** Tests pass their own. */
   fetch?: typeof fetch;
 }
@@ -42,14 +44,18 @@ export function wooCommerceActivities(deps: {
       }
       const log = Context.current().log;
       const rest = new WooCommerceRestClient(access, woo.fetch ? { fetch: woo.fetch } : {});
-      const orders = new OrderGateway(deps.client, woo.playbook, deps.taskQueue, () => new Date(), deps.keys);
+      // A tenant of the tenants file: its own playbook and ids. Others (a second shop of the default business, by
+      // WOOCOMMERCE_WEBHOOK_SECRETS only) stay the default tenant's, their order ids prefixed with the shop.
+      const own = woo.tenantPlaybooks && Object.hasOwn(woo.tenantPlaybooks, req.tenant) ? req.tenant : undefined;
+      const playbook = own ? woo.tenantPlaybooks![own]! : woo.playbook;
+      const orders = new OrderGateway(deps.client, playbook, deps.taskQueue, () => new Date(), deps.keys, false, own);
       try {
         const result = await reconcileOrders(
           rest,
           {
             orders,
-            journeys: journeyLookup(deps.client),
-            playbook: woo.playbook,
+            journeys: journeyLookup(deps.client, own),
+            playbook,
             guestKey: guestKeyWith(deps.keys.contacts),
           },
           req,

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { FileOutbox } from '../channels/outbox';
 import type { AftercareClient } from '../client';
@@ -21,11 +21,14 @@ import { orderRoutes } from './routes/orders';
 import { previewRoutes } from './routes/preview';
 import { statsRoutes } from './routes/stats';
 import { registerInboundRoutes, type WebhookOptions } from './webhooks';
+import { addTenantConstraint, registerForTenant, type TenantApi } from './tenants';
 
 export interface AppDeps {
   aftercare: AftercareClient;
-  /** Bearer token every /v1 route requires. */
+  /** Bearer token every /v1 route requires (the default tenant's). */
   apiKey: string;
+  /** More tenants (AFTERCARE_TENANTS), each answered on the same /v1 routes by its own key: src/api/tenants.ts. */
+  tenants?: TenantApi[];
   logger: Logger;
   /** Checks the Temporal connection for /health. */
   temporalHealth: () => Promise<void>;
@@ -94,33 +97,53 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.codec) await app.register(codecRoutes, { ...deps.codec, prefix: '/codec' });
   if (deps.inbound) {
     await registerInboundRoutes(app as unknown as FastifyInstance, deps.inbound);
-    await app.register(surveyRoutes, { sink: orders, keys: deps.inbound.keys, brandName: deps.inbound.brandName });
+    const pagesOf = deps.inbound.tenantPages;
+    await app.register(surveyRoutes, {
+      sink: orders,
+      keys: deps.inbound.keys,
+      brandName: deps.inbound.brandName,
+      ...(pagesOf
+        ? {
+            tenantPages: (tenant: string) => {
+              const theirs = pagesOf(tenant);
+              return theirs && { sink: theirs.orders, brandName: theirs.brandName };
+            },
+          }
+        : {}),
+    });
   }
 
   const links = linksFor(deps.temporalUi);
-  await app.register(
-    async (v1) => {
-      v1.addHook('onRequest', requireKey(deps.apiKey, 'AFTERCARE_API_KEY'));
-      await v1.register(orderRoutes, { orders, links });
-      await v1.register(previewRoutes, { orders });
-      await v1.register(customerRoutes, { customers, erasure, links });
-      await v1.register(statsRoutes, { stats });
-    },
-    { prefix: '/v1' },
-  );
-  await app.register(
-    async (ops) => {
-      // Operators' key in production; in development (no operators' key) the API key.
-      ops.addHook(
-        'onRequest',
-        deps.operatorKey
-          ? requireKey(deps.operatorKey, 'AFTERCARE_OPERATOR_KEY')
-          : requireKey(deps.apiKey, 'AFTERCARE_API_KEY'),
-      );
-      await ops.register(actionRoutes, { operations, links });
-    },
-    { prefix: '/v1' },
-  );
+  const tenants = deps.tenants ?? [];
+  // With tenants, a wrong key is not necessarily AFTERCARE_API_KEY's: say "your API key".
+  const keyName = tenants.length > 0 ? 'your API key' : 'AFTERCARE_API_KEY';
+  /** A tenant's business routes, behind its key. */
+  const businessRoutes: FastifyPluginAsync<{ client: AftercareClient; apiKey: string }> = async (v1, o) => {
+    v1.addHook('onRequest', requireKey(o.apiKey, keyName));
+    await v1.register(orderRoutes, { orders: o.client.orders, links });
+    await v1.register(previewRoutes, { orders: o.client.orders });
+    await v1.register(customerRoutes, { customers: o.client.customers, erasure: o.client.erasure, links });
+    await v1.register(statsRoutes, { stats: o.client.stats });
+  };
+  /** A tenant's operator routes: operators' key in production; in development (none) the tenant's API key. */
+  const operatorRoutes: FastifyPluginAsync<{ client: AftercareClient; apiKey: string }> = async (ops, o) => {
+    ops.addHook(
+      'onRequest',
+      deps.operatorKey ? requireKey(deps.operatorKey, 'AFTERCARE_OPERATOR_KEY') : requireKey(o.apiKey, keyName),
+    );
+    await ops.register(actionRoutes, { operations: o.client.operations, links });
+  };
+
+  const base = app as unknown as FastifyInstance;
+  if (tenants.length > 0) addTenantConstraint(base, tenants);
+  const own = { client: deps.aftercare, apiKey: deps.apiKey, prefix: '/v1' };
+  await app.register(businessRoutes, own);
+  await app.register(operatorRoutes, own);
+  for (const t of tenants) {
+    const theirs = { client: t.client, apiKey: t.apiKey, prefix: '/v1' };
+    await registerForTenant(base, t.client.tenant, businessRoutes, theirs);
+    await registerForTenant(base, t.client.tenant, operatorRoutes, theirs);
+  }
   // Fastify types the instance by our pino logger; callers only need the base instance.
-  return app as unknown as FastifyInstance;
+  return base;
 }

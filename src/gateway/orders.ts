@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
 import { formatMinor } from '../lib/money';
 import type { Keys } from '../lib/keys';
 import { LeanStart } from './lean-start';
+import { fairFor, tenantSearchAttributes } from '../workflows/tenant';
 import { updateIdFor, type RequestOptions } from './idempotency';
 import type { Playbook } from '../playbook/schema';
 import { CUSTOMER_SA } from '../workflows/customer/contract';
@@ -61,8 +62,10 @@ export class OrderGateway {
     keys: Pick<Keys, 'contacts'>,
     /** The client shares a NativeConnection with a worker in this process (npm start): start journeys eagerly. */
     private readonly eagerStart = false,
+    /** Whose orders these are (undefined: the default tenant); every id it makes carries it. */
+    private readonly tenant?: string,
   ) {
-    this.customers = new LeanStart(client, taskQueue, keys);
+    this.customers = new LeanStart(client, taskQueue, keys, tenant);
   }
 
   /** The playbook this gateway's new journeys start with (frozen into each): the preview plans with it too. */
@@ -90,7 +93,7 @@ export class OrderGateway {
     receivedAt: string,
     customer: OrderJourneyInput['customer'] | undefined,
   ): Promise<StartResult> {
-    const workflowId = orderJourneyId(order.orderId);
+    const workflowId = orderJourneyId(order.orderId, this.tenant);
     try {
       await this.client.workflow.start<OrderJourneyWorkflow>(ORDER_JOURNEY, {
         workflowId,
@@ -106,7 +109,9 @@ export class OrderGateway {
           { key: CUSTOMER_SA.customerId, value: order.customer.id },
           { key: ORDER_SA.stage, value: this.playbook.stages[0]!.id },
           { key: ORDER_SA.waitingFor, value: 'stage-update' },
+          ...tenantSearchAttributes(this.tenant),
         ],
+        ...fairFor(this.tenant),
         memo: { orderHash },
         staticSummary: summary(`Order ${order.orderId} for customer ${order.customer.id}`),
         staticDetails: fitBytes(
@@ -140,9 +145,14 @@ export class OrderGateway {
     return { orderId, workflowId, created: false };
   }
 
+  /** The order's journey's workflow id, in this gateway's tenant. */
+  journeyIdOf(orderId: string): string {
+    return orderJourneyId(orderId, this.tenant);
+  }
+
   /** Moves an order to a later stage, or sends a delay/problem notice (stage "delayed" / "problem"). */
   async advanceStage(orderId: string, update: StageUpdate, opts: RequestOptions = {}): Promise<StageUpdateResult> {
-    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId, this.tenant));
     const updateId = updateIdFor('stage', opts.requestId, update);
     try {
       return await handle.executeUpdate(advanceStageUpdate, { args: [update], ...(updateId ? { updateId } : {}) });
@@ -163,7 +173,7 @@ export class OrderGateway {
    * (the same cancellation again, from a retry or a replayed shop webhook) changes nothing and says so.
    */
   async cancel(orderId: string, input: CancelOrderInput, opts: RequestOptions = {}): Promise<CancelOrderResult> {
-    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId, this.tenant));
     const updateId = updateIdFor('cancel', opts.requestId, input);
     try {
       return await handle.executeUpdate(cancelOrderUpdate, { args: [input], ...(updateId ? { updateId } : {}) });
@@ -189,7 +199,7 @@ export class OrderGateway {
    * cashback. A repeat changes nothing (applied: false).
    */
   async refund(orderId: string, input: RefundInput, opts: RequestOptions = {}): Promise<RefundResult> {
-    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId, this.tenant));
     const updateId = updateIdFor('refund', opts.requestId, input);
     try {
       return await handle.executeUpdate(recordRefundUpdate, { args: [input], ...(updateId ? { updateId } : {}) });
@@ -213,7 +223,7 @@ export class OrderGateway {
   /** A finished journey's last state (its result), if it finished. */
   private async endedState(orderId: string): Promise<OrderJourneyState | undefined> {
     try {
-      const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+      const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId, this.tenant));
       const { status } = await handle.describe();
       return status.name === 'COMPLETED' ? await handle.result() : undefined;
     } catch (err) {
@@ -224,7 +234,7 @@ export class OrderGateway {
 
   async get(orderId: string): Promise<OrderJourneyState> {
     try {
-      return await this.client.workflow.getHandle(orderJourneyId(orderId)).query(getJourneyQuery);
+      return await this.client.workflow.getHandle(orderJourneyId(orderId, this.tenant)).query(getJourneyQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no order "${orderId}"`);
       throw err;
@@ -237,7 +247,7 @@ export class OrderGateway {
     feedback: FeedbackInput,
     opts: RequestOptions = {},
   ): Promise<{ accepted: true; replaced: boolean }> {
-    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId));
+    const handle = this.client.workflow.getHandle<OrderJourneyWorkflow>(orderJourneyId(orderId, this.tenant));
     const updateId = updateIdFor('feedback', opts.requestId, feedback);
     try {
       return await handle.executeUpdate(submitFeedbackUpdate, { args: [feedback], ...(updateId ? { updateId } : {}) });
@@ -257,17 +267,22 @@ export class OrderGateway {
 
   /** Counts a click on a review link sent for this order (for the review request's A/B variant, if it had one). */
   async recordReviewClick(orderId: string, eventId: string, variant?: string): Promise<void> {
-    await recordStatWith(this.client, this.taskQueue, {
-      kind: 'review_request',
-      metric: 'converted',
-      eventId: `review-click:${orderId}`,
-      at: this.now().toISOString(),
-      // The review request's A/B variant, from the link's signature.
-      ...(variant ? { variant } : {}),
-    });
+    await recordStatWith(
+      this.client,
+      this.taskQueue,
+      {
+        kind: 'review_request',
+        metric: 'converted',
+        eventId: `review-click:${orderId}`,
+        at: this.now().toISOString(),
+        // The review request's A/B variant, from the link's signature.
+        ...(variant ? { variant } : {}),
+      },
+      this.tenant,
+    );
     try {
       await this.client.workflow
-        .getHandle(orderJourneyId(orderId))
+        .getHandle(orderJourneyId(orderId, this.tenant))
         .signal(reviewClickedSignal, { eventId, at: this.now().toISOString() });
     } catch (err) {
       // A click after the journey ended is still a click the customer made: the redirect must work.
@@ -276,7 +291,7 @@ export class OrderGateway {
   }
 
   private notFoundOrClosed(orderId: string): Promise<Error> {
-    return journeyEndedOrMissing(this.client, orderId, 'it accepts no more stage events');
+    return journeyEndedOrMissing(this.client, orderId, 'it accepts no more stage events', this.tenant);
   }
 }
 
@@ -284,9 +299,14 @@ export class OrderGateway {
  * An update to a closed workflow also reports "not found": tell the two apart for the caller (409 with `refusal`
  * for a journey that ended, 404 for an order that never had one).
  */
-export async function journeyEndedOrMissing(client: Client, orderId: string, refusal: string): Promise<Error> {
+export async function journeyEndedOrMissing(
+  client: Client,
+  orderId: string,
+  refusal: string,
+  tenant?: string,
+): Promise<Error> {
   try {
-    const d = await client.workflow.getHandle(orderJourneyId(orderId)).describe();
+    const d = await client.workflow.getHandle(orderJourneyId(orderId, tenant)).describe();
     return new ConflictError(
       `order ${orderId}'s journey has ended (${d.status.name}); ${refusal}`,
       'journey_completed',

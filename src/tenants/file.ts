@@ -61,6 +61,18 @@ const tenantSchema = (env: Env, dir: string) => {
       })
       .optional(),
     shopify: z.strictObject({ webhookSecret: secret }).optional(),
+    /** Its WooCommerce store: the webhooks' secret (POST /webhooks/woocommerce/<tenant>) and REST access. */
+    woocommerce: z
+      .strictObject({
+        webhookSecret: secret.optional(),
+        url: z.url().optional(),
+        consumerKey: secret.optional(),
+        consumerSecret: secret.optional(),
+      })
+      .refine((w) => !!w.url === !!w.consumerKey && !!w.url === !!w.consumerSecret, {
+        message: 'give url, consumerKey and consumerSecret together (the reconciliation reads the store with them)',
+      })
+      .optional(),
   });
 };
 

@@ -6,6 +6,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { FileOutbox, OutboxChannelAdapter } from '../../src/channels/outbox';
 import type { ChannelAdapter } from '../../src/channels/types';
+import type { TenantSenders } from '../../src/activities/delivery/send-message';
 import { AftercareClient } from '../../src/client';
 import { deriveKeys } from '../../src/lib/keys';
 import { createLogger } from '../../src/logger';
@@ -54,9 +55,18 @@ export async function startHarness(
     schedules?: true;
     /** WooCommerce stores to reconcile (with `schedules`: their schedules are made at the worker's start). */
     woocommerce?: CreateWorkerOptions['woocommerce'];
+    /**
+     * Other tenants' senders, as createServiceDeps builds them from AFTERCARE_TENANTS: their own email sender, and
+     * the harness's channels where they give none.
+     */
+    tenants?: Record<string, Partial<TenantSenders>>;
+    /** Another Temporal server than the run's shared one (e.g. one started with other dynamic config). */
+    address?: string;
+    /** The providers' rates (default: any rate the fakes take). */
+    sendRates?: CreateWorkerOptions['sendRates'];
   } = {},
 ): Promise<Harness> {
-  const address = inject('temporalAddress');
+  const address = opts.address ?? inject('temporalAddress');
   const namespace = inject('temporalNamespace');
   const taskQueue = opts.taskQueue ?? uniqueId('tq');
   const playbook = opts.playbook ?? loadPlaybook(FAST_PLAYBOOK);
@@ -74,7 +84,7 @@ export async function startHarness(
     taskQueue,
     dataConverter,
     // Fast enough for tests and scripts: the fakes take any rate.
-    sendRates: { email: 1000, sms: 1000, telegram: 1000, whatsapp: 1000 },
+    sendRates: opts.sendRates ?? { email: 1000, sms: 1000, telegram: 1000, whatsapp: 1000 },
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(opts.schedules ? { playbook, logger: testLogger } : {}),
     ...(opts.woocommerce ? { woocommerce: opts.woocommerce } : {}),
@@ -86,6 +96,13 @@ export async function startHarness(
       publicUrl: 'http://aftercare.test',
       telegramBotUsername: opts.telegramBotUsername,
       temporalUi: { baseUrl: 'http://temporal-ui.test', namespace },
+      ...(opts.tenants
+        ? {
+            tenants: Object.fromEntries(
+              Object.entries(opts.tenants).map(([id, t]) => [id, { ...t, channels: { ...channels, ...t.channels } }]),
+            ),
+          }
+        : {}),
     },
   });
   const running = worker.run();

@@ -50,6 +50,7 @@ describe('AFTERCARE_TENANTS', () => {
         '    playbook: playbooks/outlet.yaml',
         '    email: { from: "Outlet <orders@outlet.example>" }',
         '    shopify: { webhookSecret: env:OUTLET_SHOPIFY }',
+        '    woocommerce: { webhookSecret: wc-secret, url: "https://outlet.example/", consumerKey: ck_1, consumerSecret: cs_1 }',
       ].join('\n'),
     );
     const config = loadConfig({
@@ -64,9 +65,19 @@ describe('AFTERCARE_TENANTS', () => {
         playbook: path.join(dir, 'playbooks', 'outlet.yaml'),
         email: { from: 'Outlet <orders@outlet.example>' },
         shopify: { webhookSecret: 'shpss_outlet' },
+        woocommerce: {
+          webhookSecret: 'wc-secret',
+          url: 'https://outlet.example/',
+          consumerKey: 'ck_1',
+          consumerSecret: 'cs_1',
+        },
       },
     ]);
     expect(config.shopify.webhookSecrets.outlet).toBe('shpss_outlet');
+    expect(config.woocommerce.tenants.outlet).toEqual({
+      webhookSecret: 'wc-secret',
+      rest: { storeUrl: 'https://outlet.example', consumerKey: 'ck_1', consumerSecret: 'cs_1' },
+    });
     // No tenants file: none, as before.
     expect(loadConfig({}).tenants).toEqual([]);
   });
@@ -95,5 +106,13 @@ describe('AFTERCARE_TENANTS', () => {
     expect(problemsOf({ AFTERCARE_TENANTS: short }).join('\n')).toMatch(/at least 16 characters/);
 
     expect(problemsOf({ AFTERCARE_TENANTS: path.join(dir, 'missing.yaml') }).join('\n')).toMatch(/missing\.yaml/);
+
+    const halfWoo = file(
+      'woo.yaml',
+      'tenants:\n  a:\n    apiKey: a-key-0123456789abcd\n    woocommerce: { url: https://a.example }\n',
+    );
+    expect(problemsOf({ AFTERCARE_TENANTS: halfWoo }).join('\n')).toMatch(
+      /url, consumerKey and consumerSecret together/,
+    );
   });
 });

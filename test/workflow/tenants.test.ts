@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app';
 import { TENANT_HEADER } from '../../src/api/tenants';
 import { AftercareClient } from '../../src/client';
+import { journeyLookup } from '../../src/shops/woocommerce/journeys';
+import { startFakeWooCommerce, wooOrder, type FakeWooCommerce } from '../fakes/woocommerce';
 import { InboundCustomerSink } from '../../src/gateway/customers';
 import { surveyLink, unsubscribeLink } from '../../src/messages/links';
 import { CUSTOMER_SA } from '../../src/workflows/customer/contract';
@@ -23,9 +25,11 @@ const as = (key: string) => ({ authorization: `Bearer ${key}` });
 let h: Harness;
 let outlet: AftercareClient;
 let app: FastifyInstance;
+let woo: FakeWooCommerce;
 
 beforeAll(async () => {
   h = await startHarness({ tenants: { outlet: { emailFrom: OUTLET_FROM } } });
+  woo = await startFakeWooCommerce({ webhookSecret: 'woo-outlet-secret' });
   const playbook = { ...h.playbook, brand: { ...h.playbook.brand, name: 'The Outlet', sender: OUTLET_FROM } };
   outlet = new AftercareClient({
     client: h.client,
@@ -46,6 +50,14 @@ beforeAll(async () => {
       keys: TEST_KEYS,
       publicUrl: 'http://aftercare.test',
       brandName: 'Test Shop',
+      woocommerce: {
+        secrets: { outlet: 'woo-outlet-secret' },
+        orders: h.aftercare.orders,
+        journeys: journeyLookup(h.client),
+        playbook: h.playbook,
+        forTenant: (t) =>
+          t === 'outlet' ? { orders: outlet.orders, journeys: journeyLookup(h.client, 'outlet'), playbook } : undefined,
+      },
       tenantPages: (t) =>
         t === 'outlet' ? { orders: outlet.orders, customers: outlet.customers, brandName: 'The Outlet' } : undefined,
     },
@@ -54,6 +66,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await woo?.close();
   await app?.close();
   await h?.stop();
 });
@@ -245,5 +258,21 @@ describe('tenants', () => {
       tenant: 'gone',
     });
     expect((await app.inject({ method: 'POST', url: new URL(foreign).pathname })).statusCode).toBe(400);
+  });
+
+  it("starts a tenant's WooCommerce order in that tenant", async () => {
+    const order = wooOrder(woo, { status: 'processing' });
+    const delivery = woo.delivery('order.created', order);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/webhooks/woocommerce/outlet',
+      headers: delivery.headers,
+      payload: delivery.body,
+    });
+    expect(res.statusCode).toBe(200);
+    const orderId = `wc-outlet-${order.id}`;
+    await eventually(async () => expect((await get(`/v1/orders/${orderId}`, OUTLET_KEY)).statusCode).toBe(200));
+    expect((await get(`/v1/orders/${orderId}`, OUTLET_KEY)).json().workflowId).toBe(orderJourneyId(orderId, 'outlet'));
+    expect((await get(`/v1/orders/${orderId}`, SHOP_KEY)).statusCode).toBe(404);
   });
 });

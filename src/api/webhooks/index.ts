@@ -6,6 +6,7 @@ import type { InboundContext } from './context';
 import { resendWebhooks } from './resend';
 import { shopifyWebhooks, type ShopifyWebhookOptions } from './shopify';
 import type { CustomerEventSink } from './sink';
+import type { SurveyOptions } from '../pages/survey';
 import { telegramWebhooks, type TelegramWebhookOptions } from './telegram';
 import { twilioWebhooks } from './twilio';
 import { whatsappWebhooks } from './whatsapp';
@@ -19,8 +20,17 @@ import { wooCommerceWebhooks, type WooCommerceWebhookOptions } from './woocommer
  * from the provider's own id, so a redelivered webhook changes nothing (the lifecycle drops
  * replayed ids). A provider's routes exist only when it is configured.
  */
+export interface TenantPages {
+  orders: SurveyOptions['sink'];
+  customers: CustomerEventSink;
+  brandName: string;
+}
+
 export interface WebhookOptions {
+  /** Where provider webhooks (STOP, bounces, …) find and tell customers; references are its own. */
   sink: CustomerEventSink;
+  /** The default tenant's customers by id, for its unsubscribe links; default: `sink`. */
+  customers?: CustomerEventSink;
   /** Contact keys and link tokens (deriveKeys(AFTERCARE_SECRET)). */
   keys: Keys;
   /** The URL providers call us at, e.g. https://aftercare.example (Twilio signs the full URL). */
@@ -35,6 +45,11 @@ export interface WebhookOptions {
   whatsapp?: { appSecret: string; verifyToken: string };
   /** Enables /webhooks/shopify/:tenant when at least one tenant has a secret. */
   shopify?: ShopifyWebhookOptions;
+  /**
+   * Another tenant's orders, customers and brand (AFTERCARE_TENANTS), for the customer's pages (survey, review,
+   * unsubscribe) whose links name it. Provider webhooks reach every tenant through `sink`.
+   */
+  tenantPages?: (tenant: string) => TenantPages | undefined;
   /** Enables /webhooks/woocommerce/:tenant when at least one tenant has a secret. */
   woocommerce?: WooCommerceWebhookOptions;
   now?: () => number;
@@ -93,7 +108,8 @@ export async function registerInboundRoutes(
   const { brandName, ...webhookOpts } = opts;
   await app.register(webhookRoutes, webhookOpts);
   await app.register(unsubscribeRoutes, {
-    sink: opts.sink,
+    sink: opts.customers ?? opts.sink,
+    ...(opts.tenantPages ? { tenantPages: opts.tenantPages } : {}),
     keys: opts.keys,
     brandName,
     ...(opts.now ? { now: opts.now } : {}),

@@ -14,6 +14,8 @@ export interface WooCommerceWebhookOptions extends Omit<WooCommerceDeps, 'guestK
    * with what a 503 left. Default 10 s.
    */
   budgetMs?: number;
+  /** A tenant's own orders, journeys and playbook (AFTERCARE_TENANTS); the default tenant, and any not here, use these. */
+  forTenant?: (tenant: string) => Omit<WooCommerceDeps, 'guestKey'> | undefined;
 }
 
 const DEFAULT_BUDGET_MS = 10_000;
@@ -53,7 +55,12 @@ export function wooCommerceWebhooks(app: FastifyInstance, ctx: InboundContext, o
       const body = parseJson(raw);
       if (body === undefined) return reply.status(400).send(badRequest('body is not JSON'));
 
-      const work = handleWooCommerceOrder(deps, { tenant, topic: headers.topic, body });
+      const theirs = opts.forTenant?.(tenant);
+      const work = handleWooCommerceOrder(theirs ? { ...theirs, guestKey: deps.guestKey } : deps, {
+        tenant,
+        topic: headers.topic,
+        body,
+      });
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {
         timer = setTimeout(() => resolve('late'), budgetMs);

@@ -17,11 +17,11 @@ export interface JourneyLookup {
   find(orderId: string): Promise<JourneyAt>;
 }
 
-export function journeyLookup(client: Client): JourneyLookup {
+export function journeyLookup(client: Client, tenant?: string): JourneyLookup {
   return {
     async find(orderId) {
       try {
-        const d = await client.workflow.getHandle(orderJourneyId(orderId)).describe();
+        const d = await client.workflow.getHandle(orderJourneyId(orderId, tenant)).describe();
         if (d.status.name !== 'RUNNING') return { state: 'closed', status: d.status.name };
         const stage = d.typedSearchAttributes.get(ORDER_SA.stage);
         return stage ? { state: 'running', stage } : { state: 'running' };
