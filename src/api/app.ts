@@ -90,7 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(forOperators ? { uiHooks: { onRequest: forOperators } } : {}),
   });
 
-  const { orders, customers, stats, erasure, operations } = deps.aftercare;
+  const { orders, stats } = deps.aftercare;
   const metrics = new AftercareMetrics({ ...deps.metrics, stats, logger: deps.logger });
   await app.register(opsRoutes, { metrics, temporalHealth: deps.temporalHealth, metricsAuth: forOperators });
   if (deps.outbox) await app.register(outboxRoutes, { outbox: deps.outbox });
