@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { FileOutbox, OutboxRecord } from '../../channels/outbox';
+import { PREVIEW_CSS, PREVIEW_PANEL, PREVIEW_SCRIPT } from './outbox-preview';
 import { escapeHtml } from './shell';
 
 // Kept importable from here, where it first lived.
@@ -141,26 +142,29 @@ function renderPage(records: OutboxRecord[], limit: number, nonce: string): stri
   summary { cursor: pointer; color: var(--accent); margin: 6px 0; }
   iframe { width: 100%; height: 640px; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
   a { color: var(--accent); }
-  .empty { background: #fff; border: 1px dashed var(--line); border-radius: 10px; padding: 32px; text-align: center; color: var(--muted); }
+  .empty { background: #fff; border: 1px dashed var(--line); border-radius: 10px; padding: 32px; text-align: center; color: var(--muted); }${PREVIEW_CSS}
 </style>
 </head>
 <body data-latest="${escapeHtml(latest)}">
 <main>
   <h1>Dev outbox</h1>
   <p class="sub">${records.length} message${records.length === 1 ? '' : 's'}, newest first (up to ${limit}) · refreshes when a new one arrives · <a href="outbox.json">JSON</a></p>
+  ${PREVIEW_PANEL}
   ${items}
 </main>
 <script nonce="${escapeHtml(nonce)}">
-  // Reload only when something new arrived, so open previews stay open while idle.
+  // Reload only when something new arrived, so open previews stay open while idle; never under an open preview form.
   (function () {
     var shown = document.body.getAttribute('data-latest') || '';
     setInterval(function () {
+      if (document.getElementById('preview-panel').open) return;
       fetch('outbox.json?limit=1', { cache: 'no-store' })
         .then(function (r) { return r.json(); })
         .then(function (list) { var latest = list.length ? list[0].id : ''; if (latest !== shown) location.reload(); })
         .catch(function () {});
     }, 5000);
   })();
+${PREVIEW_SCRIPT}
 </script>
 </body>
 </html>`;
