@@ -19,14 +19,16 @@ const UNITS: Record<string, number> = {
   week: 604_800_000,
 };
 
-const PATTERN = /^(\d+(?:\.\d+)?)\s*([a-z]+?)s?$/i;
+const PATTERN = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i;
 
 /** Returns milliseconds, or undefined when the text is not a duration we understand. */
 export function parseDuration(text: string): number | undefined {
   const match = PATTERN.exec(text.trim());
   if (!match) return undefined;
-  const [, amount, unit] = match;
-  const factor = UNITS[(unit ?? '').toLowerCase()] ?? (unit === 'ms' ? 1 : undefined);
+  const [, amount, written] = match;
+  const unit = (written ?? '').toLowerCase();
+  // The unit as written ("ms"), else without a plural s ("days"): "ms" is not "m" with an s.
+  const factor = UNITS[unit] ?? (unit.endsWith('s') ? UNITS[unit.slice(0, -1)] : undefined);
   if (factor === undefined || amount === undefined) return undefined;
   return Math.round(Number(amount) * factor);
 }
