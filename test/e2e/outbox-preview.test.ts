@@ -65,7 +65,11 @@ describe('the preview form on the dev outbox page', () => {
     await page.click('#preview-form button');
     await page.waitForSelector('#preview-result table');
     const rows = await page.$$eval('#preview-result tr', (trs) =>
-      trs.slice(1).map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
+      trs
+        .slice(1)
+        .map((tr) =>
+          Array.from(tr.querySelectorAll('td'), (td: { textContent: string | null }) => td.textContent ?? ''),
+        ),
     );
     const kinds = rows.map((r) => r[2]);
     expect(kinds.slice(0, 2)).toEqual(['order_status', 'order_status']);
