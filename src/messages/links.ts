@@ -4,7 +4,6 @@
  * bot (deep links). Tokens are signed and expiring (src/lib/tokens.ts): what a link is about comes only
  * from its signature, never from the request.
  */
-import { DEFAULT_TENANT, TENANT_ID } from '../workflows/tenant';
 import type { Channel } from '../channels/types';
 import { telegramDeepLink } from '../channels/telegram/deep-link';
 import { telegramLinkId } from '../channels/contact-keys';
@@ -23,11 +22,12 @@ const base = (publicUrl: string) => publicUrl.replace(/\/+$/, '');
 /**
  * A link for a customer of a tenant other than the default one names the tenant (signed with the rest), so the
  * page acts on that tenant's order or customer; links without it (all links before tenants) are the default's.
+ * Callers give the tenant only for tenants other than the default one.
  */
-const tenantField = (tenant: string | undefined): Record<string, string> =>
-  tenant && tenant !== DEFAULT_TENANT ? { t: tenant } : {};
-const tenantIn = (payload: Record<string, unknown>): string =>
-  typeof payload.t === 'string' && TENANT_ID.test(payload.t) ? payload.t : DEFAULT_TENANT;
+const tenantField = (tenant: string | undefined): Record<string, string> => (tenant ? { t: tenant } : {});
+/** The tenant a link names; absent for the default tenant's. */
+const tenantIn = (payload: Record<string, unknown>): { tenant?: string } =>
+  typeof payload.t === 'string' && payload.t !== '' ? { tenant: payload.t } : {};
 
 /** The unsubscribe page (and RFC 8058 one-click POST) for one customer and channel. */
 export function unsubscribeLink(
@@ -113,12 +113,12 @@ export function readUnsubscribeLink(
   keys: LinkKeys,
   token: string,
   nowMs: number,
-): LinkCheck<{ customerId: string; tenant: string }> {
+): LinkCheck<{ customerId: string; tenant?: string }> {
   const verified = verifyLink(keys, 'unsubscribe', token, nowMs);
   if (!verified.ok) return verified;
   const customerId = verified.payload.c;
   return typeof customerId === 'string' && customerId !== ''
-    ? { ok: true, token, value: { customerId, tenant: tenantIn(verified.payload) } }
+    ? { ok: true, token, value: { customerId, ...tenantIn(verified.payload) } }
     : { ok: false, reason: 'empty' };
 }
 
@@ -127,7 +127,7 @@ export function readSurveyLink(
   keys: LinkKeys,
   token: string,
   nowMs: number,
-): LinkCheck<{ orderId: string; locale: string | undefined; name: string; tenant: string }> {
+): LinkCheck<{ orderId: string; locale: string | undefined; name: string; tenant?: string }> {
   const verified = verifyLink(keys, 'survey', token, nowMs);
   if (!verified.ok) return verified;
   const { o, l, n } = verified.payload;
@@ -139,7 +139,7 @@ export function readSurveyLink(
       orderId: o,
       locale: typeof l === 'string' && l !== '' ? l : undefined,
       name: typeof n === 'string' ? n.trim().slice(0, 60) : '',
-      tenant: tenantIn(verified.payload),
+      ...tenantIn(verified.payload),
     },
   };
 }
@@ -149,7 +149,7 @@ export function readReviewLink(
   keys: LinkKeys,
   token: string,
   nowMs: number,
-): LinkCheck<{ orderId: string; target: string; variant?: string; tenant: string }> {
+): LinkCheck<{ orderId: string; target: string; variant?: string; tenant?: string }> {
   const verified = verifyLink(keys, 'review-click', token, nowMs);
   if (!verified.ok) return verified;
   const orderId = verified.payload.o;
@@ -163,7 +163,7 @@ export function readReviewLink(
           orderId,
           target,
           ...(typeof variant === 'string' && variant ? { variant } : {}),
-          tenant: tenantIn(verified.payload),
+          ...tenantIn(verified.payload),
         },
       }
     : { ok: false, reason: 'empty' };

@@ -3,7 +3,7 @@ import type { Keys } from '../../lib/keys';
 import type { RecordedMessageData } from '../../messages/data';
 import { reviewLink, surveyLink, telegramLink, unsubscribeLink } from '../../messages/links';
 import type { SendMessageRequest } from '../../workflows/delivery/contract';
-import { tenantOfWorkflowId } from '../../workflows/tenant';
+import { DEFAULT_TENANT, tenantOfWorkflowId } from '../../workflows/tenant';
 
 const DAY = 86_400_000;
 
@@ -21,14 +21,15 @@ export interface LinkSettings {
 export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number): RecordedMessageData {
   const data: RecordedMessageData = { ...req.data };
   // The tenant whose customer this is: its links act on its own order or customer.
-  const tenant = tenantOfWorkflowId(req.workflowId);
+  const of = tenantOfWorkflowId(req.workflowId);
+  const tenant = of === DEFAULT_TENANT ? undefined : of;
   if (req.purpose === 'marketing' && req.customerId) {
     // Every marketing message carries its own signed way out (RFC 8058 one-click for email).
     data.unsubscribeUrl = unsubscribeLink(s.publicUrl, s.keys.links, {
       customerId: req.customerId,
       channel: req.channel,
       expiresAt: now + 365 * DAY,
-      tenant,
+      ...(tenant ? { tenant } : {}),
     });
   }
   if (req.kind === 'survey' || req.kind === 'survey_reminder') {
@@ -36,7 +37,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
       orderId: req.data.orderId,
       locale: req.locale ?? req.fallbackLocale,
       expiresAt: req.linkExpiresAt ? Date.parse(req.linkExpiresAt) : now + 30 * DAY,
-      tenant,
+      ...(tenant ? { tenant } : {}),
     });
   }
   if (data.reviewUrl) {
@@ -46,7 +47,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
       reviewUrl: data.reviewUrl,
       messageKey: req.messageKey,
       expiresAt: now + 365 * DAY,
-      tenant,
+      ...(tenant ? { tenant } : {}),
       ...(req.variant ? { variant: req.variant.id } : {}),
     });
   }

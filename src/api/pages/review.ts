@@ -19,8 +19,13 @@ const REMEMBERED_CLICKS = 10_000;
 export function reviewRedirectRoutes(
   app: FastifyInstance,
   opts: {
-    /** `tenant`: the one the link names (the default tenant's links name none). */
-    recordReviewClick(orderId: string, eventId: string, variant: string | undefined, tenant: string): Promise<void>;
+    /** `tenant`: the one the link names (undefined: the default tenant's, whose links name none). */
+    recordReviewClick(
+      orderId: string,
+      eventId: string,
+      variant: string | undefined,
+      tenant: string | undefined,
+    ): Promise<void>;
     keys: LinkKeys;
     now: () => number;
   },

@@ -2,7 +2,6 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { statusOf } from '../../lib/http';
 import { describeError } from '../../lib/redact';
 import { readSurveyLink, type LinkKeys } from '../../messages/links';
-import { DEFAULT_TENANT } from '../../workflows/tenant';
 import type { FeedbackInput } from '../../workflows/order/contract';
 import { reviewRedirectRoutes } from './review';
 import { pathToken, sendPage, tokenRoute } from './shell';
@@ -77,7 +76,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
       return { reply: sendPage(reply, expired ? 410 : 400, expired ? closedPage(lang) : invalidPage(lang)) };
     }
     const { orderId, locale, name, tenant } = link.value;
-    const own = tenant === DEFAULT_TENANT ? { sink, brandName } : opts.tenantPages?.(tenant);
+    const own = tenant === undefined ? { sink, brandName } : opts.tenantPages?.(tenant);
     if (!own) return { reply: sendPage(reply, 400, invalidPage(peekLang(token))) };
     const ctx: FormContext = { orderId, lang: langOf(locale) ?? 'en', name };
     return { ctx, ...own };
@@ -127,7 +126,7 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
 
   reviewRedirectRoutes(app, {
     recordReviewClick: async (o, e, v, tenant) => {
-      const own = tenant === DEFAULT_TENANT ? sink : opts.tenantPages?.(tenant)?.sink;
+      const own = tenant === undefined ? sink : opts.tenantPages?.(tenant)?.sink;
       // A tenant no longer served: the redirect still works, the click goes uncounted.
       await own?.recordReviewClick(o, e, v);
     },

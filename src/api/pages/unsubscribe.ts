@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { readUnsubscribeLink, type LinkKeys } from '../../messages/links';
 import type { CustomerEventSink } from '../webhooks/sink';
-import { DEFAULT_TENANT } from '../../workflows/tenant';
 import { escapeHtml, pageShell, pathToken, sendPage, tokenRoute } from './shell';
 import { describeError } from '../../lib/redact';
 import { isNotFound } from '../../lib/http';
@@ -42,9 +41,9 @@ export async function unsubscribeRoutes(app: FastifyInstance, opts: UnsubscribeO
     const link = readUnsubscribeLink(opts.keys, pathToken(request), now());
     if (!link.ok) return undefined;
     const { customerId, tenant } = link.value;
-    const theirs = tenant === DEFAULT_TENANT ? undefined : opts.tenantPages?.(tenant);
+    const theirs = tenant === undefined ? undefined : opts.tenantPages?.(tenant);
     // A link naming a tenant this deployment no longer serves is not one of ours any more.
-    if (tenant !== DEFAULT_TENANT && !theirs) return undefined;
+    if (tenant !== undefined && !theirs) return undefined;
     return { token: link.token, customerId, sink: theirs?.customers ?? opts.sink, brand: theirs?.brandName ?? brand };
   };
 
