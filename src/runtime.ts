@@ -174,7 +174,8 @@ function tenantServices(
     channels.sms = new TwilioSmsAdapter({
       ...twilio,
       baseUrl: config.sms.twilio?.baseUrl,
-      statusCallbackUrl: `${config.api.publicUrl}/webhooks/twilio/status`,
+      // Its own account's delivery reports come back to its own route, checked with its own token.
+      statusCallbackUrl: `${config.api.publicUrl}/webhooks/twilio/${tenant.id}/status`,
     }) as ChannelAdapter;
   }
   const missing = channelsUsedBy(playbook).filter((c) => !channels[c]);

@@ -78,6 +78,15 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
       // A provider's STOP or bounce reaches the customer in every tenant the contact belongs to.
       sink: new InboundCustomerSink(client),
       customers: aftercare.customers,
+      tenantProviders: Object.fromEntries(
+        config.tenants.map((t) => [
+          t.id,
+          {
+            ...(t.sms?.twilio ? { twilioAuthToken: t.sms.twilio.authToken } : {}),
+            ...(t.email?.webhookSecret ? { resendWebhookSecret: t.email.webhookSecret } : {}),
+          },
+        ]),
+      ),
       tenantPages: (id) => {
         const t = tenantClient(id);
         return t && { orders: t.orders, customers: t.customers, brandName: t.playbook.brand.name };

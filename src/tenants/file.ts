@@ -46,6 +46,8 @@ const tenantSchema = (env: Env, dir: string) => {
         from: z.string().min(3),
         /** Its own Resend account; without one, the default account sends with this sender. */
         resendApiKey: secret.optional(),
+        /** Its Resend account's webhook signing secret (whsec_…): POST /webhooks/resend/<tenant>. */
+        webhookSecret: secret.optional(),
       })
       .optional(),
     sms: z

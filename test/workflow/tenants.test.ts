@@ -11,6 +11,7 @@ import { journeyLookup } from '../../src/shops/woocommerce/journeys';
 import { startFakeWooCommerce, wooOrder, type FakeWooCommerce } from '../fakes/woocommerce';
 import { InboundCustomerSink } from '../../src/gateway/customers';
 import { surveyLink, unsubscribeLink } from '../../src/messages/links';
+import { twilioSignature } from '../fakes/twilio-server';
 import { CUSTOMER_SA } from '../../src/workflows/customer/contract';
 import { orderJourneyId } from '../../src/workflows/order/contract';
 import { TENANT_SA } from '../../src/workflows/tenant';
@@ -20,6 +21,7 @@ const SHOP_KEY = 'shop-key-0123456789abcdef';
 const OUTLET_KEY = 'outlet-key-0123456789abcdef';
 const OPERATOR_KEY = 'operator-key-0123456789abcdef';
 const OUTLET_FROM = 'Outlet <orders@outlet.example>';
+const OUTLET_TWILIO = 'outlet-own-twilio-token';
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
 let h: Harness;
@@ -58,6 +60,8 @@ beforeAll(async () => {
         forTenant: (t) =>
           t === 'outlet' ? { orders: outlet.orders, journeys: journeyLookup(h.client, 'outlet'), playbook } : undefined,
       },
+      twilioAuthToken: 'deployment-twilio-token',
+      tenantProviders: { outlet: { twilioAuthToken: OUTLET_TWILIO } },
       tenantPages: (t) =>
         t === 'outlet' ? { orders: outlet.orders, customers: outlet.customers, brandName: 'The Outlet' } : undefined,
     },
@@ -274,5 +278,32 @@ describe('tenants', () => {
     await eventually(async () => expect((await get(`/v1/orders/${orderId}`, OUTLET_KEY)).statusCode).toBe(200));
     expect((await get(`/v1/orders/${orderId}`, OUTLET_KEY)).json().workflowId).toBe(orderJourneyId(orderId, 'outlet'));
     expect((await get(`/v1/orders/${orderId}`, SHOP_KEY)).statusCode).toBe(404);
+  });
+
+  it("takes a STOP on a tenant's own Twilio number, checked with that account's token", async () => {
+    const order = sampleOrder({}, { phone: '+447700900321', email: undefined, preferredChannels: ['sms'] });
+    expect((await post('/v1/orders', OUTLET_KEY, order)).statusCode).toBe(201);
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200),
+    );
+    const url = '/webhooks/twilio/outlet/inbound';
+    const params = { MessageSid: 'SM-outlet-stop-1', From: '+447700900321', To: '+15005550006', Body: 'STOP' };
+    const stop = (token: string) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': twilioSignature(token, `http://aftercare.test${url}`, params),
+        },
+        payload: new URLSearchParams(params).toString(),
+      });
+    expect((await stop('deployment-twilio-token')).statusCode).toBe(401);
+    expect((await stop(OUTLET_TWILIO)).statusCode).toBe(200);
+    await eventually(async () =>
+      expect(
+        (await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).json().consent.channels.sms?.blocked,
+      ).toBeDefined(),
+    );
   });
 });

@@ -39,6 +39,12 @@ export interface WebhookOptions {
   twilioAuthToken?: string;
   /** Enables /webhooks/resend (whsec_…). */
   resendWebhookSecret?: string;
+  /**
+   * Tenants with their own provider accounts (AFTERCARE_TENANTS): /webhooks/twilio/<tenant>/{inbound,status} and
+   * /webhooks/resend/<tenant>, each checked with that account's secret. Their events reach customers like the
+   * deployment's own (`sink`).
+   */
+  tenantProviders?: Record<string, { twilioAuthToken?: string; resendWebhookSecret?: string }>;
   /** Enables /webhooks/telegram. */
   telegram?: TelegramWebhookOptions;
   /** Enables /webhooks/whatsapp. */
@@ -89,6 +95,10 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
 
   if (opts.twilioAuthToken) twilioWebhooks(app, ctx, opts.twilioAuthToken);
   if (opts.resendWebhookSecret) resendWebhooks(app, ctx, opts.resendWebhookSecret);
+  for (const [tenant, own] of Object.entries(opts.tenantProviders ?? {})) {
+    if (own.twilioAuthToken) twilioWebhooks(app, ctx, own.twilioAuthToken, `/webhooks/twilio/${tenant}`);
+    if (own.resendWebhookSecret) resendWebhooks(app, ctx, own.resendWebhookSecret, `/webhooks/resend/${tenant}`);
+  }
   if (opts.telegram) telegramWebhooks(app, ctx, opts.telegram);
   if (opts.whatsapp) whatsappWebhooks(app, ctx, opts.whatsapp);
   if (opts.shopify && Object.keys(opts.shopify.secrets).length > 0) shopifyWebhooks(app, ctx, opts.shopify);

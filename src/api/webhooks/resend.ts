@@ -4,10 +4,18 @@ import { parseJson } from '../../lib/http';
 import { badRequest, headerOf, type InboundContext, rawOf, unauthorized, keysOfContact } from './context';
 import { recordForContact } from './sink';
 
-/** Bounces, complaints and suppressions from Resend (Svix-signed). */
-export function resendWebhooks(app: FastifyInstance, ctx: InboundContext, webhookSecret: string): void {
+/**
+ * Bounces, complaints and suppressions from Resend (Svix-signed), at /webhooks/resend for the deployment's account
+ * and /webhooks/resend/<tenant> for a tenant's own.
+ */
+export function resendWebhooks(
+  app: FastifyInstance,
+  ctx: InboundContext,
+  webhookSecret: string,
+  path = '/webhooks/resend',
+): void {
   const key = svixKey(webhookSecret);
-  app.post('/webhooks/resend', ctx.routeOpts, async (request, reply) => {
+  app.post(path, ctx.routeOpts, async (request, reply) => {
     const raw = rawOf(request.body);
     const id = headerOf(request, 'svix-id');
     const timestamp = headerOf(request, 'svix-timestamp');

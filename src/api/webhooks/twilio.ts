@@ -7,8 +7,16 @@ import { recordForContact } from './sink';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
-/** Incoming SMS (STOP / START / anything else) and status callbacks (undelivered, failed). */
-export function twilioWebhooks(app: FastifyInstance, ctx: InboundContext, authToken: string): void {
+/**
+ * Incoming SMS (STOP / START / anything else) and status callbacks (undelivered, failed), at `base`/inbound and
+ * `base`/status: /webhooks/twilio for the deployment's account, /webhooks/twilio/<tenant> for a tenant's own.
+ */
+export function twilioWebhooks(
+  app: FastifyInstance,
+  ctx: InboundContext,
+  authToken: string,
+  base = '/webhooks/twilio',
+): void {
   const { sink, routeOpts } = ctx;
   // Twilio signs the full URL it called: our public URL and the path.
   const verified = (request: FastifyRequest) =>
@@ -16,7 +24,7 @@ export function twilioWebhooks(app: FastifyInstance, ctx: InboundContext, authTo
   // Empty TwiML: Twilio sends its own STOP/START confirmations.
   const twiml = (reply: FastifyReply) => reply.status(200).type('text/xml').send(EMPTY_TWIML);
 
-  app.post('/webhooks/twilio/inbound', routeOpts, async (request, reply) => {
+  app.post(`${base}/inbound`, routeOpts, async (request, reply) => {
     const params = verified(request);
     if (!params) return unauthorized(reply, 'missing or invalid X-Twilio-Signature');
     const sid = first(params, 'MessageSid');
@@ -34,7 +42,7 @@ export function twilioWebhooks(app: FastifyInstance, ctx: InboundContext, authTo
     return twiml(reply);
   });
 
-  app.post('/webhooks/twilio/status', routeOpts, async (request, reply) => {
+  app.post(`${base}/status`, routeOpts, async (request, reply) => {
     const params = verified(request);
     if (!params) return unauthorized(reply, 'missing or invalid X-Twilio-Signature');
     const sid = first(params, 'MessageSid');
