@@ -27,7 +27,7 @@ import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { createWorker } from '../src/worker';
 
 /** Bump when a workflow change is guarded by patched(): old files stay and keep proving the old path. */
-const HISTORY_VERSION = 'v5';
+const HISTORY_VERSION = 'v6';
 /** TEST_SECRET of test/support/harness.ts: the replay test decrypts these histories with its keys. */
 const KEYS = deriveKeys('test-secret-0123456789abcdef0123456789');
 
@@ -79,6 +79,23 @@ async function main(): Promise<void> {
       frequencyCap: { max: 10, per: '1 day' },
       loyalty: { tiers: [{ id: 'regular', label: 'Regular', minOrders: 1, discountPercent: 5 }], cashbackPercent: 5 },
       winback: { after: '1 hour' },
+      // A/B variants (v6): the journey deals each message its customer's variant and counts per variant.
+      messages: {
+        ...fast.messages,
+        survey: {
+          variants: [
+            { id: 'a', weight: 50 },
+            { id: 'ask', weight: 50, subject: { en: 'Quick question' } },
+          ],
+        },
+        review_request: {
+          experiment: 'record',
+          variants: [
+            { id: 'a', weight: 1 },
+            { id: 'b', weight: 1, subject: { en: 'A review?' } },
+          ],
+        },
+      },
       followUps: {
         survey: { after: '1s', reminderAfter: '1s', window: '3s', changeWindow: '1s' },
         review: { url: 'https://reviews.example/record' },
