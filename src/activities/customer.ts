@@ -5,7 +5,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { cancellationSignal, Context } from '@temporalio/activity';
-import { tenantOfWorkflowId, tenantSearchAttributes } from '../workflows/tenant';
+import { fairFor, tenantOfWorkflowId, tenantSearchAttributes } from '../workflows/tenant';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { addressesOf, contactKey } from '../channels/contact-keys';
 import { keyedOrder, type OrderForCustomer } from './customer-keys';
@@ -64,6 +64,7 @@ export function customerActivities(deps: { client: Client; taskQueue: string; ke
               { key: CUSTOMER_SA.customerId, value: profile.id },
               ...tenantSearchAttributes(tenant()),
             ],
+            ...fairFor(tenant()),
             staticSummary: summary(`Customer ${profile.id}: profile, order history, consent and loyalty`),
           }),
         );
