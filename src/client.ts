@@ -69,7 +69,8 @@ export class AftercareClient implements CustomerEventSink {
   constructor(opts: AftercareClientOptions) {
     const taskQueue = opts.taskQueue ?? DEFAULT_TASK_QUEUE;
     const now = opts.now ?? (() => new Date());
-    const { tenant } = opts;
+    // Gateways take the tenant only when it is not the default one (whose ids, keys and links have none).
+    const tenant = opts.tenant === DEFAULT_TENANT ? undefined : opts.tenant;
     this.tenant = tenant ?? DEFAULT_TENANT;
     this.playbook = opts.playbook;
     this.orders = new OrderGateway(opts.client, opts.playbook, taskQueue, now, opts.keys, opts.eagerStart, tenant);

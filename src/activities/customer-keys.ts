@@ -14,18 +14,20 @@ export type OrderForCustomer = Omit<OrderPlacedSignal, 'contactKeys' | 'rules' |
 export function keyedOrder(
   secret: string,
   input: OrderForCustomer,
+  /** The customer's tenant, when it is not the default one: its Telegram link key is its own. */
+  tenant?: string,
 ): { signal: OrderPlacedSignal; addresses: Address[] } {
   const { profile } = input;
   const keyOf = (channel: Channel | 'telegram-link', value: string | undefined) =>
     value ? contactKey(secret, channel, value) : undefined;
   const signal = {
     ...input,
-    contactKeys: contactKeysFor(secret, profile),
+    contactKeys: contactKeysFor(secret, profile, tenant),
     profileKeys: {
       email: keyOf('email', profile.email),
       phone: keyOf('sms', profile.phone),
       telegram: keyOf('telegram', profile.telegramChatId),
-      telegramLink: telegramLinkKey(secret, profile.id),
+      telegramLink: telegramLinkKey(secret, profile.id, tenant),
     },
     order: { ...input.order, telegramTag: orderTag(secret, input.order.orderId) },
   } as OrderPlacedSignal;

@@ -5,7 +5,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { cancellationSignal, Context } from '@temporalio/activity';
-import { fairFor, tenantOfWorkflowId, tenantSearchAttributes } from '../workflows/tenant';
+import { DEFAULT_TENANT, fairFor, tenantOfWorkflowId, tenantSearchAttributes } from '../workflows/tenant';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { addressesOf, contactKey } from '../channels/contact-keys';
 import { keyedOrder, type OrderForCustomer } from './customer-keys';
@@ -48,7 +48,8 @@ export function customerActivities(deps: { client: Client; taskQueue: string; ke
     /** Tells the customer's lifecycle about a new order, starting the lifecycle if the customer is new. */
     async recordOrderWithCustomer(input: OrderForCustomer): Promise<void> {
       const { profile } = input;
-      const { signal } = keyedOrder(secret, input);
+      const of = tenant();
+      const { signal } = keyedOrder(secret, input, of === DEFAULT_TENANT ? undefined : of);
       try {
         await call(() =>
           deps.client.workflow.signalWithStart<CustomerLifecycleWorkflow, [OrderPlacedSignal]>(CUSTOMER_LIFECYCLE, {

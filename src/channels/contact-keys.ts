@@ -44,17 +44,29 @@ export function addressesOf(secret: string, contacts: Contacts): KeyedAddress[] 
 }
 
 /** Keys for every contact given, and the customer's Telegram-link key (phone covers SMS and WhatsApp). */
-export function contactKeysFor(secret: string, customer: Contacts & { id: string }): string[] {
-  return [...new Set([...addressesOf(secret, customer).map((a) => a.key), telegramLinkKey(secret, customer.id)])];
+export function contactKeysFor(secret: string, customer: Contacts & { id: string }, tenant?: string): string[] {
+  return [
+    ...new Set([...addressesOf(secret, customer).map((a) => a.key), telegramLinkKey(secret, customer.id, tenant)]),
+  ];
 }
+
+/**
+ * Whom a Telegram link binds: the customer id, and for a tenant other than the default one the tenant too, so a
+ * link of one business's customer never binds another business's customer of the same id. Callers give the tenant
+ * only for tenants other than the default one (whose links are as they always were).
+ */
+const linkSubject = (customerId: string, tenant?: string) => (tenant ? `t:${tenant}:${customerId}` : customerId);
 
 /**
  * The id a Telegram deep link carries: the customer's part (12 characters, what webhooks look the customer up
  * by) and, for links minted for one order, that order's tag (4 characters), so the chat serves the order whose
  * message carried the link. Deep-link payloads allow 64 characters; short tokens take ids of up to 16.
  */
-export function telegramLinkId(secret: string, customerId: string, orderId?: string): string {
-  const customer = createHmac('sha256', secret).update(`telegram-link:${customerId}`).digest('base64url').slice(0, 12);
+export function telegramLinkId(secret: string, customerId: string, orderId?: string, tenant?: string): string {
+  const customer = createHmac('sha256', secret)
+    .update(`telegram-link:${linkSubject(customerId, tenant)}`)
+    .digest('base64url')
+    .slice(0, 12);
   return orderId === undefined ? customer : `${customer}${orderTag(secret, orderId)}`;
 }
 
@@ -68,6 +80,6 @@ export function splitTelegramLinkId(id: string): { customerPart: string; orderTa
   return id.length > 12 ? { customerPart: id.slice(0, 12), orderTag: id.slice(12) } : { customerPart: id };
 }
 
-export function telegramLinkKey(secret: string, customerId: string): string {
-  return contactKey(secret, 'telegram-link', telegramLinkId(secret, customerId));
+export function telegramLinkKey(secret: string, customerId: string, tenant?: string): string {
+  return contactKey(secret, 'telegram-link', telegramLinkId(secret, customerId, undefined, tenant));
 }

@@ -72,12 +72,16 @@ export class LeanStart {
     playbook: Playbook,
     receivedAt: string,
   ): Promise<OrderJourneyInput['customer']> {
-    const { signal, addresses } = keyedOrder(this.keys.contacts, {
-      ...orderForCustomer(order, playbook, receivedAt),
-      keepsSnapshot: true,
-      // Its journey (operatorTools) tells the lifecycle when its follow-ups are done.
-      reportsFollowUps: true,
-    });
+    const { signal, addresses } = keyedOrder(
+      this.keys.contacts,
+      {
+        ...orderForCustomer(order, playbook, receivedAt),
+        keepsSnapshot: true,
+        // Its journey (operatorTools) tells the lifecycle when its follow-ups are done.
+        reportsFollowUps: true,
+      },
+      this.tenant,
+    );
     const snapshot =
       customer === 'new'
         ? await this.startCustomer(signal)

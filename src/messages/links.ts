@@ -81,10 +81,10 @@ export function reviewLink(
 export function telegramLink(
   botUsername: string,
   keys: Pick<Keys, 'links' | 'contacts'>,
-  p: { customerId: string; orderId?: string; expiresAt: number },
+  p: { customerId: string; orderId?: string; expiresAt: number; tenant?: string },
 ) {
-  // Minted for one order's message, the link binds the chat for that order (and the customer).
-  const id = telegramLinkId(keys.contacts, p.customerId, p.orderId);
+  // Minted for one order's message, the link binds the chat for that order (and the customer, of its tenant).
+  const id = telegramLinkId(keys.contacts, p.customerId, p.orderId, p.tenant);
   const token = signShortToken(keys.links, 'telegram-link', id, p.expiresAt);
   return telegramDeepLink(botUsername, token);
 }

@@ -10,8 +10,10 @@ import { AftercareClient } from '../../src/client';
 import { journeyLookup } from '../../src/shops/woocommerce/journeys';
 import { startFakeWooCommerce, wooOrder, type FakeWooCommerce } from '../fakes/woocommerce';
 import { InboundCustomerSink } from '../../src/gateway/customers';
-import { surveyLink, unsubscribeLink } from '../../src/messages/links';
+import { surveyLink, telegramLink, unsubscribeLink } from '../../src/messages/links';
 import { twilioSignature } from '../fakes/twilio-server';
+import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server';
+import { telegramMessage, TELEGRAM_SECRET } from '../support/inbound';
 import { CUSTOMER_SA } from '../../src/workflows/customer/contract';
 import { orderJourneyId } from '../../src/workflows/order/contract';
 import { TENANT_SA } from '../../src/workflows/tenant';
@@ -28,10 +30,12 @@ let h: Harness;
 let outlet: AftercareClient;
 let app: FastifyInstance;
 let woo: FakeWooCommerce;
+let telegram: FakeTelegram;
 
 beforeAll(async () => {
   h = await startHarness({ tenants: { outlet: { emailFrom: OUTLET_FROM } } });
   woo = await startFakeWooCommerce({ webhookSecret: 'woo-outlet-secret' });
+  telegram = await startFakeTelegram();
   const playbook = { ...h.playbook, brand: { ...h.playbook.brand, name: 'The Outlet', sender: OUTLET_FROM } };
   outlet = new AftercareClient({
     client: h.client,
@@ -61,6 +65,12 @@ beforeAll(async () => {
           t === 'outlet' ? { orders: outlet.orders, journeys: journeyLookup(h.client, 'outlet'), playbook } : undefined,
       },
       twilioAuthToken: 'deployment-twilio-token',
+      telegram: {
+        botToken: telegram.token,
+        apiRoot: telegram.apiRoot,
+        webhookSecret: TELEGRAM_SECRET,
+        botInfo: telegram.botInfo,
+      },
       tenantProviders: { outlet: { twilioAuthToken: OUTLET_TWILIO } },
       tenantPages: (t) =>
         t === 'outlet' ? { orders: outlet.orders, customers: outlet.customers, brandName: 'The Outlet' } : undefined,
@@ -71,6 +81,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await woo?.close();
+  await telegram?.close();
   await app?.close();
   await h?.stop();
 });
@@ -305,5 +316,33 @@ describe('tenants', () => {
         (await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).json().consent.channels.sms?.blocked,
       ).toBeDefined(),
     );
+  });
+
+  it("links a Telegram chat to the tenant's own customer only, not another tenant's of the same id", async () => {
+    const order = sampleOrder();
+    const twin = sampleOrder({}, { id: order.customer.id });
+    expect((await post('/v1/orders', SHOP_KEY, order)).statusCode).toBe(201);
+    expect((await post('/v1/orders', OUTLET_KEY, twin)).statusCode).toBe(201);
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200),
+    );
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).statusCode).toBe(200),
+    );
+    // The link the outlet's message carries (as the send activity mints it for the outlet's customer).
+    const link = telegramLink(telegram.botInfo.username, TEST_KEYS, {
+      customerId: order.customer.id,
+      expiresAt: Date.now() + 3_600_000,
+      tenant: 'outlet',
+    });
+    const payload = new URL(link).searchParams.get('start')!;
+    const res = await telegramMessage(app, { updateId: 77_001, chat: '900100200', text: `/start ${payload}` });
+    expect(res.statusCode).toBe(200);
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).json().profile.telegramChatId).toBe(
+        '900100200',
+      ),
+    );
+    expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).json().profile.telegramChatId).toBeUndefined();
   });
 });

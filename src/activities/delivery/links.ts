@@ -63,6 +63,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
       customerId: req.customerId,
       ...(req.data.orderId ? { orderId: req.data.orderId } : {}),
       expiresAt: now + 30 * DAY,
+      ...(tenant ? { tenant } : {}),
     });
   }
   return data;
