@@ -21,7 +21,8 @@ import { orderRoutes } from './routes/orders';
 import { previewRoutes } from './routes/preview';
 import { statsRoutes } from './routes/stats';
 import { registerInboundRoutes, type WebhookOptions } from './webhooks';
-import { addTenantConstraint, registerForTenant, type TenantApi } from './tenants';
+import { addTenantConstraint, registerForTenant, TENANT_HEADER, type TenantApi } from './tenants';
+import { DEFAULT_TENANT } from '../workflows/tenant';
 
 export interface AppDeps {
   aftercare: AftercareClient;
@@ -131,6 +132,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       'onRequest',
       deps.operatorKey ? requireKey(deps.operatorKey, 'AFTERCARE_OPERATOR_KEY') : requireKey(o.apiKey, keyName),
     );
+    if (o.client.tenant === DEFAULT_TENANT) {
+      // A known tenant's name routes to that tenant's copy of these routes: a name that reaches the default
+      // tenant's is unknown (a typo), and acting on the default tenant's order of that id would be wrong.
+      ops.addHook('onRequest', async (request, reply) => {
+        const named = request.headers[TENANT_HEADER];
+        if (named === undefined || named === DEFAULT_TENANT) return;
+        await reply.status(400).send({
+          error: { code: 'unknown_tenant', message: 'X-Aftercare-Tenant names no tenant of this deployment' },
+        });
+      });
+    }
     await ops.register(actionRoutes, { operations: o.client.operations, links });
   };
 

@@ -17,6 +17,7 @@ import {
 } from '../workflows/order/contract';
 import { updateIdFor, type RequestOptions } from './idempotency';
 import { journeyEndedOrMissing } from './orders';
+import { tenantClause } from '../workflows/tenant';
 import { STUCK_JOURNEYS_QUERY } from './stuck';
 
 /** `by`: who acts, kept with the action in the journey's events. */
@@ -123,11 +124,13 @@ export class OperationsGateway {
    */
   async stuck(limit = 200): Promise<StuckJourney[]> {
     const found: StuckJourney[] = [];
-    for await (const wf of this.client.workflow.list({ query: STUCK_JOURNEYS_QUERY })) {
+    // The default tenant's operators see every tenant's; a tenant's own request sees its own only.
+    const own = (query: string) => (this.tenant ? `${query} AND ${tenantClause(this.tenant)}` : query);
+    for await (const wf of this.client.workflow.list({ query: own(STUCK_JOURNEYS_QUERY) })) {
       const reason = wf.typedSearchAttributes.get(ORDER_SA.stuck) as StuckReason | undefined;
       const since = wf.typedSearchAttributes.get(ORDER_SA.stuckSince);
       found.push({
-        orderId: wf.typedSearchAttributes.get(ORDER_SA.orderId) ?? wf.workflowId.replace(/^order-/, ''),
+        orderId: wf.typedSearchAttributes.get(ORDER_SA.orderId) ?? orderIdOf(wf.workflowId),
         workflowId: wf.workflowId,
         reason: reason ?? 'delivery-failing',
         ...(since ? { since: since.toISOString() } : {}),
@@ -136,11 +139,13 @@ export class OperationsGateway {
     }
     if (await this.serverReportsProblems()) {
       for await (const wf of this.client.workflow.list({
-        query: `TemporalReportedProblems IS NOT NULL AND WorkflowType = "orderJourney" AND ExecutionStatus = "Running"`,
+        query: own(
+          `TemporalReportedProblems IS NOT NULL AND WorkflowType = "orderJourney" AND ExecutionStatus = "Running"`,
+        ),
       })) {
         if (found.some((f) => f.workflowId === wf.workflowId)) continue;
         found.push({
-          orderId: wf.workflowId.replace(/^order-/, ''),
+          orderId: orderIdOf(wf.workflowId),
           workflowId: wf.workflowId,
           reason: 'workflow-task-failing',
         });
@@ -175,3 +180,6 @@ export class OperationsGateway {
     return journeyEndedOrMissing(this.client, orderId, 'there is nothing left to act on', this.tenant);
   }
 }
+
+/** The order id in a journey's workflow id ("order-1001", "t:outlet:order-1001"). */
+const orderIdOf = (workflowId: string) => workflowId.replace(/^(t:[a-z0-9_-]+:)?order-/, '');

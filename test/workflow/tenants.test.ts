@@ -345,4 +345,25 @@ describe('tenants', () => {
     );
     expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).json().profile.telegramChatId).toBeUndefined();
   });
+
+  it('refuses an operator request naming a tenant that does not exist, rather than acting on the default one', async () => {
+    const order = sampleOrder();
+    expect((await post('/v1/orders', SHOP_KEY, order)).statusCode).toBe(201);
+    const typo = await post(
+      `/v1/orders/${order.orderId}/actions/cancel`,
+      OPERATOR_KEY,
+      { reason: 'test', actedBy: 'ops' },
+      { [TENANT_HEADER]: 'outelt' },
+    );
+    expect(typo.statusCode).toBe(400);
+    expect(typo.json().error.message).toMatch(/X-Aftercare-Tenant/);
+    expect((await get(`/v1/orders/${order.orderId}`, SHOP_KEY)).json().status).not.toBe('cancelled');
+    // "default" names the default tenant.
+    const named = await app.inject({
+      method: 'GET',
+      url: '/v1/operations/stuck',
+      headers: { ...as(OPERATOR_KEY), [TENANT_HEADER]: 'default' },
+    });
+    expect(named.statusCode).toBe(200);
+  });
 });
