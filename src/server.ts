@@ -84,6 +84,7 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
           {
             ...(t.sms?.twilio ? { twilioAuthToken: t.sms.twilio.authToken } : {}),
             ...(t.email?.webhookSecret ? { resendWebhookSecret: t.email.webhookSecret } : {}),
+            sink: new InboundCustomerSink(client, t.id),
           },
         ]),
       ),

@@ -188,12 +188,16 @@ const markView = ({ reason, source, at }: ConsentMark) => ({ reason, source, at 
  * references are lifecycle workflow ids, which carry the tenant, so the event reaches exactly those lifecycles.
  */
 export class InboundCustomerSink implements CustomerEventSink {
-  constructor(private readonly client: Client) {}
+  constructor(
+    private readonly client: Client,
+    /** Only this tenant's customers (a tenant's own provider account); undefined: every tenant's. */
+    private readonly tenant?: string,
+  ) {}
 
   async findCustomersByContactKeys(keys: string[]): Promise<string[]> {
     const safe = [...new Set(keys.map((k) => k.replace(/[^A-Za-z0-9_-]/g, '')).filter(Boolean))];
     if (safe.length === 0) return [];
-    const query = `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running"`;
+    const query = `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running"${this.tenant ? ` AND ${tenantClause(this.tenant)}` : ''}`;
     const found = new Set<string>();
     for await (const wf of this.client.workflow.list({ query, pageSize: 100 })) found.add(wf.workflowId);
     return [...found];

@@ -71,7 +71,9 @@ beforeAll(async () => {
         webhookSecret: TELEGRAM_SECRET,
         botInfo: telegram.botInfo,
       },
-      tenantProviders: { outlet: { twilioAuthToken: OUTLET_TWILIO } },
+      tenantProviders: {
+        outlet: { twilioAuthToken: OUTLET_TWILIO, sink: new InboundCustomerSink(h.client, 'outlet') },
+      },
       tenantPages: (t) =>
         t === 'outlet' ? { orders: outlet.orders, customers: outlet.customers, brandName: 'The Outlet' } : undefined,
     },
@@ -291,9 +293,15 @@ describe('tenants', () => {
     expect((await get(`/v1/orders/${orderId}`, SHOP_KEY)).statusCode).toBe(404);
   });
 
-  it("takes a STOP on a tenant's own Twilio number, checked with that account's token", async () => {
+  it("takes a STOP on a tenant's own Twilio number for its own customers only, checked with that account's token", async () => {
     const order = sampleOrder({}, { phone: '+447700900321', email: undefined, preferredChannels: ['sms'] });
+    // The default tenant's customer with the same number: the outlet's number is not theirs to stop.
+    const theirs = sampleOrder({}, { phone: '+447700900321', email: undefined, preferredChannels: ['sms'] });
     expect((await post('/v1/orders', OUTLET_KEY, order)).statusCode).toBe(201);
+    expect((await post('/v1/orders', SHOP_KEY, theirs)).statusCode).toBe(201);
+    await eventually(async () =>
+      expect((await get(`/v1/customers/${theirs.customer.id}`, SHOP_KEY)).statusCode).toBe(200),
+    );
     await eventually(async () =>
       expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200),
     );
@@ -316,6 +324,8 @@ describe('tenants', () => {
         (await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).json().consent.channels.sms?.blocked,
       ).toBeDefined(),
     );
+    const shop = (await get(`/v1/customers/${theirs.customer.id}`, SHOP_KEY)).json();
+    expect(shop.consent.channels.sms?.blocked).toBeUndefined();
   });
 
   it("links a Telegram chat to the tenant's own customer only, not another tenant's of the same id", async () => {

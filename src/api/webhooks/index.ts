@@ -44,7 +44,15 @@ export interface WebhookOptions {
    * /webhooks/resend/<tenant>, each checked with that account's secret. Their events reach customers like the
    * deployment's own (`sink`).
    */
-  tenantProviders?: Record<string, { twilioAuthToken?: string; resendWebhookSecret?: string }>;
+  tenantProviders?: Record<
+    string,
+    {
+      twilioAuthToken?: string;
+      resendWebhookSecret?: string;
+      /** That tenant's customers only: its own number or address is not another business's to stop or block. */
+      sink?: CustomerEventSink;
+    }
+  >;
   /** Enables /webhooks/telegram. */
   telegram?: TelegramWebhookOptions;
   /** Enables /webhooks/whatsapp. */
@@ -96,8 +104,9 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
   if (opts.twilioAuthToken) twilioWebhooks(app, ctx, opts.twilioAuthToken);
   if (opts.resendWebhookSecret) resendWebhooks(app, ctx, opts.resendWebhookSecret);
   for (const [tenant, own] of Object.entries(opts.tenantProviders ?? {})) {
-    if (own.twilioAuthToken) twilioWebhooks(app, ctx, own.twilioAuthToken, `/webhooks/twilio/${tenant}`);
-    if (own.resendWebhookSecret) resendWebhooks(app, ctx, own.resendWebhookSecret, `/webhooks/resend/${tenant}`);
+    const theirs = own.sink ? { ...ctx, sink: own.sink } : ctx;
+    if (own.twilioAuthToken) twilioWebhooks(app, theirs, own.twilioAuthToken, `/webhooks/twilio/${tenant}`);
+    if (own.resendWebhookSecret) resendWebhooks(app, theirs, own.resendWebhookSecret, `/webhooks/resend/${tenant}`);
   }
   if (opts.telegram) telegramWebhooks(app, ctx, opts.telegram);
   if (opts.whatsapp) whatsappWebhooks(app, ctx, opts.whatsapp);
