@@ -45,6 +45,11 @@ export interface AftercareClientOptions {
    * Undefined: the default tenant, with the ids a single-tenant deployment always had.
    */
   tenant?: string;
+  /**
+   * Other tenants share the namespace (AFTERCARE_TENANTS is set): the default tenant's look-ups by customer then keep
+   * to its own workflows. Without tenants they stay as they always were.
+   */
+  otherTenants?: boolean;
 }
 
 /**
@@ -74,9 +79,9 @@ export class AftercareClient implements CustomerEventSink {
     this.tenant = tenant ?? DEFAULT_TENANT;
     this.playbook = opts.playbook;
     this.orders = new OrderGateway(opts.client, opts.playbook, taskQueue, now, opts.keys, opts.eagerStart, tenant);
-    this.customers = new CustomerGateway(opts.client, now, tenant);
+    this.customers = new CustomerGateway(opts.client, now, tenant, opts.otherTenants === true);
     this.stats = new StatsGateway(opts.client, taskQueue, tenant);
-    this.erasure = new ErasureGateway(opts.client, opts.outbox, tenant);
+    this.erasure = new ErasureGateway(opts.client, opts.outbox, tenant, opts.otherTenants === true);
     this.operations = new OperationsGateway(opts.client, now, tenant);
   }
 

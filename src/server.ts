@@ -47,6 +47,7 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
     taskQueue: config.temporal.taskQueue,
     keys: opts.keys,
     eagerStart: opts.sharedWithWorker === true,
+    otherTenants: (opts.deps.tenants ?? []).length > 0,
     ...(opts.deps.outbox ? { outbox: opts.deps.outbox } : {}),
   });
   // Each tenant of the tenants file: its own client (ids, visibility, counts), playbook and key.

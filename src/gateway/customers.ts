@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { tenantClause } from '../workflows/tenant';
+import { tenantClause, withinTenant } from '../workflows/tenant';
 import { NotFoundError } from '../errors';
 import { updateIdFor, type RequestOptions } from './idempotency';
 import type { Consent } from '../schemas/customers';
@@ -37,6 +37,8 @@ export class CustomerGateway implements CustomerEventSink {
     private readonly now: () => Date,
     /** Whose customers these are (undefined: the default tenant). */
     private readonly tenant?: string,
+    /** Other tenants share the namespace: the default tenant's queries keep to its own workflows too. */
+    private readonly othersShare = false,
   ) {}
 
   /** The customer's lifecycle's workflow id, in this gateway's tenant. */
@@ -113,7 +115,11 @@ export class CustomerGateway implements CustomerEventSink {
   async findCustomersByContactKeys(keys: string[]): Promise<string[]> {
     const safe = [...new Set(keys.map((k) => k.replace(/[^A-Za-z0-9_-]/g, '')).filter(Boolean))];
     if (safe.length === 0) return [];
-    const query = `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running" AND ${tenantClause(this.tenant)}`;
+    const query = withinTenant(
+      `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running"`,
+      this.tenant,
+      this.othersShare,
+    );
     const found = new Set<string>();
     for await (const wf of this.client.workflow.list({ query, pageSize: 100 })) {
       const id = wf.typedSearchAttributes.get(CUSTOMER_SA.customerId);

@@ -1,5 +1,5 @@
 import { isGrpcServiceError, type Client } from '@temporalio/client';
-import { tenantClause } from '../workflows/tenant';
+import { withinTenant } from '../workflows/tenant';
 import { CUSTOMER_SA, customerLifecycleId } from '../workflows/customer/contract';
 import { flushCountsUpdate, ORDER_SA } from '../workflows/order/contract';
 import type { ErasureView } from '../schemas/views';
@@ -32,6 +32,8 @@ export class ErasureGateway {
     private readonly messages?: MessageStore,
     /** Whose customers these are (undefined: the default tenant): another tenant's same customer id is not touched. */
     private readonly tenant?: string,
+    /** Other tenants share the namespace: the default tenant's look-ups keep to its own workflows too. */
+    private readonly othersShare = false,
   ) {}
 
   async erase(customerId: string): Promise<ErasureResult> {
@@ -64,7 +66,7 @@ export class ErasureGateway {
   private async executionsOf(customerId: string) {
     const quoted = JSON.stringify(customerId);
     const lifecycleId = customerLifecycleId(customerId, this.tenant);
-    const query = `(${CUSTOMER_SA.customerId.name} = ${quoted} AND ${tenantClause(this.tenant)}) OR WorkflowId = ${JSON.stringify(lifecycleId)}`;
+    const query = `(${withinTenant(`${CUSTOMER_SA.customerId.name} = ${quoted}`, this.tenant, this.othersShare)}) OR WorkflowId = ${JSON.stringify(lifecycleId)}`;
     const out: { workflowId: string; runId: string; running: boolean; orderId?: string; lifecycle: boolean }[] = [];
     for await (const wf of this.client.workflow.list({ query, pageSize: 200 })) {
       const orderId = wf.typedSearchAttributes.get(ORDER_SA.orderId);

@@ -40,6 +40,13 @@ export const tenantClause = (tenant: string | undefined): string =>
   tenantPrefix(tenant) ? `${TENANT_SA.tenant.name} = "${tenant!}"` : `${TENANT_SA.tenant.name} IS NULL`;
 
 /**
+ * `query` kept to the tenant's workflows where other tenants share the namespace; a single-tenant deployment's
+ * queries stay as they were (they then work where AftercareTenant was never registered, e.g. by hand on Cloud).
+ */
+export const withinTenant = (query: string, tenant: string | undefined, othersShare: boolean): string =>
+  tenantPrefix(tenant) || othersShare ? `(${query}) AND ${tenantClause(tenant)}` : query;
+
+/**
  * Per-tenant fairness: a tenant's tasks carry its id as their fairness key, so on a queue with fairness on
  * (`matching.enableFairness`, server ≥ 1.29) one tenant's backlog (a burst of win-backs) cannot starve another's,
  * within each priority. The default tenant's tasks keep no key, so a single-tenant deployment is as before.

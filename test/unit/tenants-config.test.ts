@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../../src/config';
 import { customerLifecycleId, CUSTOMER_SA } from '../../src/workflows/customer/contract';
 import { orderJourneyId } from '../../src/workflows/order/contract';
 import { statsShardId } from '../../src/workflows/stats/contract';
-import { tenantClause, tenantOfWorkflowId } from '../../src/workflows/tenant';
+import { tenantClause, tenantOfWorkflowId, withinTenant } from '../../src/workflows/tenant';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aftercare-tenants-'));
 const file = (name: string, text: string) => {
@@ -35,6 +35,12 @@ describe('tenant ids', () => {
     expect(tenantOfWorkflowId(orderJourneyId('t:outlet:x'))).toBe('default');
     expect(tenantClause(undefined)).toBe('AftercareTenant IS NULL');
     expect(tenantClause('outlet')).toBe('AftercareTenant = "outlet"');
+    // Without tenants the default tenant's queries are exactly as before (they work where AftercareTenant is absent).
+    expect(withinTenant('AftercareCustomerId = "42"', undefined, false)).toBe('AftercareCustomerId = "42"');
+    expect(withinTenant('AftercareCustomerId = "42"', undefined, true)).toBe(
+      '(AftercareCustomerId = "42") AND AftercareTenant IS NULL',
+    );
+    expect(withinTenant('A', 'outlet', false)).toBe('(A) AND AftercareTenant = "outlet"');
     expect(CUSTOMER_SA.customerId.name).toBe('AftercareCustomerId');
   });
 });

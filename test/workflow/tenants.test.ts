@@ -28,6 +28,8 @@ const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
 let h: Harness;
 let outlet: AftercareClient;
+/** The default tenant as the server makes it when a tenants file is set: its look-ups keep to its own workflows. */
+let shop: AftercareClient;
 let app: FastifyInstance;
 let woo: FakeWooCommerce;
 let telegram: FakeTelegram;
@@ -45,20 +47,28 @@ beforeAll(async () => {
     keys: TEST_KEYS,
     tenant: 'outlet',
   });
+  shop = new AftercareClient({
+    client: h.client,
+    playbook: h.playbook,
+    taskQueue: h.taskQueue,
+    outbox: h.outbox,
+    keys: TEST_KEYS,
+    otherTenants: true,
+  });
   app = await buildApp({
-    aftercare: h.aftercare,
+    aftercare: shop,
     apiKey: SHOP_KEY,
     operatorKey: OPERATOR_KEY,
     tenants: [{ client: outlet, apiKey: OUTLET_KEY }],
     inbound: {
       sink: new InboundCustomerSink(h.client),
-      customers: h.aftercare.customers,
+      customers: shop.customers,
       keys: TEST_KEYS,
       publicUrl: 'http://aftercare.test',
       brandName: 'Test Shop',
       woocommerce: {
         secrets: { outlet: 'woo-outlet-secret' },
-        orders: h.aftercare.orders,
+        orders: shop.orders,
         journeys: journeyLookup(h.client),
         playbook: h.playbook,
         forTenant: (t) =>
@@ -375,5 +385,26 @@ describe('tenants', () => {
       headers: { ...as(OPERATOR_KEY), [TENANT_HEADER]: 'default' },
     });
     expect(named.statusCode).toBe(200);
+  });
+
+  it('never sends a message of a tenant this worker does not know as another business', async () => {
+    const gone = new AftercareClient({
+      client: h.client,
+      playbook: h.playbook,
+      taskQueue: h.taskQueue,
+      keys: TEST_KEYS,
+      tenant: 'gone',
+    });
+    const order = sampleOrder();
+    await gone.startOrderJourney(order);
+    const state = await eventually(async () => {
+      const journey = await gone.getOrderJourney(order.orderId);
+      const placed = journey.messages.find((m) => m.key === 'status-placed');
+      expect(placed?.status).toBe('failed');
+      return journey;
+    });
+    expect(JSON.stringify(state.messages)).toMatch(/not configured/);
+    const sent = (await h.outbox.list(1000)).filter((r) => r.workflowId === orderJourneyId(order.orderId, 'gone'));
+    expect(sent).toHaveLength(0);
   });
 });

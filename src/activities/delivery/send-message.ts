@@ -4,7 +4,7 @@ import type { ChannelAdapter } from '../../channels/types';
 import type { Channel } from '../../channels/types';
 import type { MessageRenderer } from '../../messages/types';
 import type { SendMessageRequest, SendMessageResult } from '../../workflows/delivery/contract';
-import { tenantOfWorkflowId } from '../../workflows/tenant';
+import { DEFAULT_TENANT, tenantOfWorkflowId } from '../../workflows/tenant';
 import { compose } from './compose';
 import { toActivityFailure } from './failures';
 import { withLinks, type LinkSettings } from './links';
@@ -36,7 +36,15 @@ export interface TenantSenders {
 export function sendMessageActivity(deps: SendDeps) {
   return async function sendMessage(req: SendMessageRequest): Promise<SendMessageResult> {
     try {
-      const tenant = deps.tenants?.[tenantOfWorkflowId(req.workflowId)];
+      const of = tenantOfWorkflowId(req.workflowId);
+      const tenant = deps.tenants && Object.hasOwn(deps.tenants, of) ? deps.tenants[of] : undefined;
+      if (of !== DEFAULT_TENANT && !tenant) {
+        // A tenant no longer configured (removed from AFTERCARE_TENANTS): never send as another business.
+        throw new ChannelNotConfiguredError(
+          `tenant "${of}" is not configured on this worker (AFTERCARE_TENANTS)`,
+          'aftercare',
+        );
+      }
       const senders: TenantSenders = tenant ?? deps;
       const adapter = senders.channels[req.channel];
       if (!adapter) throw new ChannelNotConfiguredError(`no provider is configured for ${req.channel}`, 'aftercare');
