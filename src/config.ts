@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseKeyring } from './lib/keys';
 import { parseDuration } from './playbook/duration';
 import { DEFAULT_RECONCILE_EVERY_MS, wooCommerceTenantsFromEnv } from './shops/woocommerce/tenant';
-import { readTenantsFile, type TenantSettings } from './tenants/file';
+import { tenantsOf } from './tenants/settings';
 
 /**
  * All configuration, parsed once at boot by one schema: the environment's variables, checks that
@@ -378,33 +378,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
-}
-
-/** The tenants file's tenants, with what spans it and the environment checked (keys, Shopify secrets). */
-function tenantsOf(
-  e: {
-    AFTERCARE_TENANTS?: string | undefined;
-    AFTERCARE_API_KEY?: string | undefined;
-    AFTERCARE_OPERATOR_KEY?: string | undefined;
-  } & Record<string, unknown>,
-  ctx: { addIssue: (issue: { code: 'custom'; path: string[]; message: string }) => void },
-): TenantSettings[] {
-  if (!e.AFTERCARE_TENANTS) return [];
-  const env = Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-  const read = readTenantsFile(path.resolve(e.AFTERCARE_TENANTS), env);
-  const problems = 'problems' in read ? [...read.problems] : [];
-  const tenants = 'tenants' in read ? read.tenants : [];
-  const listed = shopifySecrets(undefined, e.SHOPIFY_WEBHOOK_SECRETS as string | undefined);
-  for (const t of tenants) {
-    if (t.apiKey === e.AFTERCARE_API_KEY || t.apiKey === e.AFTERCARE_OPERATOR_KEY) {
-      problems.push(`tenants.${t.id}.apiKey: is AFTERCARE_API_KEY or AFTERCARE_OPERATOR_KEY; give each its own`);
-    }
-    if (t.shopify && listed[t.id] && listed[t.id] !== t.shopify.webhookSecret) {
-      problems.push(`tenants.${t.id}.shopify: differs from its SHOPIFY_WEBHOOK_SECRETS entry: set one of them`);
-    }
-  }
-  for (const message of problems) ctx.addIssue({ code: 'custom', path: ['AFTERCARE_TENANTS'], message });
-  return tenants;
 }
 
 /** SHOPIFY_WEBHOOK_SECRET is the "default" tenant's; SHOPIFY_WEBHOOK_SECRETS adds more ("tenant=secret,…"). */

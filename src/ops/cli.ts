@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { DEFAULT_TENANT, TENANT_ID, tenantOfWorkflowId } from '../workflows/tenant';
+import { DEFAULT_TENANT, tenantOfWorkflowId } from '../workflows/tenant';
 import { Client, Connection } from '@temporalio/client';
 import type { z } from 'zod';
 import { AftercareClient } from '../client';
@@ -93,7 +93,9 @@ export async function runOps(
   try {
     const client = new Client({ connection, namespace, dataConverter: dataConverterFor(keys.payloads) });
     const tenant = values.tenant ?? DEFAULT_TENANT;
-    if (!TENANT_ID.test(tenant)) throw new UsageError('--tenant: lower-case letters, digits, "-" and "_"');
+    if (tenant !== DEFAULT_TENANT && !config.tenants.some((t) => t.id === tenant)) {
+      throw new UsageError(`--tenant: no tenant "${tenant}" in AFTERCARE_TENANTS`);
+    }
     const aftercare = new AftercareClient({ client, playbook: loadPlaybook(config.playbookPath), keys, tenant });
     const ops = aftercare.operations;
 

@@ -43,7 +43,12 @@ const tenantSchema = (env: Env, dir: string) => {
     email: z
       .strictObject({
         /** Its sender, e.g. "Outlet <orders@outlet.example>". */
-        from: z.string().min(3),
+        from: z
+          .string()
+          .regex(
+            /^([^<>]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/,
+            'an address, e.g. "Outlet <orders@outlet.example>"',
+          ),
         /** Its own Resend account; without one, the default account sends with this sender. */
         resendApiKey: secret.optional(),
         /** Its Resend account's webhook signing secret (whsec_…): POST /webhooks/resend/<tenant>. */
@@ -107,10 +112,22 @@ export function readTenantsFile(file: string, env: Env): { tenants: TenantSettin
   const parsed = fileSchema(env, path.dirname(file)).safeParse(raw);
   if (!parsed.success) return { problems: formatZodIssues(parsed.error).map((p) => `${file}: ${p}`) };
   const tenants = Object.entries(parsed.data.tenants).map(([id, t]) => ({ id, ...t }));
+  const problems: string[] = [];
   const keys = new Set<string>();
+  const shopSecrets = new Map<string, string>();
   for (const t of tenants) {
-    if (keys.has(t.apiKey)) return { problems: [`${file}: tenants.${t.id}.apiKey: another tenant has this key`] };
+    if (keys.has(t.apiKey)) problems.push(`${file}: tenants.${t.id}.apiKey: another tenant has this key`);
     keys.add(t.apiKey);
+    // One shop secret per tenant: a delivery signed for one tenant's URL must not verify at another's.
+    for (const [field, secret] of [
+      ['shopify.webhookSecret', t.shopify?.webhookSecret],
+      ['woocommerce.webhookSecret', t.woocommerce?.webhookSecret],
+    ] as const) {
+      if (!secret) continue;
+      const other = shopSecrets.get(secret);
+      if (other && other !== t.id) problems.push(`${file}: tenants.${t.id}.${field}: tenant ${other} has this secret`);
+      shopSecrets.set(secret, t.id);
+    }
   }
-  return { tenants };
+  return problems.length > 0 ? { problems } : { tenants };
 }

@@ -113,6 +113,27 @@ describe('AFTERCARE_TENANTS', () => {
 
     expect(problemsOf({ AFTERCARE_TENANTS: path.join(dir, 'missing.yaml') }).join('\n')).toMatch(/missing\.yaml/);
 
+    const secretKey = file('secret.yaml', 'tenants:\n  a:\n    apiKey: env:AFTERCARE_SECRET\n');
+    expect(
+      problemsOf({ AFTERCARE_TENANTS: secretKey, AFTERCARE_SECRET: 'the-master-secret-0123456789abcdef0123' }).join(
+        '\n',
+      ),
+    ).toMatch(/is the value of AFTERCARE_SECRET/);
+
+    const sameShop = file(
+      'shops.yaml',
+      'tenants:\n  a:\n    apiKey: a-key-0123456789abcd\n    shopify: { webhookSecret: shared }\n  b:\n    apiKey: b-key-0123456789abcd\n    woocommerce: { webhookSecret: shared }\n',
+    );
+    expect(problemsOf({ AFTERCARE_TENANTS: sameShop }).join('\n')).toMatch(
+      /tenants\.b\.woocommerce\.webhookSecret: tenant a has this secret/,
+    );
+
+    const badFrom = file(
+      'from.yaml',
+      'tenants:\n  a:\n    apiKey: a-key-0123456789abcd\n    email: { from: Outlet }\n',
+    );
+    expect(problemsOf({ AFTERCARE_TENANTS: badFrom }).join('\n')).toMatch(/email\.from: an address/);
+
     const halfWoo = file(
       'woo.yaml',
       'tenants:\n  a:\n    apiKey: a-key-0123456789abcd\n    woocommerce: { url: https://a.example }\n',

@@ -328,6 +328,14 @@ describe('tenants', () => {
         payload: new URLSearchParams(params).toString(),
       });
     expect((await stop('deployment-twilio-token')).statusCode).toBe(401);
+    // A tenant that does not exist answers the same as a bad signature.
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/webhooks/twilio/nobody/inbound',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams(params).toString(),
+    });
+    expect(unknown.statusCode).toBe(401);
     expect((await stop(OUTLET_TWILIO)).statusCode).toBe(200);
     await eventually(async () =>
       expect(

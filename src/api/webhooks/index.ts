@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Keys } from '../../lib/keys';
 import { describeError } from '../../lib/redact';
 import { unsubscribeRoutes } from '../pages/unsubscribe';
-import type { InboundContext } from './context';
+import { type InboundContext, unauthorized } from './context';
 import { resendWebhooks } from './resend';
 import { shopifyWebhooks, type ShopifyWebhookOptions } from './shopify';
 import type { CustomerEventSink } from './sink';
@@ -107,6 +107,15 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
     const theirs = own.sink ? { ...ctx, sink: own.sink } : ctx;
     if (own.twilioAuthToken) twilioWebhooks(app, theirs, own.twilioAuthToken, `/webhooks/twilio/${tenant}`);
     if (own.resendWebhookSecret) resendWebhooks(app, theirs, own.resendWebhookSecret, `/webhooks/resend/${tenant}`);
+  }
+  if (Object.keys(opts.tenantProviders ?? {}).length > 0) {
+    // Any other name answers as a bad signature does, so these URLs do not tell which tenants exist.
+    for (const path of ['/webhooks/twilio/:tenant/inbound', '/webhooks/twilio/:tenant/status']) {
+      app.post(path, ctx.routeOpts, (_request, reply) => unauthorized(reply, 'missing or invalid X-Twilio-Signature'));
+    }
+    app.post('/webhooks/resend/:tenant', ctx.routeOpts, (_request, reply) =>
+      unauthorized(reply, 'missing, invalid or expired svix signature'),
+    );
   }
   if (opts.telegram) telegramWebhooks(app, ctx, opts.telegram);
   if (opts.whatsapp) whatsappWebhooks(app, ctx, opts.whatsapp);

@@ -42,12 +42,13 @@ export function wooCommerceWebhooks(app: FastifyInstance, ctx: InboundContext, o
       const secret = Object.hasOwn(opts.secrets, tenant) ? opts.secrets[tenant] : undefined;
       const raw = rawOf(request.body);
       const headers = wooCommerceHeaders(request.headers);
-      // An unknown tenant answers as a bad signature does: the URL does not tell which tenants exist.
-      if (!secret) return unauthorized(reply, 'missing or invalid X-WC-Webhook-Signature');
+      // The ping changes nothing, so it is answered 200 for any tenant: the answer does not tell which exist.
       if (isWooCommercePing(raw, headerOf(request, 'content-type'), headers)) {
-        request.log.info({ tenant }, 'woocommerce webhook: ping');
+        request.log.info({ tenant, known: secret !== undefined }, 'woocommerce webhook: ping');
         return { ok: true, outcome: 'ping' };
       }
+      // An unknown tenant answers as a bad signature does: the URL does not tell which tenants exist.
+      if (!secret) return unauthorized(reply, 'missing or invalid X-WC-Webhook-Signature');
       if (!verifyWooCommerceSignature(raw, headers.signature, secret)) {
         return unauthorized(reply, 'missing or invalid X-WC-Webhook-Signature');
       }
