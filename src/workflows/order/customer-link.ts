@@ -5,7 +5,8 @@
  */
 import { ActivityFailure, ApplicationFailure, log } from '@temporalio/workflow';
 import { bookkeeping } from '../activity-options';
-import { CustomerErrorType } from '../customer/contract';
+import { CustomerErrorType, customerLifecycleId } from '../customer/contract';
+import { tenantOfWorkflowId } from '../tenant';
 import { NO_REACHABLE_CHANNEL, type PermitAsk } from '../delivery/contract';
 import type { CustomerLink, Journey } from './context';
 import { notifyOperator } from './operator';
@@ -42,7 +43,7 @@ export function linkToCustomer(j: Pick<Journey, 'order' | 'playbook' | 'state' |
       kind: 'operator_notice',
       data: {
         orderId: order.orderId,
-        notice: `The customer's lifecycle (customer-${customerId}) is closed, so Aftercare sends this order's messages to nobody.`,
+        notice: `The customer's lifecycle (${customerLifecycleId(customerId, tenantOfWorkflowId(j.workflowId))}) is closed, so Aftercare sends this order's messages to nobody.`,
         operator: { customerId, customerName: order.customer.name },
       },
     });

@@ -75,7 +75,7 @@ export function leanLinkToCustomer(
           kind: 'operator_notice',
           data: {
             orderId: order.orderId,
-            notice: `The customer's lifecycle (customer-${customerId}) is closed, so Aftercare sends this order's messages to nobody.`,
+            notice: `The customer's lifecycle (${customerLifecycleId(customerId, tenantOfWorkflowId(j.workflowId))}) is closed, so Aftercare sends this order's messages to nobody.`,
             operator: { customerId, customerName: order.customer.name },
           },
         },

@@ -11,6 +11,7 @@ import {
   isCancellation,
   TimeoutFailure,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import { summary as bounded } from '../../lib/bounded-text';
@@ -18,6 +19,8 @@ import { formatDuration } from '../../playbook/duration';
 import type { Playbook } from '../../playbook/schema';
 import { FollowUpsCancelled, SkippedByOperator } from '../delivery/deliver';
 import { countStuck, countStuckCleared } from '../metrics';
+import { customerLifecycleId } from '../customer/contract';
+import { tenantOfWorkflowId } from '../tenant';
 import { JourneyErrorType, ORDER_SA, type OrderJourneyState, type StuckMark, type StuckReason } from './contract';
 
 const DEFAULT_STUCK_AFTER = 15 * 60_000;
@@ -195,7 +198,7 @@ export function operations(
       ops.mark(
         'waiting-on-lifecycle',
         `${what}: the customer's lifecycle has not answered for ${formatDuration(lifecycleStuckAfter)}`,
-        `look at the customer's lifecycle (workflow \`customer-${state.customerId}\`) in the Temporal UI: a failing workflow task, or no worker running`,
+        `look at the customer's lifecycle (workflow \`${customerLifecycleId(state.customerId, tenantOfWorkflowId(workflowInfo().workflowId))}\`) in the Temporal UI: a failing workflow task, or no worker running`,
         new Date(Date.now()),
       );
       try {
