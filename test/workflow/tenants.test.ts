@@ -207,6 +207,11 @@ describe('tenants', () => {
     const shopBefore = (await get('/v1/stats', SHOP_KEY)).json().totals?.order_status?.sent ?? 0;
     const order = sampleOrder();
     expect((await post('/v1/orders', OUTLET_KEY, order)).statusCode).toBe(201);
+    // Its "Order received" out first: a cancel that arrives before it would leave it unsent (and uncounted).
+    await eventually(async () => {
+      const journey = (await get(`/v1/orders/${order.orderId}`, OUTLET_KEY)).json();
+      expect(journey.messages.find((m: { key: string }) => m.key === 'status-placed')?.status).toBe('sent');
+    });
     // A journey sends its counts in batches, at the latest when it ends: cancelling ends it.
     await eventually(async () =>
       expect((await post(`/v1/orders/${order.orderId}/cancel`, OUTLET_KEY, { reason: 'test' })).statusCode).toBe(200),
