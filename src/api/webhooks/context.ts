@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Channel } from '../../channels/types';
 import { contactKey } from '../../channels/contact-keys';
 import type { Keys } from '../../lib/keys';
+import type { ShopOutcome } from '../../shops/outcome';
 import type { CustomerEventSink } from './sink';
 
 /** What every provider's webhook routes share. */
@@ -42,4 +43,36 @@ export function badRequest(message: string) {
  */
 export function keysOfContact(keys: Keys, channel: Channel | 'telegram-link', address: string): string[] {
   return [contactKey(keys.contacts, channel, address), contactKey(keys.legacy, channel, address)];
+}
+
+/**
+ * A shop's event handled within the shop's time budget: its outcome, or 'late' once the budget has passed. Late
+ * work goes on and may still land (every effect is idempotent); its failure then is nobody's to answer.
+ */
+export async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), budgetMs);
+  });
+  try {
+    const result = await Promise.race([work, late]);
+    if (result === 'late') work.catch(() => undefined);
+    return result;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A shop event's outcome in the log (ids, codes and field names only) and in the 200 answer. */
+export function answerShopOutcome(
+  request: FastifyRequest,
+  message: string,
+  log: Record<string, unknown>,
+  result: ShopOutcome,
+) {
+  request.log[result.outcome === 'invalid' ? 'warn' : 'info'](
+    { ...log, outcome: result.outcome, ...(result.orderId ? { orderId: result.orderId } : {}), detail: result.detail },
+    message,
+  );
+  return { ok: true, outcome: result.outcome };
 }

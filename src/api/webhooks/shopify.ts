@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { handleShopifyDelivery, type ShopifyDeps, type ShopifyOutcome } from '../../shops/shopify/events';
+import { handleShopifyDelivery, type ShopifyDeps } from '../../shops/shopify/events';
 import { shopifyHeaders, verifyShopifyHmac } from '../../shops/shopify/webhook';
 import { parseJson } from '../../lib/http';
-import { badRequest, type InboundContext, rawOf, unauthorized } from './context';
+import { answerShopOutcome, badRequest, type InboundContext, rawOf, unauthorized, withinBudget } from './context';
 
 export interface ShopifyWebhookOptions extends ShopifyDeps {
   /** Webhook secret (the Shopify app's client secret) per tenant: POST /webhooks/shopify/<tenant>. */
@@ -51,37 +51,17 @@ export function shopifyWebhooks(app: FastifyInstance, ctx: InboundContext, opts:
         body,
         ...(headers.triggeredAt ? { triggeredAt: headers.triggeredAt } : {}),
       });
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), budgetMs);
-      });
-      let result: ShopifyOutcome | 'late';
-      try {
-        result = await Promise.race([work, late]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const result = await withinBudget(work, budgetMs);
       const log = { tenant: request.params.tenant, topic: headers.topic, webhookId: headers.webhookId };
       if (result === 'late') {
         // The call goes on and may still land; Shopify's retry repeats it, and it is idempotent.
-        work.catch(() => undefined);
         request.log.warn({ ...log, budgetMs }, 'shopify webhook: Temporal slower than the budget; answered 503');
         return reply
           .status(503)
           .header('retry-after', '5')
           .send({ error: { code: 'unavailable', message: 'try again: the order service is slow to answer' } });
       }
-      const level = result.outcome === 'invalid' ? 'warn' : 'info';
-      request.log[level](
-        {
-          ...log,
-          outcome: result.outcome,
-          ...(result.orderId ? { orderId: result.orderId } : {}),
-          detail: result.detail,
-        },
-        'shopify webhook',
-      );
-      return { ok: true, outcome: result.outcome };
+      return answerShopOutcome(request, 'shopify webhook', log, result);
     },
   );
 }

@@ -1,9 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { parseJson } from '../../lib/http';
-import { handleWooCommerceOrder, type WooCommerceDeps, type WooCommerceOutcome } from '../../shops/woocommerce/events';
+import { handleWooCommerceOrder, type WooCommerceDeps } from '../../shops/woocommerce/events';
 import { guestKeyWith } from '../../shops/woocommerce/mapping';
 import { isWooCommercePing, verifyWooCommerceSignature, wooCommerceHeaders } from '../../shops/woocommerce/webhook';
-import { badRequest, headerOf, type InboundContext, rawOf, unauthorized } from './context';
+import {
+  answerShopOutcome,
+  badRequest,
+  headerOf,
+  type InboundContext,
+  rawOf,
+  unauthorized,
+  withinBudget,
+} from './context';
 
 export interface WooCommerceWebhookOptions extends Omit<WooCommerceDeps, 'guestKey'> {
   /** The webhooks' secret per tenant: POST /webhooks/woocommerce/<tenant>. */
@@ -62,20 +70,10 @@ export function wooCommerceWebhooks(app: FastifyInstance, ctx: InboundContext, o
         topic: headers.topic,
         body,
       });
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => {
-        timer = setTimeout(() => resolve('late'), budgetMs);
-      });
-      let result: WooCommerceOutcome | 'late';
-      try {
-        result = await Promise.race([work, late]);
-      } finally {
-        clearTimeout(timer);
-      }
+      const result = await withinBudget(work, budgetMs);
       const log = { tenant, topic: headers.topic, webhookId: headers.webhookId, deliveryId: headers.deliveryId };
       if (result === 'late') {
         // The call goes on and may still land; what it misses, the reconciliation does (idempotently).
-        work.catch(() => undefined);
         request.log.warn({ ...log, budgetMs }, 'woocommerce webhook: Temporal slower than the budget; answered 503');
         return reply.status(503).send({
           error: {
@@ -84,17 +82,7 @@ export function wooCommerceWebhooks(app: FastifyInstance, ctx: InboundContext, o
           },
         });
       }
-      const level = result.outcome === 'invalid' ? 'warn' : 'info';
-      request.log[level](
-        {
-          ...log,
-          outcome: result.outcome,
-          ...(result.orderId ? { orderId: result.orderId } : {}),
-          detail: result.detail,
-        },
-        'woocommerce webhook',
-      );
-      return { ok: true, outcome: result.outcome };
+      return answerShopOutcome(request, 'woocommerce webhook', log, result);
     },
   );
 }

@@ -6,6 +6,7 @@
  * than what the journey already shows) are dropped against the journey's own state.
  */
 import { ConflictError, NotFoundError, UnprocessableError } from '../../errors';
+import { advanceForShop, type ShopOutcome } from '../outcome';
 import { toMinorUnits } from '../../lib/money';
 import type { ErasureGateway } from '../../gateway/erasure';
 import type { OrderGateway } from '../../gateway/orders';
@@ -38,20 +39,8 @@ export interface ShopifyDeliveryIn {
   body: unknown;
 }
 
-/**
- * What came of a delivery (all answered 200): applied; already (the journey shows it, or moved past it); stale
- * (older than what the journey shows); ignored (not for us: no journey for the order, a topic or status we do not
- * act on); invalid (can never succeed: logged, not retried).
- */
-export interface ShopifyOutcome {
-  outcome: 'applied' | 'already' | 'stale' | 'ignored' | 'invalid';
-  /** For the log: ids, stages, codes and field names, never customer data. */
-  detail: string;
-  orderId?: string;
-}
-
-/** 409s that mean the journey already has this (or more): answered 200, nothing changes. */
-const ALREADY = new Set(['stage_out_of_order', 'journey_completed', 'notice_repeated', 'notice_limit']);
+/** What came of a delivery: the shops' common outcome (src/shops/outcome.ts). */
+export type ShopifyOutcome = ShopOutcome;
 
 export async function handleShopifyDelivery(deps: ShopifyDeps, d: ShopifyDeliveryIn): Promise<ShopifyOutcome> {
   if (!isRecord(d.body)) return { outcome: 'invalid', detail: 'body is not a JSON object' };
@@ -125,17 +114,7 @@ async function advance(
   const parsed = stageUpdateSchema.safeParse(update);
   const { eta: _eta, occurredAt: _occurredAt, ...plain } = update;
   const valid = parsed.success ? parsed.data : plain;
-  try {
-    const result = await deps.orders.advanceStage(orderId, valid, { requestId: `shopify:${d.webhookId}` });
-    if (result.stale) return { outcome: 'stale', detail: `${what}: older than stage ${result.stage}`, orderId };
-    return { outcome: 'applied', detail: `${what} → ${update.stage} (${result.status})`, orderId };
-  } catch (err) {
-    if (err instanceof ConflictError && ALREADY.has(err.code)) {
-      return { outcome: 'already', detail: `${what}: ${err.code}`, orderId };
-    }
-    if (err instanceof NotFoundError) return { outcome: 'ignored', detail: 'no journey for this order', orderId };
-    throw err;
-  }
+  return advanceForShop(deps.orders, orderId, valid, `shopify:${d.webhookId}`, what);
 }
 
 /** When it happened at Shopify, for the journey: an update older than its current stage changes nothing. */

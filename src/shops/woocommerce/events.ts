@@ -7,6 +7,7 @@
  * than what the journey saw) are dropped by the journey against `occurredAt`, the shop's time.
  */
 import { ConflictError, NotFoundError, UnprocessableError } from '../../errors';
+import { advanceForShop, type ShopOutcome } from '../outcome';
 import { isRecord } from '../../lib/http';
 import type { OrderGateway } from '../../gateway/orders';
 import type { Playbook } from '../../playbook/schema';
@@ -48,20 +49,12 @@ export interface WooCommerceOrderIn {
 }
 
 /**
- * What came of an order (all answered 200): applied; already (the journey shows it, or ended); stale (older than
- * what the journey shows); ignored (nothing to do: a status that does nothing, no journey to act on); invalid (can
- * never succeed: logged, not retried). A version sent again while its update is still the journey's latest may say
- * applied: Temporal answers a repeated update id with the first one's result, and nothing is done twice.
+ * What came of an order: the shops' common outcome (src/shops/outcome.ts). A version sent again while its update is
+ * still the journey's latest may say applied: Temporal answers a repeated update id with the first one's result, and
+ * nothing is done twice.
  */
-export interface WooCommerceOutcome {
-  outcome: 'applied' | 'already' | 'stale' | 'ignored' | 'invalid';
-  /** For the log: ids, statuses, stages, codes and field names, never customer data. */
-  detail: string;
-  orderId?: string;
-}
+export type WooCommerceOutcome = ShopOutcome;
 
-/** 409s that mean the journey already has this (or more): nothing changes. */
-const ALREADY = new Set(['stage_out_of_order', 'journey_completed', 'notice_repeated', 'notice_limit']);
 const HANDLED_EVENTS = new Set(['created', 'updated', 'restored']);
 
 export async function handleWooCommerceOrder(
@@ -201,18 +194,14 @@ async function apply(
 async function advance(ctx: Ctx, update: StageUpdate, what: string): Promise<WooCommerceOutcome> {
   const { deps, orderId, requestId, occurredAt } = ctx;
   try {
-    const result = await deps.orders.advanceStage(
+    return await advanceForShop(
+      deps.orders,
       orderId,
       { ...update, ...(occurredAt ? { occurredAt } : {}) },
-      { requestId },
+      requestId,
+      what,
     );
-    if (result.stale) return { outcome: 'stale', detail: `${what}: older than stage ${result.stage}`, orderId };
-    return { outcome: 'applied', detail: `${what} → ${update.stage} (${result.status})`, orderId };
   } catch (err) {
-    if (err instanceof ConflictError && ALREADY.has(err.code)) {
-      return { outcome: 'already', detail: `${what}: ${err.code}`, orderId };
-    }
-    if (err instanceof NotFoundError) return { outcome: 'ignored', detail: 'no journey for this order', orderId };
     // A journey started with an older playbook, without this stage.
     if (err instanceof UnprocessableError) return { outcome: 'ignored', detail: `${what}: ${err.code}`, orderId };
     throw err;
