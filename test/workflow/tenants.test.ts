@@ -102,6 +102,15 @@ const post = (url: string, key: string, payload: unknown, headers: Record<string
   app.inject({ method: 'POST', url, payload: payload as object, headers: { ...as(key), ...headers } });
 const get = (url: string, key: string) => app.inject({ method: 'GET', url, headers: as(key) });
 
+/** The shop's order and the outlet's (one customer id in both tenants), each customer known to its lifecycle. */
+async function placeInBoth(order: { customer: { id: string; [field: string]: unknown } }, twin: object) {
+  expect((await post('/v1/orders', SHOP_KEY, order)).statusCode).toBe(201);
+  expect((await post('/v1/orders', OUTLET_KEY, twin)).statusCode).toBe(201);
+  for (const key of [OUTLET_KEY, SHOP_KEY]) {
+    await eventually(async () => expect((await get(`/v1/customers/${order.customer.id}`, key)).statusCode).toBe(200));
+  }
+}
+
 describe('tenants', () => {
   it('gives the same orderId in two tenants two journeys, each read only with its own key', async () => {
     const order = sampleOrder();
@@ -180,14 +189,7 @@ describe('tenants', () => {
   it("erases only the tenant's own customer", async () => {
     const order = sampleOrder();
     const twin = sampleOrder({}, { id: order.customer.id });
-    expect((await post('/v1/orders', SHOP_KEY, order)).statusCode).toBe(201);
-    expect((await post('/v1/orders', OUTLET_KEY, twin)).statusCode).toBe(201);
-    await eventually(async () =>
-      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200),
-    );
-    await eventually(async () =>
-      expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).statusCode).toBe(200),
-    );
+    await placeInBoth(order, twin);
 
     const erased = await app.inject({
       method: 'DELETE',
@@ -230,17 +232,7 @@ describe('tenants', () => {
   it("takes a customer's answer and unsubscribe on their own tenant's order and customer", async () => {
     const order = sampleOrder();
     const twin = sampleOrder({}, { id: order.customer.id, marketingConsent: true });
-    expect(
-      (await post('/v1/orders', SHOP_KEY, { ...order, customer: { ...order.customer, marketingConsent: true } }))
-        .statusCode,
-    ).toBe(201);
-    expect((await post('/v1/orders', OUTLET_KEY, twin)).statusCode).toBe(201);
-    await eventually(async () =>
-      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200),
-    );
-    await eventually(async () =>
-      expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).statusCode).toBe(200),
-    );
+    await placeInBoth({ ...order, customer: { ...order.customer, marketingConsent: true } }, twin);
     const expiresAt = Date.now() + 3_600_000;
 
     // The outlet's order is delivered (a survey takes answers then); the shop has no order with this id.
@@ -354,14 +346,7 @@ describe('tenants', () => {
   it("links a Telegram chat to the tenant's own customer only, not another tenant's of the same id", async () => {
     const order = sampleOrder();
     const twin = sampleOrder({}, { id: order.customer.id });
-    expect((await post('/v1/orders', SHOP_KEY, order)).statusCode).toBe(201);
-    expect((await post('/v1/orders', OUTLET_KEY, twin)).statusCode).toBe(201);
-    await eventually(async () =>
-      expect((await get(`/v1/customers/${order.customer.id}`, OUTLET_KEY)).statusCode).toBe(200),
-    );
-    await eventually(async () =>
-      expect((await get(`/v1/customers/${order.customer.id}`, SHOP_KEY)).statusCode).toBe(200),
-    );
+    await placeInBoth(order, twin);
     // The link the outlet's message carries (as the send activity mints it for the outlet's customer).
     const link = telegramLink(telegram.botInfo.username, TEST_KEYS, {
       customerId: order.customer.id,
