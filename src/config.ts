@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseKeyring } from './lib/keys';
+import { namedValues } from './lib/pairs';
 import { parseDuration } from './playbook/duration';
 import { DEFAULT_RECONCILE_EVERY_MS, wooCommerceTenantsFromEnv } from './shops/woocommerce/tenant';
 import { tenantsOf } from './tenants/settings';
@@ -382,11 +383,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /** SHOPIFY_WEBHOOK_SECRET is the "default" tenant's; SHOPIFY_WEBHOOK_SECRETS adds more ("tenant=secret,…"). */
 function shopifySecrets(single: string | undefined, list: string | undefined): Record<string, string> {
-  const secrets: Record<string, string> = {};
-  for (const pair of list?.split(',') ?? []) {
-    const at = pair.indexOf('=');
-    if (at > 0) secrets[pair.slice(0, at)] = pair.slice(at + 1);
-  }
+  const secrets = namedValues(list);
   if (single) secrets.default = single;
   return secrets;
 }

@@ -4,17 +4,8 @@
  * config.ts calls it while it parses the environment; nothing else reads the file.
  */
 import path from 'node:path';
+import { namedValues } from '../lib/pairs';
 import { readTenantsFile, type TenantSettings } from './file';
-
-/** "tenant=secret,…" (SHOPIFY_WEBHOOK_SECRETS, WOOCOMMERCE_WEBHOOK_SECRETS), by tenant. */
-function pairsOf(list: string | undefined): Record<string, string> {
-  const pairs: Record<string, string> = {};
-  for (const pair of list?.split(',') ?? []) {
-    const at = pair.indexOf('=');
-    if (at > 0) pairs[pair.slice(0, at)] = pair.slice(at + 1);
-  }
-  return pairs;
-}
 
 /** The deployment's own secrets: no tenant's API key may be one of them. */
 const DEPLOYMENT_SECRETS = [
@@ -46,7 +37,7 @@ export function tenantsOf(
   const read = readTenantsFile(path.resolve(e.AFTERCARE_TENANTS), env);
   const problems = 'problems' in read ? [...read.problems] : [];
   const tenants = 'tenants' in read ? read.tenants : [];
-  const listed = pairsOf(e.SHOPIFY_WEBHOOK_SECRETS as string | undefined);
+  const listed = namedValues(e.SHOPIFY_WEBHOOK_SECRETS as string | undefined);
   for (const t of tenants) {
     if (t.apiKey === e.AFTERCARE_API_KEY || t.apiKey === e.AFTERCARE_OPERATOR_KEY) {
       problems.push(`tenants.${t.id}.apiKey: is AFTERCARE_API_KEY or AFTERCARE_OPERATOR_KEY; give each its own`);
@@ -55,7 +46,7 @@ export function tenantsOf(
     const clash = DEPLOYMENT_SECRETS.find((k) => e[k] === t.apiKey);
     if (clash) problems.push(`tenants.${t.id}.apiKey: is the value of ${clash}; an API key must be its own`);
     const wooListed = e.WOOCOMMERCE_WEBHOOK_SECRETS as string | undefined;
-    const wooOwn = pairsOf(wooListed)[t.id];
+    const wooOwn = namedValues(wooListed)[t.id];
     if (t.woocommerce?.webhookSecret && wooOwn && wooOwn !== t.woocommerce.webhookSecret) {
       problems.push(`tenants.${t.id}.woocommerce: differs from its WOOCOMMERCE_WEBHOOK_SECRETS entry: set one of them`);
     }

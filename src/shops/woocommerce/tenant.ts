@@ -2,6 +2,7 @@
  * One WooCommerce store's settings, per tenant, in one small object: the environment fills the default tenant's
  * (and other tenants' webhook secrets), and a tenants file can fill the same shape.
  */
+import { namedValues } from '../../lib/pairs';
 import type { WooCommerceRestAccess } from './rest';
 
 export interface WooCommerceTenant {
@@ -28,10 +29,8 @@ export function wooCommerceTenantsFromEnv(e: {
   webhookSecrets?: string | undefined;
 }): WooCommerceTenants {
   const tenants: WooCommerceTenants = {};
-  for (const pair of e.webhookSecrets?.split(',') ?? []) {
-    const at = pair.indexOf('=');
-    if (at > 0) tenants[pair.slice(0, at)] = { webhookSecret: pair.slice(at + 1) };
-  }
+  for (const [tenant, webhookSecret] of Object.entries(namedValues(e.webhookSecrets)))
+    tenants[tenant] = { webhookSecret };
   const own: WooCommerceTenant = { ...tenants.default };
   if (e.webhookSecret) own.webhookSecret = e.webhookSecret;
   if (e.url && e.consumerKey && e.consumerSecret) {
