@@ -21,6 +21,11 @@ export interface TextContent {
   /** E.164 phone number or chat id, depending on the channel. */
   to: string;
   text: string;
+  /**
+   * One-tap answers where the channel has them (Telegram inline keyboard, WhatsApp interactive list); the id comes
+   * back in the channel's inbound webhook. SMS ignores them (the text says "reply 1-5").
+   */
+  buttons?: { id: string; title: string }[];
 }
 
 export type OutgoingContent = EmailContent | TextContent | WhatsAppContent;

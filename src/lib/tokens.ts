@@ -5,8 +5,10 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type TokenPurpose = 'unsubscribe' | 'survey' | 'telegram-link' | 'review-click' | 'status-callback';
+export type TokenPurpose =
+  'unsubscribe' | 'survey' | 'telegram-link' | 'review-click' | 'status-callback' | 'preferences';
 export const TOKEN_PURPOSES: readonly TokenPurpose[] = [
+  'preferences',
   'unsubscribe',
   'survey',
   'telegram-link',

@@ -26,6 +26,26 @@ export interface BaseData {
   surveyUrl?: string;
   /** Where to leave a review; the send activity swaps it for an Aftercare redirect that counts clicks. */
   reviewUrl?: string;
+  /** The customer's own preferences page (signed, expiring), added by the send activity to every customer message. */
+  preferencesUrl?: string;
+  /** questionnaire_invite: the questionnaire on the customer's page, added by the send activity. */
+  questionnaireUrl?: string;
+  /**
+   * What the business knows of the customer, for templates: their tier, their interests (from the questionnaire)
+   * and the last thing they bought. Added to the data from the send permit (the lifecycle's, or the journey's
+   * snapshot of it); absent for messages to the business.
+   */
+  personal?: PersonalData;
+}
+
+/** What templates may say about the customer beyond their name. */
+export interface PersonalData {
+  tier?: string;
+  tierLabel?: LocalizedText;
+  /** The labels of the interests they chose in the questionnaire, per language. */
+  interests?: LocalizedText[];
+  /** Item names of their latest completed order (at most a few). */
+  lastPurchase?: string[];
 }
 
 /** A status update: the order's current stage. */
@@ -157,6 +177,14 @@ interface KindFields {
   order_cancelled: { totalMinor?: number; currency?: string };
   /** Money back for the order: a refund, or a return of goods; `full` when the whole order is refunded by now. */
   refund_issued: { currency: string; refund: RefundData };
+  /** The customer wrote something that is not an answer: a person will get back to them. */
+  reply_received: NoFields;
+  /** What a customer wrote, for the business (text bounded; the order is orderId, the journey operator.journeyUrl). */
+  operator_message: { message: { text: string; channel: string }; operator: OperatorData };
+  /** The questionnaire for regulars (its link is questionnaireUrl). */
+  questionnaire_invite: NoFields;
+  /** A date the customer gave (birthday, anniversary), with the playbook's offer if it has one. */
+  occasion_greeting: { occasion: { label: LocalizedText; date: string }; offer?: Omit<OfferData, 'services'> };
 }
 
 export interface RefundData {

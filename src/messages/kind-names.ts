@@ -18,6 +18,14 @@ export const MESSAGE_KINDS = [
   'operator_digest',
   'order_cancelled',
   'refund_issued',
+  /** To the customer who wrote something that is not an answer: "we'll get back to you". */
+  'reply_received',
+  /** To the business: what a customer wrote, with the order and the journey in the Temporal UI. */
+  'operator_message',
+  /** To a repeat customer, once: the questionnaire on their own page. */
+  'questionnaire_invite',
+  /** On a date the customer gave in the questionnaire (a birthday, an anniversary), with the playbook's offer. */
+  'occasion_greeting',
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 

@@ -189,6 +189,38 @@ const KINDS = {
     }),
     needs: { 'data.winback (code, discountPercent, expiresAt, attempt)': (d) => !!d.winback },
   },
+  reply_received: { purpose: 'transactional', aboutOrder: true, cta: supportMail },
+  operator_message: {
+    purpose: 'transactional',
+    aboutOrder: true,
+    cta: (vars) => vars.journeyUrl,
+    toBusiness: { footer: 'footer' },
+    mustPrint: { subject: ['orderId'], text: ['orderId', 'customerMessage'] },
+    needs: {
+      'data.message (what the customer wrote)': (d) => typeof d.message?.text === 'string',
+      'data.operator (the customer and the journey link)': (d) => !!d.operator,
+    },
+  },
+  // Asking regulars about themselves is service, like the survey; the topic "reviews and surveys" switches it off.
+  questionnaire_invite: {
+    purpose: 'transactional',
+    aboutOrder: false,
+    cta: (vars) => vars.questionnaireUrl,
+    mustPrint: { text: ['questionnaireUrl'] },
+    needs: {
+      'data.questionnaireUrl, an http(s) link to the questionnaire': (d) => httpUrl(d.questionnaireUrl) !== undefined,
+    },
+  },
+  occasion_greeting: {
+    purpose: 'marketing',
+    aboutOrder: false,
+    cta: website,
+    codeBox: { label: 'codeLabel', note: 'validUntil' },
+    mustPrint: { subject: ['occasion'], text: ['occasion'] },
+    promotion: ({ offer }) =>
+      offer ? { code: offer.code, percent: offer.discountPercent, expiresAt: offer.expiresAt } : {},
+    needs: { 'data.occasion (its label and date)': (d) => !!d.occasion },
+  },
 } satisfies { [K in MessageKind]: KindSpec<K> };
 
 /**

@@ -44,6 +44,45 @@ export function unsubscribeLink(
   return `${base(publicUrl)}/unsubscribe/${token}`;
 }
 
+/**
+ * The customer's own page (preferences, and the questionnaire under it): every message to a customer carries it.
+ * The token names the customer and the language to show; it expires (PREFERENCES_LINK_DAYS), a newer message has a
+ * newer one.
+ */
+export function preferencesLink(
+  publicUrl: string,
+  linkKey: string,
+  p: { customerId: string; locale: string; expiresAt: number; tenant?: string; page?: 'questionnaire' },
+): string {
+  const token = signToken(
+    linkKey,
+    'preferences',
+    { c: p.customerId, l: p.locale, ...tenantField(p.tenant) },
+    { expiresAt: p.expiresAt },
+  );
+  return `${base(publicUrl)}/${p.page === 'questionnaire' ? 'questionnaire' : 'preferences'}/${token}`;
+}
+
+/** How long a preferences link works. */
+export const PREFERENCES_LINK_DAYS = 90;
+
+/** The customer (and language) a preferences or questionnaire link was minted for. */
+export function readPreferencesLink(
+  keys: LinkKeys,
+  token: string,
+  nowMs: number,
+): LinkCheck<{ customerId: string; locale: string | undefined; tenant?: string }> {
+  const verified = verifyLink(keys, 'preferences', token, nowMs);
+  if (!verified.ok) return verified;
+  const { c, l } = verified.payload;
+  if (typeof c !== 'string' || c === '') return { ok: false, reason: 'empty' };
+  return {
+    ok: true,
+    token,
+    value: { customerId: c, locale: typeof l === 'string' && l !== '' ? l : undefined, ...tenantIn(verified.payload) },
+  };
+}
+
 /** The link to the customer's rating page, for survey and survey_reminder messages. */
 export function surveyLink(
   publicUrl: string,

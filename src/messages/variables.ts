@@ -96,6 +96,20 @@ const VARIABLES = {
   fullRefund: { sample: true, always: true },
   /** Refund or return: goods came back (a return), not only money (a refund). */
   isReturn: { sample: true, always: true },
+  /** Operator message: what the customer wrote (clipped on text channels). */
+  customerMessage: { sample: 'Where is my parcel?', textLimit: 300 },
+  /** Operator message: the channel the customer wrote on (sms, telegram, whatsapp). */
+  replyChannel: { sample: 'sms' },
+  /** Every message to a customer: their own preferences page (http(s) only). */
+  preferencesUrl: { sample: 'https://example.com/p/1' },
+  /** Questionnaire invite: the questionnaire on the customer's page (http(s) only). */
+  questionnaireUrl: { sample: 'https://example.com/q/1' },
+  /** Occasion greeting: the occasion's name in the chosen locale ("birthday"). */
+  occasion: { sample: 'birthday', textLimit: 40 },
+  /** The interests the customer chose in the questionnaire, as a list in the locale ("tea and pastries"). */
+  interests: { sample: 'tea and pastries', textLimit: 80 },
+  /** The items of the customer's latest completed order, as a list in the locale. */
+  lastPurchase: { sample: 'Roof tiles', textLimit: 60 },
 } as const satisfies Record<string, Variable>;
 
 type Declared = typeof VARIABLES;
@@ -138,9 +152,19 @@ export function buildVars(
 ): TemplateVars {
   const { data, brand, fallbackLocale, timeZone } = request;
   const promotion = spec.promotion?.(data) ?? {};
-  const { feedback, operator, warranty, loyalty, referral, digest } = data;
+  const { feedback, operator, warranty, loyalty, referral, digest, personal } = data;
   const items = warranty?.items.map((item) => item.trim()).filter(Boolean) ?? [];
-  const tierLabel = (localize(loyalty?.tierLabel, locale, fallbackLocale) ?? loyalty?.tier)?.trim() || undefined;
+  // The message's own tier (thank-you, tier upgrade) first; any message may name the tier the customer holds.
+  const tierLabel =
+    (
+      localize(loyalty?.tierLabel ?? personal?.tierLabel, locale, fallbackLocale) ??
+      loyalty?.tier ??
+      personal?.tier
+    )?.trim() || undefined;
+  const interests = (personal?.interests ?? [])
+    .map((label) => localize(label, locale, fallbackLocale)?.trim())
+    .filter((label): label is string => !!label);
+  const lastPurchase = (personal?.lastPurchase ?? []).map((item) => item.trim()).filter(Boolean);
   const currency = loyalty?.currency ?? data.currency;
   const balance = loyalty?.cashbackBalanceMinor;
   // Journeys from before monthsOwned recorded the warranty's length in years.
@@ -189,6 +213,13 @@ export function buildVars(
       data.refund === undefined || !currency ? undefined : formatMoney(data.refund.amountMinor, currency, locale),
     fullRefund: data.refund?.full === true,
     isReturn: data.refund?.kind === 'return',
+    customerMessage: data.message?.text.trim() || undefined,
+    replyChannel: data.message?.channel,
+    preferencesUrl: httpUrl(data.preferencesUrl),
+    questionnaireUrl: httpUrl(data.questionnaireUrl),
+    occasion: localize(data.occasion?.label, locale, fallbackLocale)?.trim() || undefined,
+    interests: interests.length === 0 ? undefined : formatList(interests, locale),
+    lastPurchase: lastPurchase.length === 0 ? undefined : formatList(lastPurchase, locale),
     ...digestVars(digest, locale),
   };
   return textChannel ? clipped(vars) : vars;

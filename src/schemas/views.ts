@@ -84,6 +84,17 @@ const messageRecord = z.object({
 });
 export type _MessageRecordIsExact = Assert<Exactly<z.output<typeof messageRecord>, MessageRecord>>;
 
+/** One message of the conversation with the customer (what they wrote, what went back). */
+export const conversationEntry = z.object({
+  at: iso,
+  channel: z.enum(CHANNELS),
+  direction: z.enum(['in', 'out']),
+  text: z.string(),
+  orderId: z.string().optional(),
+  outcome: z.enum(['answer', 'forwarded', 'acknowledged']).optional(),
+  eventId: z.string().optional(),
+});
+
 const journeyState = z.object({
   orderId: z.string(),
   customerId: z.string(),
@@ -149,6 +160,7 @@ const journeyState = z.object({
       }),
     )
     .optional(),
+  conversation: z.array(conversationEntry).optional(),
 });
 export type _JourneyStateIsExact = Assert<Exactly<z.output<typeof journeyState>, OrderJourneyState>>;
 

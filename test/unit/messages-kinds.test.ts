@@ -22,12 +22,23 @@ describe('the registry of message kinds', () => {
       'operator_digest',
       'order_cancelled',
       'refund_issued',
+      'reply_received',
+      'operator_message',
+      'questionnaire_invite',
+      'occasion_greeting',
     ]);
   });
 
   it('derives the purpose of each kind from its spec: marketing needs consent and obeys caps', () => {
     const marketing = MESSAGE_KINDS.filter((kind) => PURPOSE_OF[kind] === 'marketing');
-    expect(marketing).toEqual(['offer', 'review_request', 'referral_request', 'tier_upgrade', 'winback']);
+    expect(marketing).toEqual([
+      'offer',
+      'review_request',
+      'referral_request',
+      'tier_upgrade',
+      'winback',
+      'occasion_greeting',
+    ]);
     for (const kind of MESSAGE_KINDS) expect(['transactional', 'marketing']).toContain(PURPOSE_OF[kind]);
   });
 
@@ -44,6 +55,9 @@ describe('the registry of message kinds', () => {
       order_cancelled: [],
       refund_issued: [],
       survey: [],
+      operator_message: ['footer'],
+      occasion_greeting: ['codeLabel', 'validUntil'],
+      questionnaire_invite: [],
     });
   });
 

@@ -60,6 +60,9 @@ function dataFor(kind: MessageKind): MessageData {
     digest,
     refund: { kind: 'return', amountMinor: 1250, full: false },
     currency: 'EUR',
+    message: { text: 'Where is my parcel? It was due on Monday.', channel: 'sms' },
+    questionnaireUrl: 'https://aftercare.shop.example/questionnaire/Zx81kQ',
+    occasion: { label: { en: 'birthday', bn: 'জন্মদিন' }, date: '03-14' },
   };
 }
 
@@ -126,6 +129,12 @@ const SMS_KEY: Partial<Record<MessageKind, { en: string; bn: string }>> = {
   tier_upgrade: { en: 'Gold', bn: 'গোল্ড' },
   operator_digest: { en: 'delivery-failing', bn: 'delivery-failing' },
   refund_issued: { en: '€12.50', bn: '১২.৫০€' },
+  operator_message: { en: 'Where is my parcel?', bn: 'Where is my parcel?' },
+  questionnaire_invite: {
+    en: 'https://aftercare.shop.example/questionnaire/Zx81kQ',
+    bn: 'https://aftercare.shop.example/questionnaire/Zx81kQ',
+  },
+  occasion_greeting: { en: 'birthday', bn: 'জন্মদিন' },
 };
 /** Kinds about the customer rather than one order: no order number in the email. */
 const NOT_ABOUT_AN_ORDER: readonly MessageKind[] = [
@@ -134,6 +143,8 @@ const NOT_ABOUT_AN_ORDER: readonly MessageKind[] = [
   'tier_upgrade',
   'winback',
   'operator_digest',
+  'questionnaire_invite',
+  'occasion_greeting',
 ];
 const MARKETING_KINDS = MESSAGE_KINDS.filter((kind) => PURPOSE_OF[kind] === 'marketing');
 /** Kinds sent to the business's own team, not to a customer. */
@@ -452,7 +463,7 @@ describe('surveys and review requests', () => {
     expect(m.html).toMatch(/<a\s+href="https:\/\/aftercare\.shop\.example\/s\/Zx81kQ"[^>]*>\s*Rate your order\s*<\/a>/);
     expect(m.text).toContain('Rate your order: https://aftercare.shop.example/s/Zx81kQ');
     const sms = renderer.render(request({ kind: 'survey', channel: 'sms', locale: 'bn' }));
-    expect(sms.text).toContain('১ থেকে ৫');
+    expect(sms.text).toContain('১-৫ লিখে উত্তর দিন');
     expect(sms.text).toContain('https://aftercare.shop.example/s/Zx81kQ');
   });
 

@@ -8,6 +8,8 @@ import type { Channel } from '../../channels/types';
 import type { Playbook } from '../../playbook/schema';
 import { tenantPrefix } from '../tenant';
 import type { DeliveryProblem, JourneyNews, MessageRecord, SendPermit, SendPermitRequest } from '../delivery/contract';
+import type { PersonalData } from '../../messages/data';
+import type { SwitchableTopic } from '../../messages/topics';
 
 /** One lifecycle per customer, however often (or concurrently) their orders arrive. */
 export const customerLifecycleId = (customerId: string, tenant?: string) =>
@@ -83,6 +85,8 @@ export interface CustomerOrderSummary {
   snapshotted?: boolean;
   /** Its journey is over: no more snapshots. */
   journeyEnded?: boolean;
+  /** Names of the order's items (a few), for "the last thing they bought" in templates. */
+  items?: string[];
 }
 
 export interface OrderPlacedSignal {
@@ -169,6 +173,82 @@ export interface CustomerLifecycleState {
   snapshotVersion?: number;
   /** A random id of this customer for counts (names nobody; gone on erasure). */
   statsId?: string;
+  /** What the customer wrote (replies on SMS, Telegram, WhatsApp) and where it went; bounded, never logged. */
+  conversation?: ConversationEntry[];
+  /** The questionnaire for regulars: when they were invited, and their answers (PII: encrypted like all state). */
+  questionnaire?: QuestionnaireState;
+}
+
+/** One message in the conversation with the customer. */
+export interface ConversationEntry {
+  at: string;
+  channel: Channel;
+  direction: 'in' | 'out';
+  /** Bounded (MAX_CONVERSATION_TEXT characters). */
+  text: string;
+  /** The order it was about, when Aftercare could tell. */
+  orderId?: string;
+  /** What came of it: an answer to the survey, forwarded to the business, or an acknowledgement sent. */
+  outcome?: 'answer' | 'forwarded' | 'acknowledged';
+  /** The provider's id of the inbound message (replays change nothing). */
+  eventId?: string;
+}
+
+/** Conversation entries kept per journey and per customer, and the longest text kept of one. */
+export const MAX_CONVERSATION = 50;
+export const MAX_CONVERSATION_TEXT = 1000;
+
+/** Answers by question id: one choice id, several, a free text, or a date ("MM-DD" for occasions). */
+export type QuestionnaireAnswers = Record<string, string | string[]>;
+
+export interface QuestionnaireState {
+  /** When the invitation went out (once per customer). */
+  invitedAt?: string;
+  answers?: QuestionnaireAnswers;
+  answeredAt?: string;
+  /** Occasion greetings sent, as "<question id>/<year>": one per occasion and year. */
+  greeted?: string[];
+}
+
+/** What the customer chose on their preferences page. */
+export interface CustomerPreferences {
+  /** Channels in the customer's order (those switched on come first, in this order). */
+  channels?: Channel[];
+  /** Channels the customer switched off: nothing goes there (order news too), until they switch it on. */
+  off?: Channel[];
+  /** Topics switched off (order news cannot be: it is always on while an order is open). */
+  topicsOff?: SwitchableTopic[];
+  /** The language they read messages in. */
+  locale?: string;
+  source: string;
+  at: string;
+}
+
+/** A change from the preferences page; absent fields stay as they are. */
+export interface PreferencesChange {
+  channels?: Channel[];
+  off?: Channel[];
+  topicsOff?: SwitchableTopic[];
+  locale?: string;
+  /** Pause marketing for this many days from now (0 resumes it). */
+  pauseMarketingDays?: 0 | 30 | 90;
+  /** The same id again is the same change (a form posted twice). */
+  eventId: string;
+  source: string;
+  at: string;
+}
+
+/** What the preferences page shows, and what a change answers with. */
+export interface PreferencesView {
+  customerId: string;
+  preferences: CustomerPreferences | null;
+  marketingPaused?: ConsentState['marketingPaused'];
+  /** Channels the customer has an address for (the page offers those). */
+  reachable: Channel[];
+  /** Whether an order of theirs is open (order news is then always on). */
+  orderOpen: boolean;
+  locale?: string;
+  name: string;
 }
 
 /**
@@ -179,7 +259,9 @@ export interface CustomerSnapshot {
   /** Grows with every change; pushes may arrive out of order, the newest wins. */
   version: number;
   consent: Pick<ConsentState, 'marketing' | 'channels' | 'lastInboundAt'> &
-    Partial<Pick<ConsentState, 'addresses' | 'stopped'>>;
+    Partial<Pick<ConsentState, 'addresses' | 'stopped' | 'preferences'>>;
+  /** What templates may say about the customer (tier, interests, last purchase). */
+  personal?: PersonalData;
   /** A Telegram chat linked through this order's message. */
   linkedChat?: { to: string; key: string };
   /** The customer's standing before this order is credited (the thank-you adds the order itself). */
@@ -254,6 +336,8 @@ export interface ConsentState {
   consentEvents?: string[];
   /** When consent last changed per channel ("all" for every channel): an older event changes nothing. */
   consentChangedAt?: Partial<Record<Channel | 'all', string>>;
+  /** The customer's own choices from their preferences page: channels, topics, language. */
+  preferences?: CustomerPreferences;
 }
 
 interface EventBase {
@@ -280,7 +364,16 @@ export type CustomerEvent =
       /** The link's id: its last characters name the order whose message carried it. */
       linkId?: string;
     } & EventBase)
-  | ({ type: 'inbound'; channel: Channel } & EventBase)
+  | ({
+      type: 'inbound';
+      channel: Channel;
+      /** What the customer wrote (absent: a message we could not read, or from before replies were kept). */
+      text?: string;
+      /** The order the API routed it to (its journey has it too); absent: no journey of theirs is running. */
+      orderId?: string;
+      /** What the journey did with it; absent with no order: the lifecycle forwards it and answers the customer. */
+      outcome?: 'answer' | 'forwarded';
+    } & EventBase)
   /** An operator holds the customer's marketing (until a time, or until resumed); order news still goes. */
   | ({ type: 'marketing-paused'; until?: string; reason: string } & EventBase)
   | ({ type: 'marketing-resumed'; reason: string } & EventBase)
@@ -300,6 +393,15 @@ export const applyCustomerEventUpdate = defineUpdate<{ customerId: string; conse
 );
 /** The lean order path: records the order and answers with the snapshot its journey starts from. */
 export const recordOrderUpdate = defineUpdate<CustomerSnapshot, [OrderPlacedSignal]>('recordOrder');
+/** The customer's preferences page: answered once every running journey of the customer has the change. */
+export const setPreferencesUpdate = defineUpdate<PreferencesView, [PreferencesChange]>('setPreferences');
+/** What the preferences page reads. */
+export const getPreferencesQuery = defineQuery<PreferencesView>('getPreferences');
+/** The questionnaire's answers from the customer's page (they replace earlier ones). */
+export const answerQuestionnaireUpdate = defineUpdate<
+  QuestionnaireState,
+  [{ answers: QuestionnaireAnswers; eventId: string; at: string }]
+>('answerQuestionnaire');
 /** What a journey tells its lifecycle when no permit request carries it (completion, its end). */
 export const journeyNewsSignal = defineSignal<[JourneyNews]>('journeyNews');
 

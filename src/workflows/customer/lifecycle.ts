@@ -40,6 +40,9 @@ import { sendCounts } from '../stats/send-counts';
 import { Alarm } from './alarm';
 import { applyJourneyNews, pushSnapshots, rememberFeedback, rememberOffer, toConsentAnswer } from './journeys';
 import { snapshotFor } from './snapshot';
+import { rememberInbound } from './conversation';
+import { handlePreferences } from './preferences';
+import { handleQuestionnaire, questionnaireWakeAt, runQuestionnaireDuties } from './questionnaire';
 
 /** Events that change what lean journeys keep of the customer. */
 const CHANGES_SNAPSHOTS = new Set(['opt-out', 'opt-in', 'delivery-problem', 'telegram-linked', 'inbound']);
@@ -173,6 +176,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     }
     if (outcome.applied && event.type === 'offer-issued') rememberOffer(l, event);
     if (outcome.applied && event.type === 'feedback') rememberFeedback(l, event);
+    if (outcome.applied && event.type === 'inbound') rememberInbound(l, event);
     const pushed = outcome.applied && CHANGES_SNAPSHOTS.has(event.type) ? pushSnapshots(l) : Promise.resolve();
     describe();
     return pushed;
@@ -233,6 +237,9 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     },
   );
 
+  handlePreferences(l, () => pushSnapshots(l), describe);
+  handleQuestionnaire(l, describe);
+
   // --- the main loop: wake for the win-back, a value change, new counts, or continue-as-new -----------
   describe();
   let nextValueChange = refreshValue(l);
@@ -242,7 +249,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   const alarm = new Alarm("the win-back, or a change of the customer's value");
   for (;;) {
     const due = winbackDue(l);
-    const wakeAt = Math.min(due?.at ?? Infinity, nextValueChange ?? Infinity);
+    const wakeAt = Math.min(due?.at ?? Infinity, nextValueChange ?? Infinity, questionnaireWakeAt(l) ?? Infinity);
     const woke = () => dirty || l.stats.length > 0 || shouldContinueAsNew();
     if (lean) {
       // One timer per due time: a wake-up for a new order or a count keeps the running one (each is an Action).
@@ -275,6 +282,9 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
         await runWinback(l, nowDue.attempt, nowDue.gap);
       } else skipWinback(l, nowDue.attempt, nowDue.gap);
     }
+    // Nothing due returns nothing to await: an extra await would move commands in recorded histories.
+    const duties = runQuestionnaireDuties(l);
+    if (duties) await duties;
     describe();
   }
   // Let handlers and background sends finish so nothing received in this run is lost.

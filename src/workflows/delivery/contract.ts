@@ -6,7 +6,7 @@
 import { DeliveryFailureType, type DeliveryProblem } from '../../channels/errors';
 import type { Channel } from '../../channels/types';
 import type { Playbook } from '../../playbook/schema';
-import type { KindAndData, LoyaltyData } from '../../messages/data';
+import type { KindAndData, LoyaltyData, PersonalData } from '../../messages/data';
 import type { MessageKind, Purpose } from '../../messages/kinds';
 import type { ChosenVariant } from '../../messages/variants';
 
@@ -127,6 +127,8 @@ export type SendPermit =
       name: string;
       /** The customer's standing, for messages that show it (the thank-you). */
       loyalty?: LoyaltyData;
+      /** What templates may say about the customer (tier, interests, last purchase); added to the message's data. */
+      personal?: PersonalData;
     }
   | { decision: 'wait'; until: string; reason: 'quiet-hours' | 'frequency-cap' }
   | { decision: 'skip'; reason: string };

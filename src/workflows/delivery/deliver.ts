@@ -45,6 +45,8 @@ interface Envelope {
   key: string;
   /** Until when links in the message work (the survey's answer window). */
   linkExpiresAt?: string;
+  /** Only these channels (an answer goes back where the customer wrote); absent: the playbook's for the kind. */
+  channels?: Channel[];
 }
 
 type Waiting = Extract<SendPermit, { decision: 'wait' }>;
@@ -120,7 +122,7 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
       permitId: `${workflowId}/${message.key}/${round}`,
       kind: message.kind,
       purpose,
-      channels: channelsFor(playbook, message.kind),
+      channels: message.channels ?? channelsFor(playbook, message.kind),
     });
     permit = isPromise(asked) ? await asked : asked;
     if (permit.decision !== 'wait') break;

@@ -9,6 +9,8 @@ import { tenantPrefix } from '../tenant';
 import { customerRulesOf, type CustomerProfile, type OrderPlacedSignal } from '../customer/contract';
 import type { Address, MessageRecord } from '../delivery/contract';
 import type { CustomerSnapshot } from '../customer/snapshot';
+import type { Channel } from '../../channels/types';
+import type { ConversationEntry } from '../customer/contract';
 
 /** One journey per order, ever: derived from the business's own order id. */
 /** The order's journey: one per order and tenant (the default tenant's ids have no prefix: ./tenant.ts). */
@@ -169,6 +171,8 @@ export interface OrderJourneyState {
   cancellation?: { reason: string; source: string; at: string };
   /** Refunds and returns, in the order they came. */
   refunds?: RefundRecord[];
+  /** What the customer wrote about this order, and what went back; bounded, never logged. */
+  conversation?: ConversationEntry[];
 }
 
 /** Error types the update validators use; the client maps them to HTTP statuses. */
@@ -280,6 +284,28 @@ export type RefundRecord = Required<Pick<RefundInput, 'refundId' | 'kind' | 'amo
   reason?: string;
   at: string;
 };
+
+/**
+ * Something the customer wrote about this order (an SMS, Telegram or WhatsApp reply), as the API routed it. A rating
+ * while the survey is open is the survey's answer (the same as the rating page); anything else goes to the business's
+ * operators and the customer hears "we'll get back to you". The update id is the provider's message id: a
+ * redelivered webhook is the same reply.
+ */
+export interface CustomerReply {
+  channel: Channel;
+  text: string;
+  /** Read from the text or from a button the customer tapped ("reply 1-5"). */
+  rating?: number;
+  comment?: string;
+  eventId: string;
+  at: string;
+}
+export interface CustomerReplyResult {
+  /** answer: taken as the survey's answer; forwarded: sent to the operators (and acknowledged). */
+  outcome: 'answer' | 'forwarded';
+  replaced?: boolean;
+}
+export const customerReplyUpdate = defineUpdate<CustomerReplyResult, [CustomerReply]>('customerReply');
 
 /** The journey workflow's type and signature, for clients that start it by name. */
 export const ORDER_JOURNEY = 'orderJourney';

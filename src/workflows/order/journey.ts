@@ -25,6 +25,7 @@ import { handleOperatorActions } from './operator-actions';
 import { operations } from './operations';
 import { endCancelled, handleCancellation } from './cancellation';
 import { handleRefunds } from './refunds';
+import { handleReplies } from './replies';
 import { handleStageUpdates, stageMessage } from './stages';
 
 const nowIso = () => new Date().toISOString();
@@ -157,6 +158,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   handleOperatorActions({ orderId: order.orderId, state, ops, sent, deliver: journey.deliver, now: nowIso });
   handleCancellation(journey);
   const refunds = handleRefunds(journey);
+  handleReplies(journey);
 
   try {
     // Queued before anything awaits, so an update that arrives meanwhile is told after "placed" (unless it came
