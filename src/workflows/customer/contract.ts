@@ -208,6 +208,8 @@ export interface QuestionnaireState {
   answeredAt?: string;
   /** Occasion greetings sent, as "<question id>/<year>": one per occasion and year. */
   greeted?: string[];
+  /** Ids of the answers applied (the last few): the same form posted twice is applied once. */
+  eventIds?: string[];
 }
 
 /** What the customer chose on their preferences page. */
@@ -247,6 +249,8 @@ export interface PreferencesView {
   reachable: Channel[];
   /** Whether an order of theirs is open (order news is then always on). */
   orderOpen: boolean;
+  /** The customer stopped every offer (an unsubscribe, a STOP, the page's "Stop all offers"). */
+  marketingOff?: boolean;
   locale?: string;
   name: string;
 }

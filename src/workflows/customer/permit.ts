@@ -23,6 +23,7 @@ import type {
   CustomerRules,
   ProfileKeys,
 } from './contract';
+import { switchedOff, offChannelReason, pauseReason, preferredOrder } from './preferences-rules';
 
 const MAX_PERMITS = 100;
 
@@ -69,6 +70,9 @@ function decide(
 ): SendPermit {
   if (!profile) return { decision: 'skip', reason: 'the customer is not known yet' };
   if (state.stopped) return { decision: 'skip', reason: `opted out of every message (${state.stopped.source})` };
+  // The customer's own page: a topic they switched off (never order news). Without preferences: as before.
+  const topicOff = switchedOff(state.preferences, request.kind);
+  if (topicOff) return { decision: 'skip', reason: topicOff };
   const marketing = request.purpose === 'marketing';
   if (marketing && !marketingAllowed(state, profile, rules)) {
     return {
@@ -81,10 +85,7 @@ function decide(
   }
   const paused = state.marketingPaused;
   if (marketing && paused && !(paused.until && Date.parse(paused.until) <= nowMs)) {
-    return {
-      decision: 'skip',
-      reason: `marketing paused by an operator${paused.until ? ` until ${paused.until}` : ''} (${paused.reason})`,
-    };
+    return { decision: 'skip', reason: pauseReason(paused) };
   }
   const recipient = request.recipient ?? fromProfile(profile, context.profileKeys);
   const addresses = [...recipient.addresses];
@@ -93,11 +94,15 @@ function decide(
   }
   const excluded: string[] = [];
   const channels = channelOrder(
-    { preferredChannels: recipient.preferredChannels ?? profile.preferredChannels },
+    { preferredChannels: preferredOrder(state.preferences, recipient.preferredChannels ?? profile.preferredChannels) },
     request.channels,
   ).flatMap((channel) => {
     const address = addresses.find((a) => a.channel === channel);
     if (!address) return [];
+    if (state.preferences?.off?.includes(channel)) {
+      excluded.push(offChannelReason(channel));
+      return [];
+    }
     const consent = [
       state.channels[channel],
       address.key ? state.addresses?.[addressId(channel, address.key)] : undefined,
@@ -146,7 +151,9 @@ function decide(
     ),
     whatsappWindowOpen: whatsappInbound !== undefined && nowMs - whatsappInbound < 24 * 3_600_000,
     name: recipient.name,
-    ...((recipient.locale ?? profile.locale) ? { locale: recipient.locale ?? profile.locale } : {}),
+    ...((state.preferences?.locale ?? recipient.locale ?? profile.locale)
+      ? { locale: state.preferences?.locale ?? recipient.locale ?? profile.locale }
+      : {}),
     ...(timeZone ? { timeZone } : {}),
   };
 }

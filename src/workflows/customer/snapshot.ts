@@ -7,6 +7,7 @@
  * its next permit request or sent as one signal. Pure and deterministic: both workflows use it.
  */
 import type { ConsentState, CustomerLifecycleState, CustomerSnapshot } from './contract';
+import { personalOf } from './personal';
 
 export type { CustomerSnapshot };
 export type { JourneyNews } from '../delivery/contract';
@@ -24,6 +25,8 @@ export function snapshotFor(state: CustomerLifecycleState, orderId: string): Cus
   const keys = new Set(order?.contactKeys ?? []);
   // Address ids are "<channel>/<key>".
   const own = Object.entries(consent.addresses ?? {}).filter(([id]) => keys.has(id.slice(id.indexOf('/') + 1)));
+  // What templates may say about the customer (tier, interests, last purchase): its transactional messages use it.
+  const personal = personalOf(state);
   return {
     version: state.snapshotVersion ?? 0,
     consent: {
@@ -32,11 +35,14 @@ export function snapshotFor(state: CustomerLifecycleState, orderId: string): Cus
       lastInboundAt: consent.lastInboundAt,
       ...(own.length ? { addresses: Object.fromEntries(own) } : {}),
       ...(consent.stopped ? { stopped: consent.stopped } : {}),
+      // The customer's own page (topics, channels, language): journeys decide transactional messages with it.
+      ...(consent.preferences ? { preferences: consent.preferences } : {}),
     },
     ...(order?.telegramChatId && order.telegramChatKey
       ? { linkedChat: { to: order.telegramChatId, key: order.telegramChatKey } }
       : {}),
     ...(state.loyalty ? { loyalty: state.loyalty } : {}),
+    ...(personal ? { personal } : {}),
   };
 }
 
