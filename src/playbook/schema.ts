@@ -5,6 +5,7 @@ import type { LocalizedText } from '../messages/localized';
 import { parseDuration } from './duration';
 import { messagesSchema, variantIssues } from './message-settings';
 import { localeTag, localizedText } from './texts';
+import { questionnaireSchema } from './questionnaire';
 import { ISSUE_KINDS, type IssueKind } from './issues';
 import { SHOPIFY_SHIPMENT_STATUSES } from '../shops/shopify/statuses';
 import {
@@ -227,6 +228,8 @@ export const playbookBaseSchema = z.object({
       heldStuckAfter: duration.default(parseDuration('1 day')!),
     })
     .prefault({}),
+  /** The questionnaire for regulars (questionnaire.ts): omit it and nobody is invited. */
+  questionnaire: questionnaireSchema.optional(),
   /**
    * A Shopify shop's webhooks (src/shops/shopify): which stage `orders/paid` and each shipment status move the
    * order to, or which notice they send; `null` ignores one. Omitted keys keep the defaults (mapping.ts).

@@ -6,6 +6,7 @@ export const CODE_FORMATS = {
   offer: { marker: '', length: 8 },
   referral: { marker: 'R', length: 7 },
   winback: { marker: 'W', length: 7, fallbackPrefix: 'CODE' },
+  occasion: { marker: 'G', length: 7 },
 } as const;
 
 export type CodeFormat = { marker: string; length: number; fallbackPrefix?: string };

@@ -2,6 +2,7 @@
 import type { Keys } from '../../lib/keys';
 import type { RecordedMessageData } from '../../messages/data';
 import { reviewLink, surveyLink, telegramLink, unsubscribeLink } from '../../messages/links';
+import { PREFERENCES_LINK_DAYS, preferencesLink } from '../../messages/links';
 import type { SendMessageRequest } from '../../workflows/delivery/contract';
 import { DEFAULT_TENANT, tenantOfWorkflowId } from '../../workflows/tenant';
 
@@ -37,6 +38,16 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
       orderId: req.data.orderId,
       locale: req.locale ?? req.fallbackLocale,
       expiresAt: req.linkExpiresAt ? Date.parse(req.linkExpiresAt) : now + 30 * DAY,
+      ...(tenant ? { tenant } : {}),
+    });
+  }
+  if (req.kind === 'questionnaire_invite' && req.customerId) {
+    // The questionnaire on the customer's own page: the token names them and the language to ask in.
+    data.questionnaireUrl = preferencesLink(s.publicUrl, s.keys.links, {
+      customerId: req.customerId,
+      locale: req.locale ?? req.fallbackLocale,
+      expiresAt: now + PREFERENCES_LINK_DAYS * DAY,
+      page: 'questionnaire',
       ...(tenant ? { tenant } : {}),
     });
   }

@@ -43,6 +43,7 @@ import { snapshotFor } from './snapshot';
 import { rememberInbound } from './conversation';
 import { handlePreferences } from './preferences';
 import { handleQuestionnaire, questionnaireWakeAt, runQuestionnaireDuties } from './questionnaire';
+import { clipItemNames, withPersonal } from './personal';
 
 /** Events that change what lean journeys keep of the customer. */
 const CHANGES_SNAPSHOTS = new Set(['opt-out', 'opt-in', 'delivery-problem', 'telegram-linked', 'inbound']);
@@ -125,8 +126,9 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     if (!state.profileKeys) state.contactKeys = [...new Set([...state.contactKeys, ...(contactKeys ?? [])])];
     // Activities may deliver the same signal twice (retries): order ids make it idempotent.
     if (!state.orders.some((o) => o.orderId === order.orderId)) {
-      const { promoCode, telegramTag: _tag, ...summary } = order;
-      state.orders.push({ ...summary, ...orderKeys(signal), status: 'active' });
+      const { promoCode, telegramTag: _tag, items, ...summary } = order;
+      const names = clipItemNames(items);
+      state.orders.push({ ...summary, ...(names ? { items: names } : {}), ...orderKeys(signal), status: 'active' });
       state.firstSeenAt ??= order.placedAt;
       if (!state.lastOrderAt || order.placedAt > state.lastOrderAt) state.lastOrderAt = order.placedAt;
       orderArrived += 1;
@@ -202,10 +204,10 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
       });
       if (permit.decision === 'send' && state.loyalty && request.kind === 'thank_you') {
         // The thank-you shows the customer's cashback and tier.
-        return { ...permit, loyalty: loyaltyView(l) };
+        return withPersonal(state, { ...permit, loyalty: loyaltyView(l) });
       }
       describe();
-      return permit;
+      return withPersonal(state, permit);
     },
     {
       description: 'May this message go out now, and on which channels? (consent, caps, quiet hours, reachability)',
@@ -238,7 +240,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   );
 
   handlePreferences(l, () => pushSnapshots(l), describe);
-  handleQuestionnaire(l, describe);
+  handleQuestionnaire(l, describe, () => (dirty = true));
 
   // --- the main loop: wake for the win-back, a value change, new counts, or continue-as-new -----------
   describe();

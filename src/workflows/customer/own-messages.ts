@@ -11,6 +11,7 @@ import { applyCustomerEvent } from './consent';
 import type { Lifecycle } from './context';
 import { pushSnapshots } from './journeys';
 import { decidePermit } from './permit';
+import { withPersonal } from './personal';
 
 const MAX_MESSAGES = 50;
 
@@ -43,9 +44,12 @@ export async function deliverOwn(l: Lifecycle, message: Outgoing): Promise<Messa
     track,
     // Quiet hours and the frequency cap defer the message (a win-back due at 22:00 goes at 09:00).
     permit: (request) =>
-      decidePermit(state.consent, state.profile!, request, state.rules!, Date.now(), {
-        profileKeys: state.profileKeys,
-      }),
+      withPersonal(
+        state,
+        decidePermit(state.consent, state.profile!, request, state.rules!, Date.now(), {
+          profileKeys: state.profileKeys,
+        }),
+      ),
     waitReason: (permit) => `${permit.reason} until ${permit.until}`,
     waitUntil: async (_waitingFor, what, untilIso) => {
       const ms = Date.parse(untilIso) - Date.now();

@@ -9,7 +9,7 @@ import { ActivityFailure, ApplicationFailure, isCancellation, log, patched } fro
 import type { DeliveryFailureType } from '../../channels/errors';
 import type { Channel } from '../../channels/types';
 import type { KindAndData } from '../../messages/data';
-import { PURPOSE_OF } from '../../messages/kinds';
+import { kindSpec, PURPOSE_OF } from '../../messages/kinds';
 import { chosen, variantFor, type MessageVariant } from '../../messages/variants';
 import type { Playbook } from '../../playbook/schema';
 import { bookkeeping, send } from '../activity-options';
@@ -215,9 +215,13 @@ function sendRequest(
   const { playbook } = d;
   // The thank-you shows the customer's standing, which only the lifecycle knows. Kind and data come
   // from one Outgoing, so they belong together even though TypeScript loses that when they are read apart.
+  const withLoyalty =
+    permit.loyalty && message.kind === 'thank_you' ? { ...message.data, loyalty: permit.loyalty } : message.data;
+  // What templates may say about the customer; never in messages to the business.
+  const personal = permit.personal && !kindSpec(message.kind)?.toBusiness ? { personal: permit.personal } : undefined;
   const kindAndData = {
     kind: message.kind,
-    data: permit.loyalty && message.kind === 'thank_you' ? { ...message.data, loyalty: permit.loyalty } : message.data,
+    data: personal ? { ...withLoyalty, ...personal } : withLoyalty,
   } as KindAndData;
   const request: SendMessageRequest = {
     ...kindAndData,

@@ -329,6 +329,8 @@ export function orderForCustomer(
       currency: order.currency,
       totalMinor: order.totalMinor,
       ...(order.promoCode ? { promoCode: order.promoCode } : {}),
+      // For "the last thing they bought" in templates: the lifecycle keeps a few names, clipped.
+      ...(order.items.length > 0 ? { items: order.items.slice(0, 3).map((item) => item.name.slice(0, 60)) } : {}),
     },
     playbook,
   };

@@ -114,9 +114,10 @@ export function leanLinkToCustomer(
           ...(snapshot.linkedChat ? { linkedChat: snapshot.linkedChat } : {}),
         });
         // The thank-you shows the customer's standing: the snapshot's, with this order credited.
+        const personal = permit.decision === 'send' && snapshot.personal ? { personal: snapshot.personal } : {};
         return permit.decision === 'send' && request.kind === 'thank_you'
-          ? { ...permit, loyalty: standingAfter(snapshot, order, playbook) }
-          : permit;
+          ? { ...permit, loyalty: standingAfter(snapshot, order, playbook), ...personal }
+          : { ...permit, ...personal };
       }
       const carried = news();
       pending = {};
