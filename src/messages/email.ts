@@ -69,6 +69,7 @@ export function renderEmail(parts: MessageParts, layout: Layout): { html: string
     footer,
     telegramLink: links.telegram,
     unsubscribe: links.unsubscribe,
+    ...(links.preferences ? { preferences: links.preferences } : {}),
   });
 
   const blocks = [
@@ -91,6 +92,7 @@ export function renderEmail(parts: MessageParts, layout: Layout): { html: string
       ...contacts.map((c) => c.label),
       footer,
       links.telegram ? `${links.telegram.label}: ${links.telegram.url}` : '',
+      links.preferences ? `${links.preferences.label}: ${links.preferences.url}` : '',
     ]
       .filter(Boolean)
       .join('\n'),

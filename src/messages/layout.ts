@@ -27,6 +27,8 @@ export interface LayoutData {
   footer: string;
   telegramLink?: { label: string; url: string };
   unsubscribe?: { label: string; url: string };
+  /** The customer's own page (channels, topics, language); every email to a customer has it. */
+  preferences?: { label: string; url: string };
 }
 
 export type Layout = (data: LayoutData) => string;
@@ -53,6 +55,7 @@ const TRIAL: LayoutData = {
   footer: 'FOOTER-1',
   telegramLink: { label: 'TELEGRAM-1', url: 'https://t.example/TELEGRAM-URL-1' },
   unsubscribe: { label: 'UNSUBSCRIBE-1', url: 'https://u.example/UNSUBSCRIBE-URL-1' },
+  preferences: { label: 'PREFERENCES-1', url: 'https://p.example/PREFERENCES-URL-1' },
 };
 const MARKERS = [
   'HEADING-1',
@@ -69,6 +72,8 @@ const MARKERS = [
   'TELEGRAM-URL-1',
   'UNSUBSCRIBE-1',
   'UNSUBSCRIBE-URL-1',
+  'PREFERENCES-1',
+  'PREFERENCES-URL-1',
 ];
 
 export async function compileLayout(hb: typeof Handlebars, file: string): Promise<Layout> {

@@ -19,16 +19,16 @@ export interface MessageParts {
   templates: KindTemplates;
   vars: TemplateVars;
   subject: string;
-  links: { telegram?: Link; unsubscribe?: Link };
+  links: { telegram?: Link; unsubscribe?: Link; preferences?: Link };
 }
 
-/** The unsubscribe and Telegram links, with their localized labels; absent when not given. */
+/** The unsubscribe, Telegram and preferences links, with their localized labels; absent when not given. */
 export function linksFor(
   request: RenderRequest,
   spec: KindSpec<MessageKind>,
-  labels: { telegram: string; unsubscribe: string },
+  labels: { telegram: string; unsubscribe: string; preferences: string },
 ): MessageParts['links'] {
-  const { unsubscribeUrl, telegramLinkUrl } = request.data;
+  const { unsubscribeUrl, telegramLinkUrl, preferencesUrl } = request.data;
   let unsubscribe: Link | undefined;
   if (unsubscribeUrl !== undefined) {
     const url = httpUrl(unsubscribeUrl) ?? mailtoUrl(unsubscribeUrl);
@@ -42,9 +42,12 @@ export function linksFor(
     (request.channel === 'email' || request.channel === 'sms') && !spec.toBusiness
       ? httpUrl(telegramLinkUrl)
       : undefined;
+  // The customer's own page; a message to the business has none.
+  const preferences = spec.toBusiness ? undefined : httpUrl(preferencesUrl);
   return {
     telegram: telegramUrl ? { label: labels.telegram, url: telegramUrl } : undefined,
     unsubscribe,
+    ...(preferences ? { preferences: { label: labels.preferences, url: preferences } } : {}),
   };
 }
 

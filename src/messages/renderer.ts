@@ -57,6 +57,7 @@ export async function createRenderer(opts: { templatesDir?: string } = {}): Prom
     const links = linksFor(request, spec, {
       telegram: tidy(common.telegramLink(vars)),
       unsubscribe: tidy(common.unsubscribe(vars)),
+      preferences: tidy(common.preferences(vars)),
     });
     const subject = tidy(templates.subject(vars));
     const parts = { request, locale, spec, common, templates, vars, subject, links };

@@ -23,6 +23,7 @@ const COMMON_KEYS = [
   'optOutReply',
   'optOutTelegram',
   'telegramLink',
+  'preferences',
 ] as const;
 export type CommonKey = (typeof COMMON_KEYS)[number];
 const KIND_KEYS = ['subject', 'preheader', 'heading', 'text', 'cta'] as const;
