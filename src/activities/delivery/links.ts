@@ -1,6 +1,7 @@
 /** Step 1 of a send: the signed links this message carries, added to its data. */
 import type { Keys } from '../../lib/keys';
 import type { RecordedMessageData } from '../../messages/data';
+import { kindSpec } from '../../messages/kinds';
 import { reviewLink, surveyLink, telegramLink, unsubscribeLink } from '../../messages/links';
 import { PREFERENCES_LINK_DAYS, preferencesLink } from '../../messages/links';
 import type { SendMessageRequest } from '../../workflows/delivery/contract';
@@ -30,6 +31,15 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
       customerId: req.customerId,
       channel: req.channel,
       expiresAt: now + 365 * DAY,
+      ...(tenant ? { tenant } : {}),
+    });
+  }
+  if (req.customerId && !kindSpec(req.kind)?.toBusiness) {
+    // Every message to a customer links their own page (channels, topics, language, a pause), in its language.
+    data.preferencesUrl = preferencesLink(s.publicUrl, s.keys.links, {
+      customerId: req.customerId,
+      locale: req.locale ?? req.fallbackLocale,
+      expiresAt: now + PREFERENCES_LINK_DAYS * DAY,
       ...(tenant ? { tenant } : {}),
     });
   }
