@@ -72,7 +72,8 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number)
       ...(req.variant ? { variant: req.variant.id } : {}),
     });
   }
-  if ((req.kind === 'operator_alert' || req.kind === 'operator_notice') && data.operator && s.temporalUi) {
+  const toOperator = req.kind === 'operator_alert' || req.kind === 'operator_notice' || req.kind === 'operator_message';
+  if (toOperator && data.operator && s.temporalUi) {
     const { baseUrl, namespace } = s.temporalUi;
     data.operator = {
       ...data.operator,

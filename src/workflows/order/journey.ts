@@ -158,7 +158,7 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   handleOperatorActions({ orderId: order.orderId, state, ops, sent, deliver: journey.deliver, now: nowIso });
   handleCancellation(journey);
   const refunds = handleRefunds(journey);
-  handleReplies(journey);
+  const replies = handleReplies(journey);
 
   try {
     // Queued before anything awaits, so an update that arrives meanwhile is told after "placed" (unless it came
@@ -218,13 +218,13 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   } catch (err) {
     if (!(err instanceof FollowUpsCancelled)) throw err;
     await endCancelled(journey);
-    await condition(() => allHandlersFinished() && refunds.idle());
+    await condition(() => allHandlersFinished() && refunds.idle() && replies.idle());
     return state;
   }
 
   view.show('nothing', 'nothing: the journey is done');
   state.next = null;
-  await condition(() => allHandlersFinished() && refunds.idle());
+  await condition(() => allHandlersFinished() && refunds.idle() && replies.idle());
   return state;
 }
 
