@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
 import { AftercareClient } from './client';
 import { InboundCustomerSink } from './gateway/customers';
+import { ReplyGateway } from './gateway/replies';
 import { loadConfig, temporalAddressOf, type Config } from './config';
 import { StuckGateway } from './gateway/stuck';
 import { journeyLookup } from './shops/woocommerce/journeys';
@@ -78,6 +79,8 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
     inbound: {
       // A provider's STOP or bounce reaches the customer in every tenant the contact belongs to.
       sink: new InboundCustomerSink(client),
+      // A customer's reply reaches the order it is about (or their profile), in whichever tenant they are.
+      replies: new ReplyGateway(client, { contactsKey: opts.keys.contacts }),
       customers: aftercare.customers,
       tenantProviders: Object.fromEntries(
         config.tenants.map((t) => [
@@ -86,6 +89,7 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
             ...(t.sms?.twilio ? { twilioAuthToken: t.sms.twilio.authToken } : {}),
             ...(t.email?.webhookSecret ? { resendWebhookSecret: t.email.webhookSecret } : {}),
             sink: new InboundCustomerSink(client, t.id),
+            replies: new ReplyGateway(client, { contactsKey: opts.keys.contacts, tenant: t.id }),
           },
         ]),
       ),

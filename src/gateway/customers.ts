@@ -164,6 +164,7 @@ export function toCustomerView(state: CustomerLifecycleState): CustomerView {
     ...(state.offersIssued ? { offersIssued: state.offersIssued } : {}),
     ...(state.winback ? { winback: state.winback } : {}),
     ...(state.messages ? { messages: state.messages } : {}),
+    ...(state.conversation ? { conversation: state.conversation } : {}),
   };
 }
 

@@ -264,6 +264,8 @@ const customerState = z.object({
     })
     .optional(),
   messages: z.array(messageRecord).optional(),
+  /** What the customer wrote back (SMS, Telegram, WhatsApp) and what went back; bounded. */
+  conversation: z.array(conversationEntry).optional(),
 });
 export type CustomerView = z.output<typeof customerState>;
 /** Every field of the view (but the two it trims) is the lifecycle's own field, with the same type. */

@@ -3,11 +3,14 @@ import type { Channel } from '../../channels/types';
 import { contactKey } from '../../channels/contact-keys';
 import type { Keys } from '../../lib/keys';
 import type { ShopOutcome } from '../../shops/outcome';
+import type { ReplyRouter } from './replies';
 import type { CustomerEventSink } from './sink';
 
 /** What every provider's webhook routes share. */
 export interface InboundContext {
   sink: CustomerEventSink;
+  /** Where what a customer writes back goes (its order's journey, or their lifecycle); absent: an inbound event only. */
+  replies?: ReplyRouter;
   /** Contact keys and link tokens. */
   keys: Keys;
   /** The URL providers call us at, without a trailing slash (Twilio signs the full URL). */

@@ -5,6 +5,7 @@ import { unsubscribeRoutes } from '../pages/unsubscribe';
 import { type InboundContext, unauthorized } from './context';
 import { resendWebhooks } from './resend';
 import { shopifyWebhooks, type ShopifyWebhookOptions } from './shopify';
+import type { ReplyRouter } from './replies';
 import type { CustomerEventSink } from './sink';
 import type { SurveyOptions } from '../pages/survey';
 import { telegramWebhooks, type TelegramWebhookOptions } from './telegram';
@@ -29,6 +30,8 @@ export interface TenantPages {
 export interface WebhookOptions {
   /** Where provider webhooks (STOP, bounces, …) find and tell customers; references are its own. */
   sink: CustomerEventSink;
+  /** Where customers' replies (SMS, Telegram, WhatsApp) go: their order's journey, or their lifecycle. */
+  replies?: ReplyRouter;
   /** The default tenant's customers by id, for its unsubscribe links; default: `sink`. */
   customers?: CustomerEventSink;
   /** Contact keys and link tokens (deriveKeys(AFTERCARE_SECRET)). */
@@ -51,6 +54,8 @@ export interface WebhookOptions {
       resendWebhookSecret?: string;
       /** That tenant's customers only: its own number or address is not another business's to stop or block. */
       sink?: CustomerEventSink;
+      /** Replies to that tenant's own number reach its customers only (with `sink`; otherwise `replies`). */
+      replies?: ReplyRouter;
     }
   >;
   /** Enables /webhooks/telegram. */
@@ -73,6 +78,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
   const now = opts.now ?? Date.now;
   const ctx: InboundContext = {
     sink: opts.sink,
+    ...(opts.replies ? { replies: opts.replies } : {}),
     keys: opts.keys,
     publicUrl: opts.publicUrl.replace(/\/+$/, ''),
     now,
@@ -104,7 +110,8 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
   if (opts.twilioAuthToken) twilioWebhooks(app, ctx, opts.twilioAuthToken);
   if (opts.resendWebhookSecret) resendWebhooks(app, ctx, opts.resendWebhookSecret);
   for (const [tenant, own] of Object.entries(opts.tenantProviders ?? {})) {
-    const theirs = own.sink ? { ...ctx, sink: own.sink } : ctx;
+    // A tenant's own sink scopes its replies too: never the deployment's router, which reaches every tenant.
+    const theirs: InboundContext = own.sink ? { ...ctx, sink: own.sink, replies: own.replies } : ctx;
     if (own.twilioAuthToken) twilioWebhooks(app, theirs, own.twilioAuthToken, `/webhooks/twilio/${tenant}`);
     if (own.resendWebhookSecret) resendWebhooks(app, theirs, own.resendWebhookSecret, `/webhooks/resend/${tenant}`);
   }

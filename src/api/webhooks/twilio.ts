@@ -31,14 +31,23 @@ export function twilioWebhooks(
     const from = first(params, 'From');
     if (!sid || !from) return twiml(reply);
     const base = { source: 'sms', eventId: `twilio:${sid}`, at: ctx.at() };
-    const word = keywordOf(first(params, 'Body'));
+    const body = first(params, 'Body');
+    const word = keywordOf(body);
+    const keys = keysOfContact(ctx.keys, 'sms', from);
+    if (ctx.replies && body?.trim() && !(word && (OPT_OUT_KEYWORDS.has(word) || SMS_OPT_IN_KEYWORDS.has(word)))) {
+      // What they wrote goes to their order (or their profile): one inbound event, with the text, for the lifecycle.
+      const { eventId, at } = base;
+      const routed = await ctx.replies.route({ channel: 'sms', contactKeys: keys, text: body, eventId, at });
+      request.log.info({ eventId: base.eventId, outcome: routed.outcome }, 'reply routed');
+      return twiml(reply);
+    }
     const event: CustomerEvent =
       word && OPT_OUT_KEYWORDS.has(word)
         ? { type: 'opt-out', channel: 'sms', scope: 'all', ...base }
         : word && SMS_OPT_IN_KEYWORDS.has(word)
           ? { type: 'opt-in', channel: 'sms', scope: 'all', ...base }
           : { type: 'inbound', channel: 'sms', ...base };
-    await recordForContact(sink, request, keysOfContact(ctx.keys, 'sms', from), [event]);
+    await recordForContact(sink, request, keys, [event]);
     return twiml(reply);
   });
 
