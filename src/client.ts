@@ -6,6 +6,8 @@ import { ErasureGateway, type ErasureResult, type MessageStore } from './gateway
 import type { RequestOptions } from './gateway/idempotency';
 import { OperationsGateway } from './gateway/operations';
 import { OrderGateway, type StartResult } from './gateway/orders';
+import { PreferencesGateway } from './gateway/preferences';
+import { QuestionnaireGateway } from './gateway/questionnaire';
 import { StatsGateway } from './gateway/stats';
 import type { Keys } from './lib/keys';
 import { formatPath } from './lib/validation';
@@ -66,6 +68,10 @@ export class AftercareClient implements CustomerEventSink {
   readonly erasure: ErasureGateway;
   /** Operators' actions on journeys, and the stuck ones (`npm run ops`, /v1/orders/{id}/actions). */
   readonly operations: OperationsGateway;
+  /** The customer's own preferences page: what it shows and what it saves. */
+  readonly preferences: PreferencesGateway;
+  /** The questionnaire for regulars on the customer's page: its questions and their answers. */
+  readonly questionnaire: QuestionnaireGateway;
   /** The tenant it acts for ("default" unless given). */
   readonly tenant: string;
   /** The playbook its new journeys run by. */
@@ -83,6 +89,8 @@ export class AftercareClient implements CustomerEventSink {
     this.stats = new StatsGateway(opts.client, taskQueue, tenant);
     this.erasure = new ErasureGateway(opts.client, opts.outbox, tenant, opts.otherTenants === true);
     this.operations = new OperationsGateway(opts.client, now, tenant);
+    this.preferences = new PreferencesGateway(opts.client, tenant);
+    this.questionnaire = new QuestionnaireGateway(opts.client, tenant);
   }
 
   /** Starts the order's journey, or returns the existing one for a repeated request. */

@@ -13,6 +13,8 @@ import { handleError } from './error-handler';
 import { RATE_LIMITS } from './rate-limit';
 import { outboxRoutes } from './pages/outbox';
 import { surveyRoutes } from './pages/survey';
+import { preferencesRoutes } from './pages/preferences';
+import { questionnaireRoutes } from './pages/questionnaire';
 import { actionRoutes } from './routes/actions';
 import { customerRoutes } from './routes/customers';
 import { linksFor } from './routes/links';
@@ -111,6 +113,35 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             },
           }
         : {}),
+    });
+    // The customer's own page (a link in every message); a tenant's link acts on that tenant's customer.
+    await app.register(preferencesRoutes, {
+      preferences: deps.aftercare.preferences,
+      customers: deps.aftercare.customers,
+      keys: deps.inbound.keys,
+      brandName: deps.inbound.brandName,
+      tenantPages: (tenant: string) => {
+        const theirs = deps.tenants?.find((t) => t.client.tenant === tenant)?.client;
+        return (
+          theirs && {
+            preferences: theirs.preferences,
+            customers: theirs.customers,
+            brandName: theirs.playbook.brand.name,
+          }
+        );
+      },
+      ...(deps.inbound.now ? { now: deps.inbound.now } : {}),
+    });
+    // The questionnaire for regulars, on the customer's page (the invite's link); a tenant's link, its customer.
+    await app.register(questionnaireRoutes, {
+      questionnaire: deps.aftercare.questionnaire,
+      keys: deps.inbound.keys,
+      brandName: deps.inbound.brandName,
+      tenantPages: (tenant: string) => {
+        const theirs = deps.tenants?.find((t) => t.client.tenant === tenant)?.client;
+        return theirs && { questionnaire: theirs.questionnaire, brandName: theirs.playbook.brand.name };
+      },
+      ...(deps.inbound.now ? { now: deps.inbound.now } : {}),
     });
   }
 

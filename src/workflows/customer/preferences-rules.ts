@@ -11,6 +11,9 @@ import type { ConsentState, CustomerPreferences } from './contract';
 /** Where the page's own changes come from (consent events and preferences). */
 export const PREFERENCES_SOURCE = 'preferences-page';
 
+/** Error type of a change the lifecycle refuses (the page validates first; this is the last word). */
+export const INVALID_PREFERENCES = 'InvalidPreferences';
+
 /** How a skip reason names each topic. */
 const TOPIC_NAMES: Record<SwitchableTopic, string> = {
   reviews: 'reviews and surveys',

@@ -19,14 +19,11 @@ import {
   type PreferencesView,
 } from './contract';
 import type { Lifecycle } from './context';
-import { PREFERENCES_SOURCE } from './preferences-rules';
+import { INVALID_PREFERENCES, PREFERENCES_SOURCE } from './preferences-rules';
 
 const DAY = 86_400_000;
 const MAX_SEEN_EVENTS = 200;
 const LOCALE_TAG = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
-
-/** Error type of a change the lifecycle refuses (the page validates first; this is the last word). */
-export const INVALID_PREFERENCES = 'InvalidPreferences';
 
 export function handlePreferences(l: Lifecycle, pushSnapshots: () => Promise<void>, describe: () => void): void {
   setHandler(getPreferencesQuery, () => viewOf(l), { description: "What the customer's preferences page shows." });
