@@ -62,4 +62,6 @@ export interface WhatsAppTemplate {
 export interface WhatsAppContent extends TextContent {
   /** When set, a template message is sent (required outside the 24 h customer-service window); else free-form text. */
   template?: WhatsAppTemplate;
+  /** The localized label of the button that opens the list of `buttons` (WhatsApp allows 20 characters). */
+  buttonsLabel?: string;
 }

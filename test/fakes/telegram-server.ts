@@ -48,6 +48,12 @@ export interface SentMessage {
   date: number;
 }
 
+export interface AnsweredCallback {
+  callback_query_id: string;
+  text?: string;
+  show_alert?: boolean;
+}
+
 export interface FakeTelegram {
   /** For `new Telegraf(token, { telegram: { apiRoot } })`. */
   apiRoot: string;
@@ -57,6 +63,8 @@ export interface FakeTelegram {
   requests: RecordedRequest[];
   /** Messages accepted by sendMessage. */
   sent: SentMessage[];
+  /** Callback queries answered (answerCallbackQuery), in order. */
+  answered: AnsweredCallback[];
   /** The last setWebhook parameters; undefined after deleteWebhook. */
   webhook: { url: string; secret_token?: string } | undefined;
   /** Sends to this chat get 403 "Forbidden: bot was blocked by the user" until unblocked. */
@@ -122,6 +130,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
   };
   const http = new HttpFake<RecordedRequest, QueuedFailure>();
   const sent: SentMessage[] = [];
+  const answered: AnsweredCallback[] = [];
   const blocked = new Set<string>();
   const lastMessageId = new Map<number, number>();
   const state: { webhook: FakeTelegram['webhook'] } = { webhook: undefined };
@@ -132,6 +141,21 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
         return ok(botInfo);
       case 'sendmessage':
         return sendMessage(params);
+      case 'answercallbackquery': {
+        const id = params.callback_query_id;
+        if (typeof id !== 'string' || id === '') return fail(400, 'Bad Request: QUERY_ID_INVALID');
+        const text = params.text === undefined ? undefined : String(params.text);
+        // The toast holds 0-200 characters.
+        if (text !== undefined && text.length > 200) return fail(400, 'Bad Request: MESSAGE_TOO_LONG');
+        answered.push({
+          callback_query_id: id,
+          ...(text !== undefined ? { text } : {}),
+          ...(params.show_alert !== undefined
+            ? { show_alert: params.show_alert === true || params.show_alert === 'true' }
+            : {}),
+        });
+        return ok(true);
+      }
       case 'setwebhook': {
         const url = typeof params.url === 'string' ? params.url : '';
         if (url === '') {
@@ -172,6 +196,8 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     if (params.parse_mode !== undefined && !['HTML', 'Markdown', 'MarkdownV2'].includes(String(params.parse_mode))) {
       return fail(400, `Bad Request: unsupported parse_mode`);
     }
+    const markupError = params.reply_markup === undefined ? undefined : checkReplyMarkup(params.reply_markup);
+    if (markupError) return fail(400, markupError);
     if (blocked.has(chatKey)) return fail(403, 'Forbidden: bot was blocked by the user');
 
     const chatId = Number(chatKey);
@@ -194,6 +220,10 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
       chat: chatOf(chatId),
       date,
       text,
+      // The Message the API returns carries its inline keyboard.
+      ...(isRecord(params.reply_markup) && params.reply_markup.inline_keyboard !== undefined
+        ? { reply_markup: { inline_keyboard: params.reply_markup.inline_keyboard } }
+        : {}),
     });
   }
 
@@ -245,6 +275,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     token,
     botInfo,
     sent,
+    answered,
     get webhook() {
       return state.webhook;
     },
@@ -256,6 +287,7 @@ export async function startFakeTelegram(opts: FakeTelegramOptions = {}): Promise
     },
     ...http.controls(() => {
       sent.length = 0;
+      answered.length = 0;
       blocked.clear();
       lastMessageId.clear();
       state.webhook = undefined;
@@ -272,6 +304,32 @@ function chatOf(chatId: number) {
   return String(chatId).startsWith('-100')
     ? { id: chatId, title: 'Group', type: 'supergroup' as const }
     : { id: chatId, title: 'Group', type: 'group' as const };
+}
+
+/**
+ * The inline keyboard checks the Bot API makes: rows of buttons, each with a text and one action; callback_data
+ * holds 1-64 bytes. Returns the API's description of the first problem, if any.
+ */
+function checkReplyMarkup(markup: unknown): string | undefined {
+  if (!isRecord(markup)) return "Bad Request: can't parse reply keyboard markup JSON object";
+  const rows = markup.inline_keyboard;
+  if (rows === undefined) return undefined;
+  if (!Array.isArray(rows) || !rows.every((row) => Array.isArray(row))) {
+    return "Bad Request: can't parse inline keyboard button: InlineKeyboardButton must be an Object";
+  }
+  for (const button of (rows as unknown[][]).flat()) {
+    if (!isRecord(button) || typeof button.text !== 'string' || button.text === '') {
+      return 'Bad Request: inline keyboard button text must be non-empty';
+    }
+    const data = button.callback_data;
+    if (data === undefined && button.url === undefined) {
+      return 'Bad Request: text buttons are unallowed in the inline keyboard';
+    }
+    if (data !== undefined && (typeof data !== 'string' || data === '' || Buffer.byteLength(data) > 64)) {
+      return 'Bad Request: BUTTON_DATA_INVALID';
+    }
+  }
+  return undefined;
 }
 
 function ok(result: unknown, description?: string): FakeResponse {

@@ -28,8 +28,17 @@ export interface SentWhatsApp {
   phoneNumberId: string;
   graphVersion: string;
   to: string;
-  type: 'text' | 'template';
+  type: 'text' | 'template' | 'interactive';
   text?: { body: string; preview_url?: boolean };
+  /** A list message (one-tap answers): its body, the label of the button that opens it, its sections' rows. */
+  interactive?: {
+    type: 'list';
+    body: { text: string };
+    action: {
+      button: string;
+      sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[];
+    };
+  };
   template?: {
     name: string;
     language: { code: string };
@@ -157,8 +166,9 @@ export async function startFakeWhatsApp(opts: FakeWhatsAppOptions = {}): Promise
       phoneNumberId,
       graphVersion,
       to,
-      type: body.type as 'text' | 'template',
+      type: body.type as SentWhatsApp['type'],
       ...(body.type === 'text' ? { text: body.text as SentWhatsApp['text'] } : {}),
+      ...(body.type === 'interactive' ? { interactive: body.interactive as SentWhatsApp['interactive'] } : {}),
       ...(body.type === 'template' ? { template: body.template as SentWhatsApp['template'] } : {}),
       ...(typeof body.biz_opaque_callback_data === 'string'
         ? { bizOpaqueCallbackData: body.biz_opaque_callback_data }
@@ -234,7 +244,61 @@ function validateMessage(body: Record<string, unknown>): unknown {
     }
     return undefined;
   }
-  return invalidParameter('Param type must be one of {text, template, image, …}.');
+  if (body.type === 'interactive') return validateList(body.interactive);
+  return invalidParameter('Param type must be one of {text, template, interactive, image, …}.');
+}
+
+/**
+ * An interactive list as Graph checks it: a body of 1-4096 characters, a button label of 1-20, 1-10 sections (a
+ * title each when there are several) with 1-10 rows in all, row ids unique and at most 200 characters, row titles
+ * at most 24. Only lists: the adapter sends no other interactive type.
+ */
+function validateList(interactive: unknown): unknown {
+  const missing = (name: string) =>
+    graphError(131008, 'Required parameter is missing', `The parameter ${name} is required.`);
+  const notValid = (details: string) => graphError(131009, 'Parameter value is not valid', details);
+  if (!isRecord(interactive) || typeof interactive.type !== 'string') return missing('interactive[type]');
+  if (interactive.type !== 'list') return invalidParameter('The adapter only sends interactive lists.');
+  const body = interactive.body;
+  if (!isRecord(body) || typeof body.text !== 'string' || body.text === '') return missing('interactive[body][text]');
+  if ([...body.text].length > 4096) return notValid('Body text is too long. Max length is 4096');
+  const action = interactive.action;
+  if (!isRecord(action) || typeof action.button !== 'string' || action.button === '') {
+    return missing('interactive[action][button]');
+  }
+  if ([...action.button].length > 20) return notValid('Button title length is too long. Max length is 20');
+  const sections = action.sections;
+  if (!Array.isArray(sections) || sections.length === 0 || sections.length > 10) {
+    return notValid('Number of sections must be between 1 and 10');
+  }
+  const rows: unknown[] = [];
+  for (const section of sections) {
+    if (!isRecord(section) || !Array.isArray(section.rows) || section.rows.length === 0) {
+      return missing('interactive[action][sections][rows]');
+    }
+    if (sections.length > 1 && (typeof section.title !== 'string' || section.title === '')) {
+      return missing('interactive[action][sections][title]');
+    }
+    rows.push(...(section.rows as unknown[]));
+  }
+  if (rows.length > 10) return notValid('Total row count exceed max allowed count: 10');
+  const ids = new Set<string>();
+  for (const row of rows) {
+    if (
+      !isRecord(row) ||
+      typeof row.id !== 'string' ||
+      row.id === '' ||
+      typeof row.title !== 'string' ||
+      row.title === ''
+    ) {
+      return missing('interactive[action][sections][rows][id|title]');
+    }
+    if (row.id.length > 200) return notValid('Row id is too long. Max length is 200');
+    if ([...row.title].length > 24) return notValid('Row title is too long. Max length is 24');
+    if (ids.has(row.id)) return notValid('Row ids must be unique');
+    ids.add(row.id);
+  }
+  return undefined;
 }
 
 /** Graph's error envelope for WhatsApp errors; `message` is "(#code) title" as Meta formats those. */
@@ -267,16 +331,65 @@ export function signWebhook(body: string, appSecret: string): string {
 
 /** Webhook payloads shaped like Meta's `messages` field notifications. */
 export const webhookPayloads = {
-  inboundText(opts: { from: string; text: string; id?: string; timestamp?: string; name?: string }) {
+  inboundText(opts: {
+    from: string;
+    text: string;
+    id?: string;
+    timestamp?: string;
+    name?: string;
+    contextId?: string;
+  }) {
     return envelope({
       contacts: [{ profile: { name: opts.name ?? 'Ana Customer' }, wa_id: opts.from }],
       messages: [
         {
+          // A reply to one of our messages (swipe to reply) names it.
+          ...(opts.contextId ? { context: { from: '15550783881', id: opts.contextId } } : {}),
           from: opts.from,
           id: opts.id ?? `wamid.${randomBytes(24).toString('base64url')}`,
           timestamp: opts.timestamp ?? String(Math.floor(Date.now() / 1000)),
           type: 'text',
           text: { body: opts.text },
+        },
+      ],
+    });
+  },
+  /**
+   * What a customer's choice in a list (interactive.list_reply), a reply button (interactive.button_reply) or a
+   * template's quick-reply button (button.payload) looks like; `context` names the message they answered.
+   */
+  inboundChoice(opts: {
+    from: string;
+    kind: 'list_reply' | 'button_reply' | 'quick_reply';
+    choiceId: string;
+    title: string;
+    contextId?: string;
+    id?: string;
+    timestamp?: string;
+  }) {
+    const choice =
+      opts.kind === 'quick_reply'
+        ? { type: 'button', button: { payload: opts.choiceId, text: opts.title } }
+        : {
+            type: 'interactive',
+            interactive: {
+              type: opts.kind,
+              [opts.kind]: {
+                id: opts.choiceId,
+                title: opts.title,
+                ...(opts.kind === 'list_reply' ? { description: '' } : {}),
+              },
+            },
+          };
+    return envelope({
+      contacts: [{ profile: { name: 'Ana Customer' }, wa_id: opts.from }],
+      messages: [
+        {
+          ...(opts.contextId ? { context: { from: '15550783881', id: opts.contextId } } : {}),
+          from: opts.from,
+          id: opts.id ?? `wamid.${randomBytes(24).toString('base64url')}`,
+          timestamp: opts.timestamp ?? String(Math.floor(Date.now() / 1000)),
+          ...choice,
         },
       ],
     });

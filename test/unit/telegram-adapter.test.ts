@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { ChatUnreachableError, TelegramAdapter } from '../../src/channels/telegram/telegraf/adapter';
 import { createTelegramBot, handleTelegramUpdate } from '../../src/channels/telegram/telegraf/bot';
 import { isValidStartPayload, telegramDeepLink } from '../../src/channels/telegram/deep-link';
+import { ratingButtons } from '../../src/channels/replies';
 import { type OutgoingMessage, type TextContent } from '../../src/channels/types';
 import {
   DeliveryError,
@@ -89,6 +90,33 @@ describe('TelegramAdapter against a fake Bot API', () => {
     // No idempotency: a second send is a second message.
     await expect(adapter.send(message())).resolves.toEqual({ provider: 'telegram', providerMessageId: '2' });
     expect(fake.sent).toHaveLength(2);
+  });
+
+  it('one-tap answers go as an inline keyboard, a button per row, the id as callback_data', async () => {
+    const buttons = ratingButtons('en', 'abcdefghijkl');
+    await expect(adapter.send(message({ text: 'How did we do? Reply 1-5', buttons }))).resolves.toEqual({
+      provider: 'telegram',
+      providerMessageId: '1',
+    });
+    const keyboard = buttons.map((b) => [{ text: b.title, callback_data: b.id }]);
+    expect(fake.requests[0]?.params).toEqual({
+      chat_id: CHAT_ID,
+      text: 'How did we do? Reply 1-5',
+      link_preview_options: { is_disabled: true },
+      reply_markup: { inline_keyboard: keyboard },
+    });
+    expect(fake.sent[0]?.reply_markup).toEqual({ inline_keyboard: keyboard });
+    expect(keyboard[0]).toEqual([{ text: '5 stars: excellent', callback_data: 'rate:5:abcdefghijkl' }]);
+    // No buttons, no keyboard.
+    await adapter.send(message({ buttons: [] }));
+    expect(fake.requests[1]?.params).not.toHaveProperty('reply_markup');
+  });
+
+  it('callback data over 64 bytes is refused like the Bot API does (permanent)', async () => {
+    const err = await sendError(adapter, message({ buttons: [{ id: 'x'.repeat(65), title: 'X' }] }));
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect(err.message).toContain('BUTTON_DATA_INVALID');
+    expect(fake.sent).toEqual([]);
   });
 
   it('keeps a path prefix in apiRoot', async () => {

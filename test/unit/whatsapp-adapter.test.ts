@@ -14,6 +14,7 @@ import {
   verifyWebhookChallenge,
   type WhatsAppStatusEvent,
 } from '../../src/channels/whatsapp/cloud-api/webhook';
+import { ratingButtons } from '../../src/channels/replies';
 import { type WhatsAppContent } from '../../src/channels/types';
 import { type OutgoingMessage } from '../../src/channels/types';
 import {
@@ -112,6 +113,56 @@ describe('WhatsAppCloudAdapter against a fake Graph API', () => {
       type: 'text',
       graphVersion: 'v23.0',
     });
+  });
+
+  it('sends one-tap answers as an interactive list (reply buttons allow 3): body, label, one section of rows', async () => {
+    const buttons = ratingButtons('en', 'abcdefghijkl');
+    const result = await adapter.send(
+      message({ text: 'How did we do? Reply 1-5', buttons, buttonsLabel: 'Rate your order' }),
+    );
+    expect(fake.requests[0]?.body).toMatchObject({
+      to: DIGITS,
+      type: 'interactive',
+      interactive: {
+        type: 'list',
+        body: { text: 'How did we do? Reply 1-5' },
+        action: { button: 'Rate your order', sections: [{ rows: buttons }] },
+      },
+    });
+    expect(fake.requests[0]?.body).not.toHaveProperty('text');
+    expect(fake.sent[0]).toMatchObject({ id: result.providerMessageId, type: 'interactive' });
+    expect(fake.sent[0]?.interactive?.action.sections[0]?.rows.map((r) => r.id)).toEqual([
+      'rate:5:abcdefghijkl',
+      'rate:4:abcdefghijkl',
+      'rate:3:abcdefghijkl',
+      'rate:2:abcdefghijkl',
+      'rate:1:abcdefghijkl',
+    ]);
+  });
+
+  it('a template (outside the window) and buttons without a label stay as they were', async () => {
+    const buttons = ratingButtons('en', 'abcdefghijkl');
+    await adapter.send(
+      message({
+        buttons,
+        buttonsLabel: 'Rate',
+        template: { name: 'survey_v1', language: 'en', bodyParameters: ['Ana'] },
+      }),
+    );
+    await adapter.send(message({ buttons }));
+    expect(fake.sent.map((m) => m.type)).toEqual(['template', 'text']);
+  });
+
+  it('the fake refuses a list Graph would refuse (a row title over 24 characters): permanent', async () => {
+    const err = await sendError(
+      adapter,
+      message({ buttons: [{ id: 'rate:5:abcdefghijkl', title: 'x'.repeat(25) }], buttonsLabel: 'Rate' }),
+    );
+    expect(err).toBeInstanceOf(PermanentDeliveryError);
+    expect(err.message).toContain('Row title is too long');
+    await expect(
+      adapter.send(message({ buttons: [{ id: 'a', title: 'A' }], buttonsLabel: 'A label longer than twenty' })),
+    ).rejects.toBeInstanceOf(PermanentDeliveryError);
   });
 
   it('sends a template with body parameters as text components when one is given', async () => {
@@ -472,8 +523,51 @@ describe('parseWebhookPayload', () => {
       ],
     };
     expect(parseWebhookPayload(payload)).toEqual([
-      { type: 'message', from: DIGITS, id: 'wamid.b', timestamp: '1', text: 'Track' },
+      // A template's quick-reply button: its payload is the button id.
+      { type: 'message', from: DIGITS, id: 'wamid.b', timestamp: '1', text: 'Track', buttonId: 'x' },
       { type: 'message', from: DIGITS, id: 'wamid.i', timestamp: '2' },
+    ]);
+  });
+
+  it('reads the message replied to (context.id) and the chosen list row or reply button', () => {
+    const events = [
+      webhookPayloads.inboundChoice({
+        from: DIGITS,
+        kind: 'list_reply',
+        choiceId: 'rate:5:abcdefghijkl',
+        title: '5 stars: excellent',
+        contextId: 'wamid.OURS',
+        id: 'wamid.l',
+        timestamp: '1',
+      }),
+      webhookPayloads.inboundChoice({
+        from: DIGITS,
+        kind: 'button_reply',
+        choiceId: 'yes',
+        title: 'Yes',
+        id: 'wamid.r',
+        timestamp: '2',
+      }),
+      webhookPayloads.inboundText({
+        from: DIGITS,
+        text: 'late again',
+        contextId: 'wamid.OURS',
+        id: 'wamid.t',
+        timestamp: '3',
+      }),
+    ].flatMap((payload) => parseWebhookPayload(payload));
+    expect(events).toEqual([
+      {
+        type: 'message',
+        from: DIGITS,
+        id: 'wamid.l',
+        timestamp: '1',
+        text: '5 stars: excellent',
+        replyTo: 'wamid.OURS',
+        buttonId: 'rate:5:abcdefghijkl',
+      },
+      { type: 'message', from: DIGITS, id: 'wamid.r', timestamp: '2', text: 'Yes', buttonId: 'yes' },
+      { type: 'message', from: DIGITS, id: 'wamid.t', timestamp: '3', text: 'late again', replyTo: 'wamid.OURS' },
     ]);
   });
 

@@ -1,15 +1,39 @@
 /** Step 3 of a send: the rendered message shaped for its channel (email headers, SMS length, WhatsApp templates). */
 import { PermanentDeliveryError } from '../../channels/errors';
 import { fitSms } from '../../channels/sms/segments';
-import type { OutgoingContent } from '../../channels/types';
+import { orderRef, ratingButtons, ratingListLabel } from '../../channels/replies';
+import type { OutgoingContent, TextContent } from '../../channels/types';
 import type { RenderedMessage } from '../../messages/types';
 import type { SendMessageRequest } from '../../workflows/delivery/contract';
+
+/** One-tap answers for a text channel: the buttons, and (WhatsApp) the label of the button that opens them. */
+export interface OneTap {
+  buttons: NonNullable<TextContent['buttons']>;
+  label: string;
+}
+
+/**
+ * The survey and its reminder ask for a rating: on Telegram and WhatsApp the customer can tap it. The buttons name
+ * the order by a keyed reference (its tenant's, other than the default one), which the reply router reads back.
+ */
+export function ratingOneTap(
+  req: SendMessageRequest,
+  contactsKey: string,
+  locale: string,
+  tenant: string | undefined,
+): OneTap | undefined {
+  if (req.kind !== 'survey' && req.kind !== 'survey_reminder') return undefined;
+  if (req.channel !== 'telegram' && req.channel !== 'whatsapp') return undefined;
+  const ref = orderRef(contactsKey, req.data.orderId, tenant);
+  return { buttons: ratingButtons(locale, ref), label: ratingListLabel(locale) };
+}
 
 export function compose(
   req: SendMessageRequest,
   rendered: RenderedMessage,
   links: { unsubscribeUrl?: string },
   emailFrom: string | undefined,
+  oneTap?: OneTap,
 ): OutgoingContent {
   switch (req.channel) {
     case 'email':
@@ -32,10 +56,16 @@ export function compose(
     case 'sms':
       return { channel: 'sms', to: req.to, text: fitSms(rendered.text, req.smsMaxSegments ?? 3) };
     case 'whatsapp':
+      // A template (outside the window) has no buttons: its text says "reply 1-5".
       if (req.whatsapp && !req.whatsapp.windowOpen) return whatsappTemplate(req, rendered);
-      return { channel: 'whatsapp', to: req.to, text: rendered.text };
+      return {
+        channel: 'whatsapp',
+        to: req.to,
+        text: rendered.text,
+        ...(oneTap ? { buttons: oneTap.buttons, buttonsLabel: oneTap.label } : {}),
+      };
     case 'telegram':
-      return { channel: 'telegram', to: req.to, text: rendered.text };
+      return { channel: 'telegram', to: req.to, text: rendered.text, ...(oneTap ? { buttons: oneTap.buttons } : {}) };
   }
 }
 

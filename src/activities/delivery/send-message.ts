@@ -5,7 +5,7 @@ import type { Channel } from '../../channels/types';
 import type { MessageRenderer } from '../../messages/types';
 import type { SendMessageRequest, SendMessageResult } from '../../workflows/delivery/contract';
 import { DEFAULT_TENANT, tenantOfWorkflowId } from '../../workflows/tenant';
-import { compose } from './compose';
+import { compose, ratingOneTap } from './compose';
 import { toActivityFailure } from './failures';
 import { withLinks, type LinkSettings } from './links';
 
@@ -60,7 +60,8 @@ export function sendMessageActivity(deps: SendDeps) {
         data,
         ...(req.variant ? { variant: req.variant } : {}),
       });
-      const content = compose(req, rendered, data, senders.emailFrom);
+      const oneTap = ratingOneTap(req, deps.keys.contacts, rendered.locale, of === DEFAULT_TENANT ? undefined : of);
+      const content = compose(req, rendered, data, senders.emailFrom, oneTap);
       const sent = await adapter.send({
         idempotencyKey: req.idempotencyKey,
         content,

@@ -42,7 +42,7 @@ export class ChatUnreachableError extends ChannelUnreachableError {
 }
 
 /**
- * Sends plain-text Telegram messages through telegraf.
+ * Sends plain-text Telegram messages through telegraf, with one-tap answers as an inline keyboard when given.
  *
  * No idempotency: the Bot API has no idempotency key and no way to look a message up afterwards, so a retry after
  * an unknown outcome (timeout, connection reset, 5xx from a proxy after Telegram accepted it) can send a duplicate.
@@ -68,7 +68,7 @@ export class TelegramAdapter implements ChannelAdapter<TextContent> {
   }
 
   async send(message: OutgoingMessage<TextContent>): Promise<SendResult> {
-    const { to, text } = message.content;
+    const { to, text, buttons } = message.content;
     if (!CHAT_ID.test(to)) {
       // Usually a phone number or username stored in the chat id field: it will never work.
       throw new ChatUnreachableError('telegram: invalid_chat_id: not a numeric chat id', 'invalid_chat_id');
@@ -80,7 +80,15 @@ export class TelegramAdapter implements ChannelAdapter<TextContent> {
       // Plain text on purpose (no parse_mode): rendered content may contain <, & or * that would break HTML/Markdown.
       result = await this.bot.telegram.callApi(
         'sendMessage',
-        { chat_id: to, text, link_preview_options: { is_disabled: true } },
+        {
+          chat_id: to,
+          text,
+          link_preview_options: { is_disabled: true },
+          // One-tap answers: a button per row (titles are short sentences); a tap comes back as a callback_query.
+          ...(buttons?.length
+            ? { reply_markup: { inline_keyboard: buttons.map((b) => [{ text: b.title, callback_data: b.id }]) } }
+            : {}),
+        },
         // telegraf types this as the `abort-controller` shim; node-fetch v2 accepts any AbortSignal at runtime.
         { signal: AbortSignal.timeout(this.timeoutMs) as never },
       );

@@ -12,7 +12,7 @@ import { parseJson } from '../../../lib/http';
 import { redactPhoneNumbers } from '../../../lib/redact';
 
 /**
- * WhatsApp Business Cloud API (Meta Graph API), over plain fetch.
+ * WhatsApp Business Cloud API (Meta Graph API), over plain fetch: text, templates, and one-tap answers as a list.
  *
  * No idempotency: Graph has no idempotency key, so a request that reached Meta but whose answer was lost
  * (timeout, reset connection, 5xx, 131000) can be delivered and then sent again by the retry. Those cases
@@ -106,7 +106,9 @@ export class WhatsAppCloudAdapter implements ChannelAdapter<WhatsAppContent> {
       to,
       ...(content.template
         ? { type: 'template', template: templatePayload(content.template) }
-        : { type: 'text', text: { body: content.text, preview_url: false } }),
+        : content.buttons?.length && content.buttonsLabel
+          ? { type: 'interactive', interactive: listPayload(content.text, content.buttonsLabel, content.buttons) }
+          : { type: 'text', text: { body: content.text, preview_url: false } }),
       biz_opaque_callback_data: toCallbackData(message.idempotencyKey),
     };
 
@@ -248,6 +250,19 @@ function templatePayload(template: WhatsAppTemplate) {
     ...(template.bodyParameters.length > 0
       ? { components: [{ type: 'body', parameters: template.bodyParameters.map((text) => ({ type: 'text', text })) }] }
       : {}),
+  };
+}
+
+/**
+ * One-tap answers as an interactive list: reply buttons allow only 3, a list up to 10 rows (a title of 24
+ * characters, an id of 200 that comes back as list_reply.id). Free-form only, so inside the 24 h window; the body
+ * is the message text (4096 characters, like a text message), the label opens the list (20 characters).
+ */
+function listPayload(text: string, label: string, buttons: { id: string; title: string }[]) {
+  return {
+    type: 'list',
+    body: { text },
+    action: { button: label, sections: [{ rows: buttons.map((b) => ({ id: b.id, title: b.title })) }] },
   };
 }
 

@@ -46,6 +46,10 @@ export interface WhatsAppMessageEvent {
   timestamp: string;
   /** Text of text messages, quick-reply buttons and interactive replies; absent for media and others. */
   text?: string;
+  /** The wamid of our message they replied to (context.id): what send() returned as providerMessageId. */
+  replyTo?: string;
+  /** The id of the list row or reply button they chose, or a template quick-reply button's payload. */
+  buttonId?: string;
 }
 
 export interface WhatsAppStatusEvent {
@@ -67,13 +71,14 @@ const inboundMessageSchema = z.object({
   timestamp: z.string(),
   type: z.string(),
   text: z.object({ body: z.string() }).optional(),
-  button: z.object({ text: z.string() }).optional(),
+  button: z.object({ text: z.string(), payload: z.string().optional() }).optional(),
   interactive: z
     .object({
-      button_reply: z.object({ title: z.string() }).optional(),
-      list_reply: z.object({ title: z.string() }).optional(),
+      button_reply: z.object({ id: z.string().optional(), title: z.string() }).optional(),
+      list_reply: z.object({ id: z.string().optional(), title: z.string() }).optional(),
     })
     .optional(),
+  context: z.object({ id: z.string().optional() }).optional(),
 });
 
 const statusSchema = z.object({
@@ -123,12 +128,15 @@ export function parseWebhookPayload(body: unknown): WhatsAppWebhookEvent[] {
         if (!m) continue;
         const text =
           m.text?.body ?? m.button?.text ?? m.interactive?.button_reply?.title ?? m.interactive?.list_reply?.title;
+        const buttonId = m.interactive?.list_reply?.id ?? m.interactive?.button_reply?.id ?? m.button?.payload;
         events.push({
           type: 'message',
           from: m.from,
           id: m.id,
           timestamp: m.timestamp,
           ...(text !== undefined ? { text } : {}),
+          ...(m.context?.id ? { replyTo: m.context.id } : {}),
+          ...(buttonId ? { buttonId } : {}),
         });
       }
       for (const item of change.value.statuses ?? []) {
