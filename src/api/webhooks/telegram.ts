@@ -4,11 +4,13 @@ import { TelegramError } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
 import { createTelegramBot, handleTelegramUpdate, verifySecretToken } from '../../channels/telegram/telegraf/bot';
 import { contactKey, splitTelegramLinkId } from '../../channels/contact-keys';
+import { ratingThanks, readRatingButton } from '../../channels/replies';
 import { parseJson } from '../../lib/http';
 import { describeError } from '../../lib/redact';
 import { readTelegramLink } from '../../messages/links';
 import type { CustomerEvent } from '../../workflows/customer/contract';
 import { badRequest, headerOf, type InboundContext, rawOf, keysOfContact } from './context';
+import type { InboundReply } from './replies';
 import { recordForContact } from './sink';
 
 export interface TelegramWebhookOptions {
@@ -23,7 +25,10 @@ const EXPIRED = 'This link has expired. Ask for a new one.';
 const STOPPED = 'You will get no more messages here. Send /start to resume.';
 const NOT_LINKED = 'To get order updates here, open the Telegram link from your order confirmation.';
 
-/** Bot updates: /start (with a deep-link token: link the chat; bare: resubscribe), /stop and blocks. */
+/**
+ * Bot updates: /start (with a deep-link token: link the chat; bare: resubscribe), /stop and blocks; and what the
+ * customer writes back or taps (a rating button), handed to the reply router, which records it on their lifecycle.
+ */
 export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: TelegramWebhookOptions): void {
   if (!tg.webhookSecret) throw new Error('webhookRoutes: telegram.webhookSecret is required');
   const { sink, keys } = ctx;
@@ -90,7 +95,45 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
       ]);
       return STOPPED;
     },
+    // The journey answers a text through the normal send path; nothing is said from here.
+    async onText({ chatId, text, replyToMessageId }) {
+      if (!ctx.replies) return;
+      const { request, updateId, at } = context();
+      await routeReply(request, {
+        channel: 'telegram',
+        contactKeys: keysOfContact(ctx.keys, 'telegram', chatId),
+        text,
+        eventId: `telegram:${updateId}`,
+        at,
+        // The adapter's providerMessageId is the message_id too: the router compares the two.
+        ...(replyToMessageId !== undefined ? { replyTo: replyToMessageId } : {}),
+      });
+    },
+    // A rating tap: the toast thanks them; any other button (none today) only stops spinning.
+    async onButton({ chatId, data, title, languageCode }) {
+      const button = readRatingButton(data);
+      if (!button || !ctx.replies) return undefined;
+      const { request, updateId, at } = context();
+      await routeReply(request, {
+        channel: 'telegram',
+        contactKeys: keysOfContact(ctx.keys, 'telegram', chatId),
+        text: title ?? String(button.rating),
+        eventId: `telegram:${updateId}`,
+        at,
+        button,
+      });
+      return ratingThanks(languageCode);
+    },
   });
+
+  /** Hands a reply to the router; the log says where it went (ids and outcome only, never the text). */
+  async function routeReply(request: FastifyRequest, reply: InboundReply): Promise<void> {
+    const result = await ctx.replies!.route(reply);
+    request.log.info(
+      { eventId: reply.eventId, outcome: result.outcome, ...('orderId' in result ? { orderId: result.orderId } : {}) },
+      'telegram reply routed',
+    );
+  }
 
   app.post('/webhooks/telegram', ctx.routeOpts, async (request, reply) => {
     if (!verifySecretToken(headerOf(request, 'x-telegram-bot-api-secret-token'), tg.webhookSecret)) {
@@ -104,11 +147,12 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
     try {
       await current.run({ request, updateId, at: sentAt(update) ?? ctx.at() }, () => handleTelegramUpdate(bot, update));
     } catch (err) {
-      // The events are recorded before the reply; a reply Telegram refuses (bot blocked, chat gone) won't
-      // succeed on redelivery either. Anything else (sink, getMe, 429, 5xx) is retried by Telegram.
+      // The events are recorded before the reply; a reply Telegram refuses (bot blocked, chat gone, a callback
+      // query too old to answer on a redelivery) won't succeed on redelivery either. Anything else (sink, router,
+      // getMe, 429, 5xx) is retried by Telegram.
       const refused =
         err instanceof TelegramError &&
-        (err.on as { method?: unknown }).method === 'sendMessage' &&
+        ['sendMessage', 'answerCallbackQuery'].includes(String((err.on as { method?: unknown }).method)) &&
         err.code >= 400 &&
         err.code < 500 &&
         err.code !== 429;

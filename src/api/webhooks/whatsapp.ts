@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { keywordOf, OPT_OUT_KEYWORDS, WHATSAPP_OPT_IN_KEYWORDS } from '../../channels/keywords';
+import { readRatingButton } from '../../channels/replies';
 import {
   parseWebhookPayload,
   problemOfFailedStatus,
@@ -11,7 +12,10 @@ import type { CustomerEvent } from '../../workflows/customer/contract';
 import { badRequest, headerOf, type InboundContext, rawOf, unauthorized, keysOfContact } from './context';
 import { recordForContact } from './sink';
 
-/** The subscription handshake, and messages (opening the 24-hour window; STOP / START) and failed statuses. */
+/**
+ * The subscription handshake, and messages (opening the 24-hour window; STOP / START; what the customer writes or
+ * chooses goes to the reply router) and failed statuses.
+ */
 export function whatsappWebhooks(
   app: FastifyInstance,
   ctx: InboundContext,
@@ -51,9 +55,33 @@ export function whatsappWebhooks(
           source: 'whatsapp',
           at: Number.isFinite(sent) && sent > 0 ? new Date(sent * 1000).toISOString() : ctx.at(),
         };
+        const contactKeys = keysOfContact(ctx.keys, 'whatsapp', `+${e.from}`);
+        const word = keywordOf(e.text);
+        const keyword = !!word && (OPT_OUT_KEYWORDS.has(word) || WHATSAPP_OPT_IN_KEYWORDS.has(word));
+        if (ctx.replies && !keyword && (e.text !== undefined || e.buttonId !== undefined)) {
+          // The router records it on the lifecycle as its inbound event (which opens the window): once, not twice.
+          const button = e.buttonId === undefined ? undefined : readRatingButton(e.buttonId);
+          const result = await ctx.replies.route({
+            channel: 'whatsapp',
+            contactKeys,
+            text: e.text ?? '',
+            eventId: `whatsapp:${e.id}`,
+            at: base.at,
+            ...(button ? { button } : {}),
+            ...(e.replyTo ? { replyTo: e.replyTo } : {}),
+          });
+          request.log.info(
+            {
+              eventId: `whatsapp:${e.id}`,
+              outcome: result.outcome,
+              ...('orderId' in result ? { orderId: result.orderId } : {}),
+            },
+            'whatsapp reply routed',
+          );
+          continue;
+        }
         // Any message opens the 24-hour window.
         const list: CustomerEvent[] = [{ type: 'inbound', channel: 'whatsapp', eventId: `whatsapp:${e.id}`, ...base }];
-        const word = keywordOf(e.text);
         if (word && OPT_OUT_KEYWORDS.has(word)) {
           list.push({
             type: 'opt-out',
@@ -65,7 +93,7 @@ export function whatsappWebhooks(
         } else if (word && WHATSAPP_OPT_IN_KEYWORDS.has(word)) {
           list.push({ type: 'opt-in', channel: 'whatsapp', scope: 'all', eventId: `whatsapp:${e.id}:opt-in`, ...base });
         }
-        await recordForContact(ctx.sink, request, keysOfContact(ctx.keys, 'whatsapp', `+${e.from}`), list);
+        await recordForContact(ctx.sink, request, contactKeys, list);
       } else if (e.status === 'failed') {
         await recordForContact(ctx.sink, request, keysOfContact(ctx.keys, 'whatsapp', `+${e.recipientId}`), [
           {

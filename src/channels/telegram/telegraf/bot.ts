@@ -1,12 +1,14 @@
 import { Telegraf } from 'telegraf';
+import { callbackQuery, message } from 'telegraf/filters';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import { safeEqualText } from '../../../lib/crypto';
 import { isValidStartPayload } from '../deep-link';
 import { telegramOptions } from './adapter';
 
 /**
- * Telegram's inbound side: the bot that handles /start (deep-link linking), /stop and blocks, fed
- * with webhook updates that are authenticated by the secret token given to setWebhook.
+ * Telegram's inbound side: the bot that handles /start (deep-link linking), /stop and blocks, what customers write
+ * back and the buttons they tap, fed with webhook updates that are authenticated by the secret token given to
+ * setWebhook.
  */
 
 /** Whether the X-Telegram-Bot-Api-Secret-Token header carries the secret given to setWebhook. */
@@ -30,6 +32,24 @@ export interface TelegramBotOptions {
    * reply is not sent (Telegram would answer 403).
    */
   onStop(chatId: string): Promise<string | undefined>;
+  /**
+   * Plain text (not a command) in a private chat: what the customer wrote, and which of our messages they replied
+   * to (its message_id, as the adapter's providerMessageId). Nothing is sent back from here.
+   */
+  onText?(ctx: { chatId: string; text: string; messageId: string; replyToMessageId?: string }): Promise<void>;
+  /**
+   * A tap on an inline button of ours in a private chat: its callback data, the button's title (read off the
+   * message's keyboard) and the language of the customer's Telegram app. Returns the toast to show, if any; the
+   * query is answered once this returns, so the button stops spinning (a failure leaves it to the redelivery).
+   */
+  onButton?(ctx: {
+    chatId: string;
+    data: string;
+    callbackQueryId: string;
+    messageId?: string;
+    title?: string;
+    languageCode?: string;
+  }): Promise<string | undefined>;
 }
 
 /** A Telegraf instance wired for customer linking; feed it updates with `handleTelegramUpdate`. */
@@ -68,7 +88,50 @@ export function createTelegramBot(opts: TelegramBotOptions): Telegraf {
     await opts.onStop(String(update.chat.id));
   });
 
+  // Registered after the commands, which end the chain: only plain text gets here. Edited messages do not.
+  bot.on(message('text'), async (ctx) => {
+    const msg = ctx.message;
+    if (msg.chat.type !== 'private' || !opts.onText) return;
+    // Another command (/help): not an answer.
+    if (msg.entities?.some((e) => e.type === 'bot_command' && e.offset === 0)) return;
+    const replyTo = msg.reply_to_message?.message_id;
+    await opts.onText({
+      chatId: String(msg.chat.id),
+      text: msg.text,
+      messageId: String(msg.message_id),
+      ...(replyTo !== undefined ? { replyToMessageId: String(replyTo) } : {}),
+    });
+  });
+
+  bot.on(callbackQuery('data'), async (ctx) => {
+    const query = ctx.callbackQuery;
+    // The message is absent when too old to be read; in a private chat the chat id is the user's id.
+    const chat = query.message?.chat;
+    let toast: string | undefined;
+    if (opts.onButton && (!chat || chat.type === 'private')) {
+      toast = await opts.onButton({
+        chatId: String(chat?.id ?? query.from.id),
+        data: query.data,
+        callbackQueryId: query.id,
+        ...(query.message ? { messageId: String(query.message.message_id) } : {}),
+        ...titleOf(query.message, query.data),
+        ...(query.from.language_code ? { languageCode: query.from.language_code } : {}),
+      });
+    }
+    await ctx.answerCbQuery(toast);
+  });
+
   return bot;
+}
+
+/** The title of the button whose callback data came back, from the keyboard of the message it was on. */
+function titleOf(msg: unknown, data: string): { title?: string } {
+  const rows = (msg as { reply_markup?: { inline_keyboard?: unknown } } | undefined)?.reply_markup?.inline_keyboard;
+  if (!Array.isArray(rows)) return {};
+  for (const button of rows.flat() as { text?: unknown; callback_data?: unknown }[]) {
+    if (button?.callback_data === data && typeof button.text === 'string') return { title: button.text };
+  }
+  return {};
 }
 
 /**
