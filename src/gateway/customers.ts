@@ -173,6 +173,8 @@ export function toConsentView(consent: CustomerLifecycleState['consent']): Conse
   return {
     marketing: { granted, ...(source ? { source } : {}), ...(at ? { at } : {}) },
     ...(consent.stopped ? { stopped: consent.stopped } : {}),
+    ...(consent.marketingPaused ? { marketingPaused: consent.marketingPaused } : {}),
+    ...(consent.preferences ? { preferences: consent.preferences } : {}),
     channels: Object.fromEntries(
       Object.entries(consent.channels).map(([channel, c]) => [
         channel,

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CHANNELS } from '../channels/types';
 import { MESSAGE_KINDS } from '../messages/kinds';
+import { SWITCHABLE_TOPICS } from '../messages/topics';
 import { ISSUE_KINDS } from '../playbook/schema';
 import type { CustomerLifecycleState } from '../workflows/customer/contract';
 import type { MessageRecord } from '../workflows/delivery/contract';
@@ -176,6 +177,19 @@ const consentView = z.object({
     channel,
     z.object({ blocked: mark.optional(), marketingSuppressed: mark.optional(), lastProblem: mark.optional() }),
   ),
+  /** Marketing held until a time or a resume (by an operator, or the customer on their preferences page). */
+  marketingPaused: z.object({ until: iso.optional(), reason: z.string(), source: z.string(), at: iso }).optional(),
+  /** What the customer chose on their preferences page. */
+  preferences: z
+    .object({
+      channels: z.array(channel).optional(),
+      off: z.array(channel).optional(),
+      topicsOff: z.array(z.enum(SWITCHABLE_TOPICS)).optional(),
+      locale: z.string().optional(),
+      source: z.string(),
+      at: iso,
+    })
+    .optional(),
 });
 export type ConsentView = z.output<typeof consentView>;
 

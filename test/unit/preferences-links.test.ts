@@ -19,11 +19,11 @@ const link = preferencesLink('https://aftercare.shop.example', keys.links, {
 });
 let renderer: MessageRenderer;
 beforeAll(async () => {
-  renderer = await createRenderer(TEMPLATES);
+  renderer = await createRenderer({ templatesDir: TEMPLATES });
 });
 
 const brand = { name: "Dana's Shop", sender: "Dana's Shop <orders@shop.example>", supportEmail: 'help@shop.example' };
-const request = (o: Partial<RenderRequest> & { data?: Record<string, unknown> } = {}): RenderRequest =>
+const request = (o: Omit<Partial<RenderRequest>, 'data'> & { data?: Record<string, unknown> } = {}): RenderRequest =>
   ({
     kind: 'order_status',
     channel: 'email',

@@ -131,12 +131,14 @@ ${topicRows}
 <fieldset><legend>${escapeHtml(t.pauseLegend)}</legend>
 ${pauseText ? `<p class="note">${escapeHtml(pauseText)}</p>` : ''}
 ${pauseChoices}
+${ownPause ? `<button type="submit" form="resume" class="link">${escapeHtml(t.resume)}</button>` : ''}
 </fieldset>
 <button type="submit">${escapeHtml(t.save)}</button>
 </form>
 ${
   ownPause
-    ? `<form method="post">${hidden}<input type="hidden" name="action" value="resume"><button type="submit" class="link">${escapeHtml(t.resume)}</button></form>`
+    ? // Its button sits in the pause section above (a form cannot hold another one).
+      `<form id="resume" method="post">${hidden}<input type="hidden" name="action" value="resume"></form>`
     : ''
 }
 ${s.questionnaireUrl ? `<p><a href="${escapeHtml(s.questionnaireUrl)}">${escapeHtml(t.questionnaire)}</a></p>` : ''}
