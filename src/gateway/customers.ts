@@ -165,7 +165,13 @@ export function toCustomerView(state: CustomerLifecycleState): CustomerView {
     ...(state.winback ? { winback: state.winback } : {}),
     ...(state.messages ? { messages: state.messages } : {}),
     ...(state.conversation ? { conversation: state.conversation } : {}),
+    ...(state.questionnaire ? { questionnaire: questionnaireView(state.questionnaire) } : {}),
   };
+}
+
+/** The questionnaire as the profile shows it: the lifecycle's bookkeeping (answer ids) stays inside. */
+function questionnaireView({ eventIds: _ids, ...shown }: NonNullable<CustomerLifecycleState['questionnaire']>) {
+  return shown;
 }
 
 export function toConsentView(consent: CustomerLifecycleState['consent']): ConsentView {

@@ -13,6 +13,7 @@ import { MAX_NOTICES_PER_ORDER, type Order } from '../workflows/order/contract';
 import type { PlannedMessage } from './delivery';
 import { playJourney, type StageEvent, type SurveyAnswer } from './journey';
 import { LifecyclePlan } from './lifecycle';
+import { previewPersonal } from './personal';
 import { renderPlanned } from './render';
 import { VirtualTime } from './virtual-time';
 
@@ -38,6 +39,7 @@ export async function previewOrder(
     );
   }
   const answer = surveyAnswer(input, playbook, assumptions);
+  const personal = previewPersonal(input, playbook, assumptions);
 
   const { consent: stated, ...customer } = input.customer;
   const order: Order & { placedAt: string } = {
@@ -98,7 +100,7 @@ export async function previewOrder(
       ...(p.held.length > 0
         ? { dueAt: iso(p.dueAt), held: p.held.map((h) => ({ reason: h.reason, until: iso(h.until) })) }
         : {}),
-      ...renderPlanned(renderer, playbook, customer, p),
+      ...renderPlanned(renderer, playbook, customer, p, personal),
       ...(p.passedOver.length > 0 ? { passedOver: p.passedOver } : {}),
       ...(p.skipped ? { skipped: p.skipped } : {}),
     }));

@@ -4,7 +4,7 @@
  * Telegram and WhatsApp their text.
  */
 import type { Channel } from '../channels/types';
-import type { RecordedMessageData } from '../messages/data';
+import type { PersonalData, RecordedMessageData } from '../messages/data';
 import { chosen } from '../messages/variants';
 import type { MessageRenderer } from '../messages/types';
 import type { Playbook } from '../playbook/schema';
@@ -20,6 +20,7 @@ export function renderPlanned(
   playbook: Playbook,
   customer: CustomerProfile,
   p: PlannedMessage,
+  personal?: PersonalData,
 ): { subject: string; preview: string } {
   // A skipped message has no channel: it is shown as it would have read on the first one for its kind.
   const channel: Channel = p.channel ?? channelsFor(playbook, p.kind)[0] ?? 'email';
@@ -32,7 +33,8 @@ export function renderPlanned(
     timeZone: business ? undefined : (p.permit?.timeZone ?? customer.timeZone),
     brand: playbook.brand,
     recipientName: business ? playbook.brand.name : (p.permit?.name ?? customer.name),
-    data: withLinks(p),
+    // What templates may say about the customer (deliver.ts sendRequest adds it from the permit; never to the business).
+    data: personal && !business ? { ...withLinks(p), personal } : withLinks(p),
     ...(p.variant ? { variant: chosen(p.variant) } : {}),
   });
   const text = nameLinks(rendered.text);

@@ -79,6 +79,21 @@ export const previewInputSchema = z
         answeredAfter: duration.optional(),
       })
       .optional(),
+    /**
+     * What the business knows of the customer, so messages read personalised: their tier (a playbook tier id),
+     * interests (option ids or labels of the questionnaire's interests, or any text), the last thing they bought
+     * (default: this order's items) and questionnaire answers (by question id, checked against the playbook).
+     */
+    personal: z
+      .object({
+        tier: z.string().min(1).max(30).optional(),
+        interests: z.array(z.string().trim().min(1).max(80)).max(10).optional(),
+        lastPurchase: z.array(z.string().trim().min(1).max(200)).max(10).optional(),
+        answers: z
+          .record(z.string().max(30), z.union([z.string().max(1000), z.array(z.string().max(100)).max(20)]))
+          .optional(),
+      })
+      .optional(),
   })
   .transform(inMinorUnits);
 

@@ -280,10 +280,19 @@ const customerState = z.object({
   messages: z.array(messageRecord).optional(),
   /** What the customer wrote back (SMS, Telegram, WhatsApp) and what went back; bounded. */
   conversation: z.array(conversationEntry).optional(),
+  /** The questionnaire for regulars: when they were invited, their answers (by question id) and greetings sent. */
+  questionnaire: z
+    .object({
+      invitedAt: iso.optional(),
+      answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+      answeredAt: iso.optional(),
+      greeted: z.array(z.string()).optional(),
+    })
+    .optional(),
 });
 export type CustomerView = z.output<typeof customerState>;
-/** Every field of the view (but the two it trims) is the lifecycle's own field, with the same type. */
-type Trimmed = 'consent' | 'orders';
+/** Every field of the view (but those it trims) is the lifecycle's own field, with the same type. */
+type Trimmed = 'consent' | 'orders' | 'questionnaire';
 export type _CustomerViewIsState = Assert<
   Exactly<Omit<CustomerView, Trimmed>, Pick<CustomerLifecycleState, Exclude<keyof CustomerView, Trimmed>>>
 >;
