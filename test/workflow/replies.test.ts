@@ -11,6 +11,7 @@ import YAML from 'yaml';
 import { buildApp } from '../../src/api/app';
 import { TwilioSmsAdapter } from '../../src/channels/sms/twilio/adapter';
 import type { ChannelAdapter } from '../../src/channels/types';
+import { keysOfContact } from '../../src/api/webhooks/context';
 import { ReplyGateway } from '../../src/gateway/replies';
 import { parsePlaybook } from '../../src/playbook/load';
 import type { PlaybookInput } from '../../src/playbook/schema';
@@ -174,6 +175,26 @@ describe('answers by reply', () => {
     expect(ack.feedback).toBeUndefined();
     expect(ack.followUps.find((f) => f.key === 'survey')?.status).toBe('scheduled');
     expect(ack.operatorAlerts).toEqual([expect.objectContaining({ channel: 'email', outcome: 'sent' })]);
+    // What the reply cost the journey: one update, then one send to the operator (email) and one to the customer.
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const events = history.events ?? [];
+    const accepted = events.findIndex(
+      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'customerReply',
+    );
+    expect(accepted).toBeGreaterThan(0);
+    const after = events.slice(accepted);
+    expect(after.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(2);
+    // The acknowledgement goes beside the survey's wait: no search attribute moves, the journey still waits for it.
+    expect(after.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toHaveLength(0);
+    await waitingForAnswer(order.orderId);
+    // ...and one inbound event for the customer's lifecycle, with the text (not two).
+    const lifecycle = await h.client.workflow
+      .getHandle(customerLifecycleId(order.customer.id as string))
+      .fetchHistory();
+    const signals = (lifecycle.events ?? []).filter(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'customerEvent',
+    );
+    expect(signals).toHaveLength(1);
     expect(ack.conversation).toEqual([
       expect.objectContaining({ direction: 'in', text: 'where is my parcel?', outcome: 'forwarded' }),
       expect.objectContaining({ direction: 'out', outcome: 'acknowledged', channel: 'sms' }),
@@ -317,6 +338,17 @@ describe('answers by reply', () => {
     const mails = (await operatorMails()).length;
     const res = await twilioInbound(app, { sid: sid(), from: stranger, body: 'where is my parcel?' });
     expect(res.statusCode).toBe(200);
+    // The router says so itself: nobody has this contact (a retry is the same).
+    const router = new ReplyGateway(h.client, { contactsKey: TEST_KEYS.contacts });
+    const keys = keysOfContact(TEST_KEYS, 'sms', stranger);
+    const again = await router.route({
+      channel: 'sms',
+      contactKeys: keys,
+      text: 'hello?',
+      eventId: `twilio:${sid()}`,
+      at: new Date().toISOString(),
+    });
+    expect(again).toEqual({ outcome: 'unknown' });
     await new Promise((r) => setTimeout(r, 1500));
     expect(smsTo(stranger)).toHaveLength(0);
     expect(await operatorMails()).toHaveLength(mails);

@@ -119,8 +119,12 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
       if (ms > 0) await ops.wait(ms, what, undefined, held);
       if (held) ops.clear('held');
     },
+    // An acknowledgement of a reply goes beside the journey's flow: what the journey waits for (the survey's
+    // answer, say) stays shown, and no search attribute moves for it.
     beforeAttempt: (message, channel) =>
-      view.show('delivery', `delivery of ${message.kind} (${message.key}) via ${channel}`),
+      message.kind === 'reply_received'
+        ? undefined
+        : view.show('delivery', `delivery of ${message.kind} (${message.key}) via ${channel}`),
     problemSource: () => `journey:${workflowId}`,
     // Tell the lifecycle, so no other journey of this customer tries this channel again.
     reportProblem: (event, address) => (usePermits ? customer.report(event, address) : undefined),
