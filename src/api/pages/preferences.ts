@@ -122,7 +122,13 @@ export async function preferencesRoutes(app: FastifyInstance, opts: PreferencesO
     if ('reply' in c) return c.reply;
     try {
       const view = await c.preferences.view(c.customerId);
-      return sendPage(reply, 200, formPage(formState(c.lang, c.brandName, view)));
+      // The questionnaire lives under the same token (its own page, src/api/pages/questionnaire.ts).
+      const questionnaireUrl = view.questionnaireInvited ? `/questionnaire/${c.token}?lang=${c.lang}` : undefined;
+      return sendPage(
+        reply,
+        200,
+        formPage({ ...formState(c.lang, c.brandName, view), ...(questionnaireUrl ? { questionnaireUrl } : {}) }),
+      );
     } catch (err) {
       return failed(request, reply, c.lang, err);
     }

@@ -251,6 +251,8 @@ export interface PreferencesView {
   orderOpen: boolean;
   /** The customer stopped every offer (an unsubscribe, a STOP, the page's "Stop all offers"). */
   marketingOff?: boolean;
+  /** They were invited to the questionnaire: the page links it (/questionnaire/<the same token>). */
+  questionnaireInvited?: boolean;
   locale?: string;
   name: string;
 }

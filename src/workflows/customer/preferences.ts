@@ -142,6 +142,7 @@ function viewOf(l: Lifecycle): PreferencesView {
     reachable: reachableChannels(l),
     orderOpen: state.orders.some((o) => o.status === 'active'),
     ...(consent.marketing.granted === false || consent.stopped ? { marketingOff: true } : {}),
+    ...(state.questionnaire?.invitedAt ? { questionnaireInvited: true } : {}),
     ...(locale ? { locale } : {}),
     // The page greets by first name only.
     name: (profile?.name ?? '').trim().split(/\s+/)[0] ?? '',
