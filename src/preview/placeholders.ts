@@ -17,6 +17,8 @@ export const PLACEHOLDER_LINKS = {
   reviewUrl: `${BASE}review`,
   unsubscribeUrl: `${BASE}unsubscribe`,
   journeyUrl: `${BASE}journey`,
+  // As long as a real one (a signed token): whether a transactional SMS has room for it depends on its length.
+  preferencesUrl: `${BASE}preferences/${'X'.repeat(130)}`,
 } as const;
 
 const NAMES: Record<keyof typeof PLACEHOLDER_LINKS, string> = {
@@ -24,6 +26,7 @@ const NAMES: Record<keyof typeof PLACEHOLDER_LINKS, string> = {
   reviewUrl: '‹review link›',
   unsubscribeUrl: '‹unsubscribe link›',
   journeyUrl: '‹journey link›',
+  preferencesUrl: '‹preferences link›',
 };
 
 /** The rendered text with each placeholder link named instead ("Rate it: ‹survey link›"). */

@@ -52,6 +52,8 @@ function withLinks(p: PlannedMessage): RecordedMessageData {
   if (p.purpose === 'marketing' && p.to === 'customer') data.unsubscribeUrl = PLACEHOLDER_LINKS.unsubscribeUrl;
   if (p.kind === 'survey' || p.kind === 'survey_reminder') data.surveyUrl = PLACEHOLDER_LINKS.surveyUrl;
   if (data.reviewUrl) data.reviewUrl = PLACEHOLDER_LINKS.reviewUrl;
+  // Every message to a customer links their preferences page.
+  if (p.to === 'customer') data.preferencesUrl = PLACEHOLDER_LINKS.preferencesUrl;
   if (data.operator) data.operator = { ...data.operator, journeyUrl: PLACEHOLDER_LINKS.journeyUrl };
   // The thank-you shows the customer's standing from its permit (deliver.ts sendRequest).
   if (p.kind === 'thank_you' && p.permit?.loyalty) data.loyalty = p.permit.loyalty;
