@@ -195,6 +195,12 @@ describe('answers by reply', () => {
       (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'customerEvent',
     );
     expect(signals).toHaveLength(1);
+    // An SMS reply changes nothing the journeys decide by: the lifecycle pushes them no new snapshot for it.
+    const replyAt = (lifecycle.events ?? []).indexOf(signals[0]!);
+    const pushes = (lifecycle.events ?? [])
+      .slice(replyAt)
+      .filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'customerSnapshot');
+    expect(pushes).toHaveLength(0);
     expect(ack.conversation).toEqual([
       expect.objectContaining({ direction: 'in', text: 'where is my parcel?', outcome: 'forwarded' }),
       expect.objectContaining({ direction: 'out', outcome: 'acknowledged', channel: 'sms' }),

@@ -48,6 +48,14 @@ import { clipItemNames, withPersonal } from './personal';
 /** Events that change what lean journeys keep of the customer. */
 const CHANGES_SNAPSHOTS = new Set(['opt-out', 'opt-in', 'delivery-problem', 'telegram-linked', 'inbound']);
 
+/**
+ * A reply on SMS or Telegram changes nothing a journey decides by (only WhatsApp's 24-hour window reads when the
+ * customer last wrote): no snapshot push, one signal per running journey saved. Replies carry their text; inbound
+ * events from before replies were kept carry none, and push as they always did (recorded histories replay).
+ */
+const replyJourneysNeedNot = (event: CustomerEvent) =>
+  event.type === 'inbound' && event.text !== undefined && event.channel !== 'whatsapp';
+
 /** Continue-as-new well before Temporal's own limits; the server may suggest it earlier. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
 
@@ -179,7 +187,10 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     if (outcome.applied && event.type === 'offer-issued') rememberOffer(l, event);
     if (outcome.applied && event.type === 'feedback') rememberFeedback(l, event);
     if (outcome.applied && event.type === 'inbound') rememberInbound(l, event);
-    const pushed = outcome.applied && CHANGES_SNAPSHOTS.has(event.type) ? pushSnapshots(l) : Promise.resolve();
+    const pushed =
+      outcome.applied && CHANGES_SNAPSHOTS.has(event.type) && !replyJourneysNeedNot(event)
+        ? pushSnapshots(l)
+        : Promise.resolve();
     describe();
     return pushed;
   };
