@@ -20,7 +20,12 @@ export interface LinkSettings {
   temporalUi?: { baseUrl: string; namespace: string };
 }
 
-export function withLinks(req: SendMessageRequest, s: LinkSettings, now: number): RecordedMessageData {
+export function withLinks(req: SendMessageRequest, s: LinkSettings, clock: number): RecordedMessageData {
+  // Expiries count from when the workflow made the request, not from this attempt: a retried send must render the
+  // very same bytes, or the provider refuses it under the same idempotency key (Resend answers 409). Requests from
+  // before issuedAt existed count from now, as they did.
+  const issued = req.issuedAt ? Date.parse(req.issuedAt) : NaN;
+  const now = Number.isFinite(issued) ? issued : clock;
   const data: RecordedMessageData = { ...req.data };
   // The tenant whose customer this is: its links act on its own order or customer.
   const of = tenantOfWorkflowId(req.workflowId);

@@ -162,6 +162,11 @@ interface SendMessageFields {
   offerTelegramLink?: boolean;
   /** Until when links in the message (survey) work. */
   linkExpiresAt?: string;
+  /**
+   * When the workflow made this request (its clock): the links' expiries count from it, so every retry of the send
+   * renders the same message (a provider refuses a different body under the same idempotency key).
+   */
+  issuedAt?: string;
   /** The customer's A/B variant of the kind: its id (links, counts) and its texts, from the frozen playbook. */
   variant?: ChosenVariant;
 }

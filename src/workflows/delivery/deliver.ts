@@ -239,6 +239,7 @@ function sendRequest(
     brand: playbook.brand,
     whatsapp: { windowOpen: permit.whatsappWindowOpen, template: playbook.whatsapp.templates[message.kind] },
     smsMaxSegments: playbook.sms.maxSegments,
+    issuedAt: d.now(),
   };
   if (message.linkExpiresAt) request.linkExpiresAt = message.linkExpiresAt;
   if (variant) request.variant = chosen(variant);
