@@ -11,6 +11,8 @@ export const OPT_OUT_KEYWORDS: ReadonlySet<string> = new Set([
   'REVOKE',
   'OPTOUT',
 ]);
+// Twilio answers HELP and INFO with the number's help text itself: not a message for the business.
+export const SMS_HELP_KEYWORDS: ReadonlySet<string> = new Set(['HELP', 'INFO']);
 export const SMS_OPT_IN_KEYWORDS: ReadonlySet<string> = new Set(['START', 'YES', 'UNSTOP']);
 // WhatsApp has no carrier keyword handling; "yes" is too common a reply there to mean "subscribe me again".
 export const WHATSAPP_OPT_IN_KEYWORDS: ReadonlySet<string> = new Set(['START', 'UNSTOP']);

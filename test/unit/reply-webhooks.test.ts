@@ -14,6 +14,7 @@ import { orderRef, ratingButtonId, ratingButtons } from '../../src/channels/repl
 import { deriveKeys } from '../../src/lib/keys';
 import type { CustomerEvent } from '../../src/workflows/customer/contract';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server';
+import { twilioSignature } from '../fakes/twilio-server';
 import { signWebhook, webhookPayloads } from '../fakes/whatsapp-server';
 
 const KEYS = deriveKeys('aftercare-test-secret-0123456789');
@@ -21,6 +22,7 @@ const NOW = Date.parse('2026-11-02T10:00:00.000Z');
 const AT = new Date(NOW).toISOString();
 const TELEGRAM_SECRET = 'tg-webhook-secret_0123';
 const WA_APP_SECRET = 'wa-app-secret';
+const TWILIO_TOKEN = 'twilio-auth-token';
 const CHAT_ID = 424242;
 const PHONE = '+447700900123';
 const REF = orderRef(KEYS.contacts, 'A-1001');
@@ -62,6 +64,7 @@ beforeAll(async () => {
       botInfo: telegram.botInfo,
     },
     whatsapp: { appSecret: WA_APP_SECRET, verifyToken: 'wa-verify-token' },
+    twilioAuthToken: TWILIO_TOKEN,
     now: () => NOW,
   });
   await app.ready();
@@ -140,7 +143,8 @@ describe('Telegram replies', () => {
         channel: 'telegram',
         contactKeys: keysOfContact(KEYS, 'telegram', String(CHAT_ID)),
         text: '5, thank you',
-        eventId: `telegram:${update.update_id}`,
+        // The chat and its message: update_id restarts after a week without updates, a message id does not.
+        eventId: `telegram:${CHAT_ID}:${update.message.message_id}`,
         at: AT,
         // The adapter's providerMessageId for that message is String(message_id).
         replyTo: '7',
@@ -168,7 +172,7 @@ describe('Telegram replies', () => {
         channel: 'telegram',
         contactKeys: keysOfContact(KEYS, 'telegram', String(CHAT_ID)),
         text: '4 stars: good',
-        eventId: `telegram:${update.update_id}`,
+        eventId: `telegram-cb:${update.callback_query.id}`,
         at: AT,
         button: { rating: 4, orderRef: REF },
       },
@@ -201,6 +205,35 @@ describe('Telegram replies', () => {
     );
     expect((await post(update)).statusCode).toBe(200);
     expect(router.routed).toHaveLength(1);
+  });
+
+  it('the same update_id after a restart of its counter is another message: its own event id', async () => {
+    const first = text('where is my parcel?');
+    const later = { ...text('is it shipped?'), update_id: first.update_id };
+    await post(first);
+    await post(later);
+    expect(new Set(router.routed.map((r) => r.eventId)).size).toBe(2);
+  });
+
+  it('"stop" typed (not /stop) is the customer opting out, as /stop: not routed, the chat is told', async () => {
+    for (const word of ['stop', 'Unsubscribe ']) {
+      const update = text(word);
+      await post(update);
+      expect(recorded.at(-1)).toEqual({
+        type: 'opt-out',
+        channel: 'telegram',
+        scope: 'all',
+        source: 'telegram',
+        eventId: `telegram:${CHAT_ID}:${update.message.message_id}`,
+        at: AT,
+        contactKey: contactKey(KEYS.contacts, 'telegram', String(CHAT_ID)),
+      });
+    }
+    expect(router.routed).toEqual([]);
+    expect(telegram.sent.map((m) => (m as { text?: string }).text)).toEqual([
+      'You will get no more messages here. Send /start to resume.',
+      'You will get no more messages here. Send /start to resume.',
+    ]);
   });
 
   it('a wrong secret token changes nothing', async () => {
@@ -289,5 +322,41 @@ describe('WhatsApp replies', () => {
     expect((await post(payload, signWebhook(JSON.stringify(payload), 'other-secret'))).statusCode).toBe(401);
     expect(router.routed).toEqual([]);
     expect(recorded).toEqual([]);
+  });
+});
+
+describe('Twilio replies', () => {
+  const inbound = (body: string, sid: string) => {
+    const params = { MessageSid: sid, From: PHONE, To: '+15005550006', Body: body };
+    return app.inject({
+      method: 'POST',
+      url: '/webhooks/twilio/inbound',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': twilioSignature(
+          TWILIO_TOKEN,
+          'https://aftercare.example/webhooks/twilio/inbound',
+          params,
+        ),
+      },
+      payload: new URLSearchParams(params).toString(),
+    });
+  };
+
+  it('HELP and INFO are keywords Twilio answers itself: not routed (no operator message, no acknowledgement)', async () => {
+    for (const [body, sid] of [
+      ['HELP', 'SMh1'],
+      [' info ', 'SMh2'],
+    ] as const) {
+      expect((await inbound(body, sid)).statusCode).toBe(200);
+    }
+    expect(router.routed).toEqual([]);
+    // The lifecycle still hears that they wrote (channel news, no text).
+    expect(recorded.map((e) => [e.type, e.eventId, 'text' in e])).toEqual([
+      ['inbound', 'twilio:SMh1', false],
+      ['inbound', 'twilio:SMh2', false],
+    ]);
+    await inbound('help, where is my parcel?', 'SMh3');
+    expect(router.routed.map((r) => r.eventId)).toEqual(['twilio:SMh3']);
   });
 });

@@ -446,7 +446,7 @@ describe('POST /webhooks/telegram', () => {
           contactKey: CHAT_KEY,
           linkId: telegramLinkId(KEYS.contacts, 'cust-tg'),
           source: 'telegram',
-          eventId: `telegram:${update.update_id}:linked`,
+          eventId: `telegram:${CHAT_ID}:${update.message.message_id}:linked`,
           at: AT,
         },
       },
@@ -459,8 +459,8 @@ describe('POST /webhooks/telegram', () => {
     // Telegram redelivers the same update: same ids.
     await post(update);
     expect(sink.events().map((e) => e.eventId)).toEqual([
-      `telegram:${update.update_id}:linked`,
-      `telegram:${update.update_id}:linked`,
+      `telegram:${CHAT_ID}:${update.message.message_id}:linked`,
+      `telegram:${CHAT_ID}:${update.message.message_id}:linked`,
     ]);
   });
 
@@ -510,7 +510,7 @@ describe('POST /webhooks/telegram', () => {
         channel: 'telegram',
         scope: 'all',
         source: 'telegram',
-        eventId: `telegram:${stop.update_id}`,
+        eventId: `telegram:${CHAT_ID}:${stop.message.message_id}`,
         at: AT,
         contactKey: CHAT_KEY,
       },
@@ -519,11 +519,14 @@ describe('POST /webhooks/telegram', () => {
         channel: 'telegram',
         scope: 'all',
         source: 'telegram',
-        eventId: `telegram:${start.update_id}`,
+        eventId: `telegram:${CHAT_ID}:${start.message.message_id}`,
         at: AT,
         contactKey: CHAT_KEY,
       },
-      expect.objectContaining({ type: 'opt-out', eventId: `telegram:${block.update_id}` }),
+      expect.objectContaining({
+        type: 'opt-out',
+        eventId: `telegram-member:${CHAT_ID}:${block.my_chat_member.date}`,
+      }),
     ]);
     expect(replies()).toEqual([
       { chat: CHAT_ID, text: 'You will get no more messages here. Send /start to resume.' },

@@ -4,6 +4,7 @@ import { TelegramError } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
 import { createTelegramBot, handleTelegramUpdate, verifySecretToken } from '../../channels/telegram/telegraf/bot';
 import { contactKey, splitTelegramLinkId } from '../../channels/contact-keys';
+import { keywordOf, OPT_OUT_KEYWORDS } from '../../channels/keywords';
 import { ratingThanks, readRatingButton } from '../../channels/replies';
 import { parseJson } from '../../lib/http';
 import { describeError } from '../../lib/redact';
@@ -33,7 +34,7 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
   if (!tg.webhookSecret) throw new Error('webhookRoutes: telegram.webhookSecret is required');
   const { sink, keys } = ctx;
   // The bot is shared; the update being handled travels with the async context.
-  const current = new AsyncLocalStorage<{ request: FastifyRequest; updateId: number; at: string }>();
+  const current = new AsyncLocalStorage<{ request: FastifyRequest; eventId: string; at: string }>();
   const context = () => {
     const store = current.getStore();
     if (!store) throw new Error('telegram handler ran outside a webhook request');
@@ -45,8 +46,7 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
     apiRoot: tg.apiRoot,
     botInfo: tg.botInfo,
     async onStart({ chatId, payload }) {
-      const { request, updateId, at } = context();
-      const eventId = `telegram:${updateId}`;
+      const { request, eventId, at } = context();
       if (payload === undefined) {
         // A bare /start from a linked chat: resubscribe after /stop.
         const optIn: CustomerEvent = {
@@ -81,50 +81,48 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
       );
       return ok ? CONNECTED : EXPIRED;
     },
-    async onStop(chatId) {
-      const { request, updateId, at } = context();
-      await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram', chatId), [
-        {
-          type: 'opt-out',
-          channel: 'telegram',
-          scope: 'all',
-          source: 'telegram',
-          eventId: `telegram:${updateId}`,
-          at,
-        },
-      ]);
-      return STOPPED;
-    },
-    // The journey answers a text through the normal send path; nothing is said from here.
+    onStop: (chatId) => stop(chatId),
+    // The journey answers a text through the normal send path; nothing is said from here but to a typed "stop".
     async onText({ chatId, text, replyToMessageId }) {
+      const word = keywordOf(text);
+      if (word && OPT_OUT_KEYWORDS.has(word)) return stop(chatId);
       if (!ctx.replies) return;
-      const { request, updateId, at } = context();
+      const { request, eventId, at } = context();
       await routeReply(request, {
         channel: 'telegram',
         contactKeys: keysOfContact(ctx.keys, 'telegram', chatId),
         text,
-        eventId: `telegram:${updateId}`,
+        eventId,
         at,
         // The adapter's providerMessageId is the message_id too: the router compares the two.
         ...(replyToMessageId !== undefined ? { replyTo: replyToMessageId } : {}),
       });
     },
     // A rating tap: the toast thanks them; any other button (none today) only stops spinning.
-    async onButton({ chatId, data, title, languageCode }) {
+    async onButton({ chatId, data, callbackQueryId, title, languageCode }) {
       const button = readRatingButton(data);
       if (!button || !ctx.replies) return undefined;
-      const { request, updateId, at } = context();
+      const { request, at } = context();
       await routeReply(request, {
         channel: 'telegram',
         contactKeys: keysOfContact(ctx.keys, 'telegram', chatId),
         text: title ?? String(button.rating),
-        eventId: `telegram:${updateId}`,
+        eventId: `telegram-cb:${callbackQueryId}`,
         at,
         button,
       });
       return ratingThanks(languageCode);
     },
   });
+
+  /** /stop, "stop" typed, or a block: the chat opts out of every message. */
+  async function stop(chatId: string): Promise<string> {
+    const { request, eventId, at } = context();
+    await recordForContact(sink, request, keysOfContact(ctx.keys, 'telegram', chatId), [
+      { type: 'opt-out', channel: 'telegram', scope: 'all', source: 'telegram', eventId, at },
+    ]);
+    return STOPPED;
+  }
 
   /** Hands a reply to the router; the log says where it went (ids and outcome only, never the text). */
   async function routeReply(request: FastifyRequest, reply: InboundReply): Promise<void> {
@@ -144,8 +142,9 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
     const update = parseJson(rawOf(request.body));
     const updateId = (update as { update_id?: unknown } | undefined)?.update_id;
     if (typeof updateId !== 'number') return reply.status(400).send(badRequest('not a Telegram update'));
+    const eventId = eventIdOf(update) ?? `telegram:${updateId}`;
     try {
-      await current.run({ request, updateId, at: sentAt(update) ?? ctx.at() }, () => handleTelegramUpdate(bot, update));
+      await current.run({ request, eventId, at: sentAt(update) ?? ctx.at() }, () => handleTelegramUpdate(bot, update));
     } catch (err) {
       // The events are recorded before the reply; a reply Telegram refuses (bot blocked, chat gone, a callback
       // query too old to answer on a redelivery) won't succeed on redelivery either. Anything else (sink, router,
@@ -161,6 +160,29 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
     }
     return { ok: true };
   });
+}
+
+/**
+ * The update's event id, from what Telegram never reuses: the chat and its message's id (a message or a command),
+ * or the chat and the time of a membership change (a block). Not update_id: it restarts after a week without
+ * updates, and consent remembers event ids far longer. A tap's id is its callback query's (onButton).
+ */
+function eventIdOf(update: unknown): string | undefined {
+  const u = update as
+    | {
+        message?: { message_id?: unknown; chat?: { id?: unknown } };
+        my_chat_member?: { date?: unknown; chat?: { id?: unknown } };
+      }
+    | undefined;
+  const chat = u?.message?.chat?.id;
+  if (typeof chat === 'number' && typeof u?.message?.message_id === 'number') {
+    return `telegram:${chat}:${u.message.message_id}`;
+  }
+  const member = u?.my_chat_member;
+  if (typeof member?.chat?.id === 'number' && typeof member.date === 'number') {
+    return `telegram-member:${member.chat.id}:${member.date}`;
+  }
+  return undefined;
 }
 
 /** When the customer sent it, by Telegram's clock (what orders a START against a STOP); undefined if absent. */

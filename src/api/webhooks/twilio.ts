@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { keywordOf, OPT_OUT_KEYWORDS, SMS_OPT_IN_KEYWORDS } from '../../channels/keywords';
+import { keywordOf, OPT_OUT_KEYWORDS, SMS_HELP_KEYWORDS, SMS_OPT_IN_KEYWORDS } from '../../channels/keywords';
 import { first, problemOfStatus, verifyTwilioRequest } from '../../channels/sms/twilio/webhook';
 import type { CustomerEvent } from '../../workflows/customer/contract';
 import { type InboundContext, headerOf, unauthorized, keysOfContact } from './context';
@@ -8,7 +8,7 @@ import { recordForContact } from './sink';
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
 /**
- * Incoming SMS (STOP / START / anything else) and status callbacks (undelivered, failed), at `base`/inbound and
+ * Incoming SMS (STOP / START / HELP / anything else) and status callbacks (undelivered, failed), at `base`/inbound and
  * `base`/status: /webhooks/twilio for the deployment's account, /webhooks/twilio/<tenant> for a tenant's own.
  */
 export function twilioWebhooks(
@@ -34,7 +34,9 @@ export function twilioWebhooks(
     const body = first(params, 'Body');
     const word = keywordOf(body);
     const keys = keysOfContact(ctx.keys, 'sms', from);
-    if (ctx.replies && body?.trim() && !(word && (OPT_OUT_KEYWORDS.has(word) || SMS_OPT_IN_KEYWORDS.has(word)))) {
+    const keyword =
+      word && (OPT_OUT_KEYWORDS.has(word) || SMS_OPT_IN_KEYWORDS.has(word) || SMS_HELP_KEYWORDS.has(word));
+    if (ctx.replies && body?.trim() && !keyword) {
       // What they wrote goes to their order (or their profile): one inbound event, with the text, for the lifecycle.
       const { eventId, at } = base;
       const routed = await ctx.replies.route({ channel: 'sms', contactKeys: keys, text: body, eventId, at });

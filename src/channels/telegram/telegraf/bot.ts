@@ -34,9 +34,14 @@ export interface TelegramBotOptions {
   onStop(chatId: string): Promise<string | undefined>;
   /**
    * Plain text (not a command) in a private chat: what the customer wrote, and which of our messages they replied
-   * to (its message_id, as the adapter's providerMessageId). Nothing is sent back from here.
+   * to (its message_id, as the adapter's providerMessageId). Returns the reply text, if any (a typed "stop").
    */
-  onText?(ctx: { chatId: string; text: string; messageId: string; replyToMessageId?: string }): Promise<void>;
+  onText?(ctx: {
+    chatId: string;
+    text: string;
+    messageId: string;
+    replyToMessageId?: string;
+  }): Promise<string | undefined | void>;
   /**
    * A tap on an inline button of ours in a private chat: its callback data, the button's title (read off the
    * message's keyboard) and the language of the customer's Telegram app. Returns the toast to show, if any; the
@@ -95,12 +100,13 @@ export function createTelegramBot(opts: TelegramBotOptions): Telegraf {
     // Another command (/help): not an answer.
     if (msg.entities?.some((e) => e.type === 'bot_command' && e.offset === 0)) return;
     const replyTo = msg.reply_to_message?.message_id;
-    await opts.onText({
+    const reply = await opts.onText({
       chatId: String(msg.chat.id),
       text: msg.text,
       messageId: String(msg.message_id),
       ...(replyTo !== undefined ? { replyToMessageId: String(replyTo) } : {}),
     });
+    if (reply) await ctx.reply(reply, noPreview);
   });
 
   bot.on(callbackQuery('data'), async (ctx) => {
