@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { NotFoundError, UnprocessableError } from '../errors';
+import { AftercareError, NotFoundError, UnprocessableError } from '../errors';
 import type { QuestionnaireSettings } from '../playbook/questionnaire';
+import { questionnaireOpen } from '../rules/questionnaire';
 import {
   answerQuestionnaireUpdate,
   customerLifecycleId,
@@ -17,6 +18,14 @@ export interface QuestionnaireForm {
   questionnaire: QuestionnaireSettings;
   answers: QuestionnaireAnswers;
   answeredAt?: string;
+  /** The invitation went: until then the page shows "not yet" (every message's preferences token reaches it). */
+  invited: boolean;
+}
+
+/** The customer was not (yet) invited: the questionnaire is closed to them. */
+export class NotInvitedError extends AftercareError {
+  readonly status = 403;
+  readonly code = 'not_invited';
 }
 
 /**
@@ -57,6 +66,7 @@ export class QuestionnaireGateway implements QuestionnaireSink {
       questionnaire,
       answers: state.questionnaire?.answers ?? {},
       ...(state.questionnaire?.answeredAt ? { answeredAt: state.questionnaire.answeredAt } : {}),
+      invited: questionnaireOpen(state.questionnaire),
     };
   }
 
@@ -77,6 +87,7 @@ export class QuestionnaireGateway implements QuestionnaireSink {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause as { type?: string; message?: string } | undefined;
         if (cause?.type === 'InvalidAnswers') throw new UnprocessableError(cause.message ?? 'invalid answers');
+        if (cause?.type === 'NotInvited') throw new NotInvitedError(`customer "${customerId}" was not invited`);
         throw new NotFoundError(`no questionnaire for customer "${customerId}"`);
       }
       throw err;

@@ -201,9 +201,10 @@ const KINDS = {
       'data.operator (the customer and the journey link)': (d) => !!d.operator,
     },
   },
-  // Asking regulars about themselves is service, like the survey; the topic "reviews and surveys" switches it off.
+  // Marketing: the invitation opens occasion greetings and their codes, so it needs consent, obeys quiet hours and the
+  // cap, and carries the unsubscribe link; the topic "reviews and surveys" switches it off.
   questionnaire_invite: {
-    purpose: 'transactional',
+    purpose: 'marketing',
     aboutOrder: false,
     cta: (vars) => vars.questionnaireUrl,
     mustPrint: { text: ['questionnaireUrl'] },

@@ -54,6 +54,8 @@ export const questionnaireSchema = z
           .default('10:00'),
         /** Days before the occasion the greeting goes (0: on the day). */
         leadDays: z.number().int().min(0).max(30).default(0),
+        /** Days a date must be known before its day to be greeted that year (0: even on the day itself). */
+        minNoticeDays: z.number().int().min(0).max(365).default(30),
       })
       .optional(),
   })

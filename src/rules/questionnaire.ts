@@ -19,6 +19,10 @@ export interface QuestionRule {
 
 export type Answers = Record<string, string | string[]>;
 
+/** Whether the customer may answer: their invitation went (it was not skipped). Before that, nobody may. */
+export const questionnaireOpen = (q: { invitedAt?: string; inviteSkipped?: string } | undefined): boolean =>
+  !!q?.invitedAt && !q.inviteSkipped;
+
 /** The longest free-text answer when the question sets none. */
 export const DEFAULT_TEXT_MAX = 200;
 
@@ -92,6 +96,8 @@ export function chosenInterests(questions: readonly QuestionRule[], answers: Ans
 export interface OccasionSettings {
   sendAt: string;
   leadDays: number;
+  /** Days an occasion's date must be known before its day to be greeted that year (absent: 0). */
+  minNoticeDays?: number;
 }
 
 export interface DueOccasion {
@@ -112,8 +118,9 @@ export const greetingKey = (questionId: string, year: number) => `${questionId}/
 
 /**
  * The next greeting due: for each occasion the customer gave, its next day at `sendAt` (less `leadDays`) in their
- * time zone (UTC when unknown). One not yet greeted whose day has not ended is due, even if `sendAt` passed (an
- * answer given on the day itself still greets). Earliest first; undefined when none.
+ * time zone (UTC when unknown). One not yet greeted whose day has not ended is due, even if `sendAt` passed. A date
+ * given (or changed, `setAt` per question) less than `minNoticeDays` before its day is not greeted that year: a
+ * customer cannot get a code on demand by answering "today". Earliest first; undefined when none.
  */
 export function nextOccasion(
   questions: readonly QuestionRule[],
@@ -122,6 +129,7 @@ export function nextOccasion(
   settings: OccasionSettings,
   nowMs: number,
   timeZone: string | undefined,
+  setAt: Readonly<Record<string, string>> = {},
 ): DueOccasion | undefined {
   const zone = knownZone(timeZone);
   const [hour, minute] = settings.sendAt.split(':').map(Number) as [number, number];
@@ -132,6 +140,8 @@ export function nextOccasion(
     if (question.use !== 'occasion' || typeof answer !== 'string') continue;
     const date = parseOccasionDate(answer);
     if (!date) continue;
+    const given = setAt[question.id] === undefined ? NaN : Date.parse(setAt[question.id]!);
+    const noticeMs = (settings.minNoticeDays ?? 0) * DAY_MS;
     for (const year of [thisYear - 1, thisYear, thisYear + 1]) {
       if (greeted.includes(greetingKey(question.id, year))) continue;
       // 29 February in a year without it: the 28th.
@@ -142,8 +152,9 @@ export function nextOccasion(
         { year: sendDay.getUTCFullYear(), month: sendDay.getUTCMonth() + 1, day: sendDay.getUTCDate(), hour, minute },
         zone,
       );
-      const dayEnds = zonedTimeToUtc({ year, month: date.month, day, hour: 0, minute: 0 }, zone) + DAY_MS;
-      if (nowMs >= dayEnds) continue;
+      const dayStarts = zonedTimeToUtc({ year, month: date.month, day, hour: 0, minute: 0 }, zone);
+      if (nowMs >= dayStarts + DAY_MS) continue;
+      if (noticeMs > 0 && given > dayStarts - noticeMs) continue;
       if (!next || at < next.at) {
         next = {
           questionId: question.id,

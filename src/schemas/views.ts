@@ -177,7 +177,7 @@ const consentView = z.object({
     channel,
     z.object({ blocked: mark.optional(), marketingSuppressed: mark.optional(), lastProblem: mark.optional() }),
   ),
-  /** Marketing held until a time or a resume (by an operator, or the customer on their preferences page). */
+  /** Marketing held by an operator until a time or a resume (the customer's own pause: preferences.pausedUntil). */
   marketingPaused: z.object({ until: iso.optional(), reason: z.string(), source: z.string(), at: iso }).optional(),
   /** What the customer chose on their preferences page. */
   preferences: z
@@ -186,6 +186,8 @@ const consentView = z.object({
       off: z.array(channel).optional(),
       topicsOff: z.array(z.enum(SWITCHABLE_TOPICS)).optional(),
       locale: z.string().optional(),
+      /** The customer's own marketing pause, until then. */
+      pausedUntil: iso.optional(),
       source: z.string(),
       at: iso,
     })

@@ -37,6 +37,7 @@ describe('the registry of message kinds', () => {
       'referral_request',
       'tier_upgrade',
       'winback',
+      'questionnaire_invite',
       'occasion_greeting',
     ]);
     for (const kind of MESSAGE_KINDS) expect(['transactional', 'marketing']).toContain(PURPOSE_OF[kind]);

@@ -107,6 +107,20 @@ describe('the preferences page', () => {
     expect(res.body).toContain(`href="/questionnaire/${url.split('/').at(-1)}?lang=en"`);
   });
 
+  it("shows an operator's pause as the business's, with a resume only for the customer's own", async () => {
+    const hold = { reason: 'legal hold', source: 'operator', at: new Date(NOW).toISOString() };
+    sink.view_ = { ...sink.view_, marketingPaused: hold };
+    const shop = await app.inject({ method: 'GET', url: link() });
+    expect(shop.body).toContain('Offers are paused by Test Shop.');
+    expect(shop.body).not.toContain('action" value="resume"');
+    const until = new Date(NOW + 30 * 86_400_000).toISOString();
+    sink.view_ = { ...sink.view_, preferences: { pausedUntil: until, source: 'preferences-page', at: hold.at } };
+    const both = await app.inject({ method: 'GET', url: link() });
+    expect(both.body).toContain('Offers are paused by Test Shop.');
+    expect(both.body).toContain('Offers are paused until');
+    expect(both.body).toContain('action" value="resume"');
+  });
+
   it('saves what the form says: channel order, topics off, language, pause', async () => {
     const res = await post(link(), valid);
     expect(res.statusCode).toBe(200);

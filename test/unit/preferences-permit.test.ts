@@ -103,6 +103,25 @@ describe('the permit with the customer preferences', () => {
     expect(ask(state, 'offer', 'marketing')).toMatchObject({ decision: 'send' });
   });
 
+  it("the customer's own pause (in their preferences) and an operator's both hold marketing", () => {
+    const until = new Date(now + 30 * 86_400_000).toISOString();
+    const state = withPreferences({ pausedUntil: until });
+    expect(ask(state, 'offer', 'marketing')).toEqual({
+      decision: 'skip',
+      reason: `the customer paused marketing on their preferences page until ${until}`,
+    });
+    const hold = { reason: 'legal hold', source: 'operator', at };
+    applyCustomerEvent(state, { type: 'marketing-paused', eventId: 'op1', ...hold });
+    expect(ask(state, 'offer', 'marketing')).toEqual({
+      decision: 'skip',
+      reason: 'marketing paused by an operator (legal hold)',
+    });
+    // Their pause over, the operator's still holds; transactional messages go throughout.
+    state.preferences = { ...state.preferences!, pausedUntil: at };
+    expect(ask(state, 'offer', 'marketing')).toMatchObject({ reason: 'marketing paused by an operator (legal hold)' });
+    expect(ask(state, 'order_status', 'transactional')).toMatchObject({ decision: 'send' });
+  });
+
   it('with no preferences everything is decided as before', () => {
     const state = emptyConsent();
     expect(ask(state, 'survey', 'transactional')).toEqual({

@@ -55,6 +55,7 @@ afterAll(async () => {
 });
 
 const journey = (orderId: string) => h.aftercare.getOrderJourney(orderId);
+const nowIso = () => new Date().toISOString();
 const msg = (s: OrderJourneyState, key: string) => s.messages.find((m) => m.key === key);
 /** Waits until the message has an outcome (sent, skipped or failed). */
 const outcome = (orderId: string, key: string, timeoutMs = 30_000) =>
@@ -176,6 +177,7 @@ describe('the preferences page and running journeys', () => {
     const path = await linkFromMessage(first.orderId);
     const paused = await save(path, { ...everything, pause: '30' });
     expect(paused.statusCode).toBe(200);
+    expect((await h.aftercare.getCustomer(customer.id)).consent.preferences?.pausedUntil).toBeDefined();
     await h.aftercare.advanceStage(first.orderId, { stage: 'delivered' });
     const offer = await outcome(first.orderId, 'offer');
     expect(offer.status).toBe('skipped');
@@ -191,12 +193,39 @@ describe('the preferences page and running journeys', () => {
       payload: new URLSearchParams({ formId, lang: 'en', action: 'resume' }).toString(),
     });
     expect(resumed.statusCode).toBe(200);
-    expect((await h.aftercare.getCustomer(customer.id)).consent.marketingPaused).toBeUndefined();
+    expect((await h.aftercare.getCustomer(customer.id)).consent.preferences?.pausedUntil).toBeUndefined();
 
     const second = sampleOrder({}, customer);
     await h.aftercare.startOrderJourney(second);
     await h.aftercare.advanceStage(second.orderId, { stage: 'delivered' });
     expect(await outcome(second.orderId, 'offer')).toMatchObject({ status: 'sent' });
+  }, 60_000);
+
+  it("the customer's own pause and resume leave an operator's pause in force", async () => {
+    const customer = { id: uniqueId('cus'), email: `${uniqueId('p')}@example.com` };
+    const order = sampleOrder({}, customer);
+    await h.aftercare.startOrderJourney(order);
+    const path = await linkFromMessage(order.orderId);
+    const hold = { type: 'marketing-paused', reason: 'legal hold', source: 'operator' } as const;
+    await h.aftercare.recordCustomerEvent(customer.id, { ...hold, eventId: uniqueId('hold'), at: nowIso() });
+    await eventually(async () =>
+      expect((await h.aftercare.getCustomer(customer.id)).consent.marketingPaused).toBeDefined(),
+    );
+    expect((await save(path, { ...everything, pause: '30' })).statusCode).toBe(200);
+    const page = await app.inject({ method: 'GET', url: path });
+    expect(page.body).toContain('Offers are paused by Test Shop.');
+    const formId = /name="formId" value="([^"]+)"/.exec(page.body)![1]!;
+    const resume = new URLSearchParams({ formId, lang: 'en', action: 'resume' }).toString();
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect((await app.inject({ method: 'POST', url: path, headers: form, payload: resume })).statusCode).toBe(200);
+    const state = await h.aftercare.getCustomer(customer.id);
+    expect(state.consent.marketingPaused).toMatchObject({ reason: 'legal hold', source: 'operator' });
+    expect(state.consent.marketingPaused?.until).toBeUndefined();
+    await h.aftercare.advanceStage(order.orderId, { stage: 'delivered' });
+    expect(await outcome(order.orderId, 'offer')).toMatchObject({
+      status: 'skipped',
+      reason: 'marketing paused by an operator (legal hold)',
+    });
   }, 60_000);
 
   it('the one-click unsubscribe still takes one POST, and "Stop all offers" on the page too', async () => {

@@ -6,41 +6,56 @@ import { outboxRoutes } from '../../src/api/pages/outbox';
 import YAML from 'yaml';
 import { parsePlaybook } from '../../src/playbook/load';
 import type { PlaybookInput } from '../../src/playbook/schema';
-import { customerLifecycleId } from '../../src/workflows/customer/contract';
+import { AftercareClient } from '../../src/client';
+import { answerQuestionnaireUpdate, customerLifecycleId } from '../../src/workflows/customer/contract';
 import { orderJourneyId } from '../../src/workflows/order/contract';
-import { eventually, FAST_PLAYBOOK, sampleOrder, startHarness, uniqueId, type Harness } from '../support/harness';
+import {
+  eventually,
+  FAST_PLAYBOOK,
+  sampleOrder,
+  startHarness,
+  TEST_KEYS,
+  uniqueId,
+  type Harness,
+} from '../support/harness';
 import { api, startInbound, type Inbound } from '../support/inbound';
 
 /**
  * The questionnaire for regulars, end to end: the invitation after the second completed order, the page (real
  * token from the sent message), answers in the profile and in the next offer (English and Bengali), an occasion's
- * greeting once, invalid answers refused, and erasure.
+ * greeting once, invalid answers refused, and erasure; nobody answers before they were invited, and a date given
+ * too close to its day waits for next year.
  */
 let h: Harness;
 let inbound: Inbound;
+/** Orders whose playbook greets a date given on the day itself (occasion.minNoticeDays: 0). */
+let noNotice: AftercareClient;
 
 const shop = YAML.parse(readFileSync(path.resolve(__dirname, '..', '..', 'playbooks', 'shop.yaml'), 'utf8')) as {
-  questionnaire: { questions: unknown[] };
+  questionnaire: NonNullable<PlaybookInput['questionnaire']>;
 };
 
 beforeAll(async () => {
   const base = YAML.parse(readFileSync(FAST_PLAYBOOK, 'utf8')) as PlaybookInput;
-  const playbook = parsePlaybook({
+  const input: PlaybookInput = {
     ...base,
     delays: { thankYou: '1s' },
     quietHours: { start: '00:00', end: '00:00' },
     frequencyCap: { max: 50, per: '1 day' },
     loyalty: { tiers: [{ id: 'regular', label: { en: 'Regular', bn: 'নিয়মিত' }, minOrders: 2, discountPercent: 5 }] },
     followUps: { offer: { after: '1s', discountPercent: 10 } },
-    // The shop's questions; greetings at midnight, so an occasion today is due at once.
+    // The shop's questions; greetings at midnight (a date today is due at once when no notice is asked).
     questionnaire: {
       afterOrders: 2,
       questions: shop.questionnaire.questions,
       occasion: { discountPercent: 15, sendAt: '00:00' },
     },
-  });
-  h = await startHarness({ playbook });
+  };
+  h = await startHarness({ playbook: parsePlaybook(input) });
   inbound = await startInbound(h);
+  const occasion = { discountPercent: 15, sendAt: '00:00', minNoticeDays: 0 };
+  const greetToday = parsePlaybook({ ...input, questionnaire: { ...input.questionnaire!, occasion } });
+  noNotice = new AftercareClient({ client: h.client, playbook: greetToday, taskQueue: h.taskQueue, keys: TEST_KEYS });
 });
 afterAll(async () => {
   await inbound?.close();
@@ -60,10 +75,11 @@ const formIdIn = (html: string) => /name="formId" value="([^"]+)"/.exec(html)![1
 async function completeOrder(
   customer: Record<string, unknown>,
   items = [{ sku: 'M', name: 'Mug', quantity: 1, unitPrice: 10 }],
+  client: AftercareClient = h.aftercare,
 ) {
   const order = sampleOrder({ items, total: 10 }, customer);
-  await h.aftercare.startOrderJourney(order);
-  await h.aftercare.advanceStage(order.orderId, { stage: 'delivered' });
+  await client.startOrderJourney(order);
+  await client.advanceStage(order.orderId, { stage: 'delivered' });
   await eventually(async () => {
     const c = await h.aftercare.getCustomer(customer.id as string);
     expect(c.orders.find((o) => o.orderId === order.orderId)?.status).toBe('completed');
@@ -107,7 +123,7 @@ async function offerOf(orderId: string) {
 }
 
 describe('the questionnaire for regulars', () => {
-  it('invites once after the second order; answers reach the profile, the next offer and an occasion greeting', async () => {
+  it('invites once after the second order; answers reach the profile, the next offer and an occasion greeting (no notice)', async () => {
     const customer = {
       id: uniqueId('regular'),
       name: 'Ada',
@@ -115,11 +131,11 @@ describe('the questionnaire for regulars', () => {
       locale: 'en',
       timeZone: TIME_ZONE,
     };
-    await completeOrder(customer);
+    await completeOrder(customer, undefined, noNotice);
     // One completed order: not a regular yet.
     await new Promise((r) => setTimeout(r, 1500));
     expect((await h.aftercare.getCustomer(customer.id)).questionnaire?.invitedAt).toBeUndefined();
-    await completeOrder(customer, [{ sku: 'T', name: 'Blue teapot', quantity: 1, unitPrice: 10 }]);
+    await completeOrder(customer, [{ sku: 'T', name: 'Blue teapot', quantity: 1, unitPrice: 10 }], noNotice);
     const link = await invitationLink(customer.id);
 
     const page = await inbound.app.inject({ method: 'GET', url: link });
@@ -153,7 +169,7 @@ describe('the questionnaire for regulars', () => {
     });
     expect(profile.json().questionnaire.eventIds).toBeUndefined();
 
-    // Today is their birthday: one greeting with a code, now, and not again.
+    // Today is their birthday and the playbook asks no notice: one greeting with a code, now, and not again.
     const greeting = await eventually(async () => {
       const c = await h.aftercare.getCustomer(customer.id);
       const sent = (c.messages ?? []).filter((m) => m.kind === 'occasion_greeting');
@@ -170,7 +186,7 @@ describe('the questionnaire for regulars', () => {
     expect(mail.text).toMatch(/TESTS-G[0-9A-F]{7}/);
 
     // The third order's offer names what they like and what they bought last.
-    const third = await completeOrder(customer);
+    const third = await completeOrder(customer, undefined, noNotice);
     const offer = await offerOf(third.orderId);
     expect(offer.text).toContain('Since you like kitchenware and gifts');
     // The dev outbox page shows the personalised email as it went.
@@ -217,4 +233,69 @@ describe('the questionnaire for regulars', () => {
     const third = await completeOrder(customer);
     expect((await offerOf(third.orderId)).text).toContain('আপনি রান্নাঘরের জিনিস পছন্দ করেন');
   });
+
+  it('is closed until the invitation went; a date given on its day waits for next year (default notice)', async () => {
+    const customer = { id: uniqueId('early'), name: 'Eve', email: 'eve@q.example', locale: 'en', timeZone: TIME_ZONE };
+    const first = await completeOrder(customer);
+    // Every message carries the preferences link; its token must not open the questionnaire before the invitation.
+    const token = await eventually(async () => {
+      const text = (await h.outbox.list(1000)).find((m) => m.workflowId === orderJourneyId(first.orderId))?.text;
+      const found = /http:\/\/aftercare\.test\/preferences\/([A-Za-z0-9._-]+)/.exec(text ?? '');
+      expect(found).not.toBeNull();
+      return found![1]!;
+    });
+    const { month, day } = today();
+    const early = `/questionnaire/${token}`;
+    const shown = await inbound.app.inject({ method: 'GET', url: early });
+    expect(shown.statusCode).toBe(403);
+    expect(shown.body).toContain('Not yet');
+    const posted = await form(early, `formId=early-form-1&birthday.month=${month}&birthday.day=${day}`);
+    expect(posted.statusCode).toBe(403);
+    expect((await inbound.app.inject({ method: 'GET', url: `/preferences/${token}` })).body).not.toContain(
+      '/questionnaire/',
+    );
+    // The lifecycle refuses it too, whoever asks.
+    const lifecycle = h.client.workflow.getHandle(customerLifecycleId(customer.id));
+    const birthday = `${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+    const args = [{ answers: { birthday }, eventId: 'direct', at: new Date().toISOString() }];
+    await expect(lifecycle.executeUpdate(answerQuestionnaireUpdate, { args: args as never })).rejects.toMatchObject({
+      cause: { type: 'NotInvited' },
+    });
+
+    await completeOrder(customer);
+    const link = await invitationLink(customer.id);
+    expect((await inbound.app.inject({ method: 'GET', url: `/preferences/${token}` })).body).toContain(
+      `/questionnaire/${token}`,
+    );
+    const page = await inbound.app.inject({ method: 'GET', url: link });
+    const good = await form(link, `formId=${formIdIn(page.body)}&birthday.month=${month}&birthday.day=${day}`);
+    expect(good.statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await h.aftercare.getCustomer(customer.id);
+    expect(after.questionnaire?.answers?.birthday).toBeDefined();
+    expect((after.messages ?? []).filter((m) => m.kind === 'occasion_greeting')).toEqual([]);
+  }, 60_000);
+
+  it('the invitation is marketing: without consent it is skipped once, and the questionnaire stays closed', async () => {
+    const customer = { id: uniqueId('no-mkt'), name: 'Noor', email: 'noor@q.example', marketingConsent: false };
+    await completeOrder(customer);
+    await completeOrder(customer);
+    const invite = await eventually(async () => {
+      const c = await h.aftercare.getCustomer(customer.id);
+      const sent = (c.messages ?? []).filter((m) => m.kind === 'questionnaire_invite');
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.status).toBe('skipped');
+      return sent[0]!;
+    });
+    expect(invite.reason).toMatch(/marketing/);
+    await completeOrder(customer);
+    await new Promise((r) => setTimeout(r, 1500));
+    const c = await h.aftercare.getCustomer(customer.id);
+    expect((c.messages ?? []).filter((m) => m.kind === 'questionnaire_invite')).toHaveLength(1);
+    const lifecycle = h.client.workflow.getHandle(customerLifecycleId(customer.id));
+    const args = [{ answers: { interests: ['kitchen'] }, eventId: 'x', at: new Date().toISOString() }];
+    await expect(lifecycle.executeUpdate(answerQuestionnaireUpdate, { args: args as never })).rejects.toMatchObject({
+      cause: { type: 'NotInvited' },
+    });
+  }, 60_000);
 });

@@ -47,11 +47,32 @@ export function orderedChannels(view: PreferencesView): Channel[] {
   return [...chosen, ...view.reachable.filter((c) => !chosen.includes(c))];
 }
 
-/** Whether a pause is still running. */
-export const activePause = (view: PreferencesView, nowMs: number) => {
+const running = (until: string | undefined, nowMs: number) => !(until && Date.parse(until) <= nowMs);
+
+/** The customer's own pause while it runs: its end (their page's; older ones were kept in consent). */
+export function ownPauseUntil(view: PreferencesView, nowMs: number): string | undefined {
+  const until = view.preferences?.pausedUntil;
+  if (until && running(until, nowMs)) return until;
+  const legacy = view.marketingPaused;
+  return legacy?.source === PREFERENCES_SOURCE && running(legacy.until, nowMs) ? (legacy.until ?? '') : undefined;
+}
+
+/** An operator's pause while it runs: the page shows it, and never lifts it. */
+export function shopPause(view: PreferencesView, nowMs: number) {
   const p = view.marketingPaused;
-  return p && !(p.until && Date.parse(p.until) <= nowMs) ? p : undefined;
-};
+  return p && p.source !== PREFERENCES_SOURCE && running(p.until, nowMs) ? p : undefined;
+}
+
+/** What the page says about pauses: the shop's first (the customer cannot lift it), then their own. */
+function pauseTexts(view: PreferencesView, nowMs: number, lang: Lang, brandName: string): string[] {
+  const t = PREFERENCES_TEXT[lang];
+  const shop = shopPause(view, nowMs);
+  const own = ownPauseUntil(view, nowMs);
+  return [
+    ...(shop ? [t.pausedByShop(brandName, shop.until ? dayOf(shop.until, lang) : '')] : []),
+    ...(own !== undefined ? [t.pausedUntil(dayOf(own, lang))] : []),
+  ];
+}
 
 export function formPage(s: FormState): string {
   const t = PREFERENCES_TEXT[s.lang];
@@ -59,7 +80,7 @@ export function formPage(s: FormState): string {
   const channels = orderedChannels(view);
   const off = new Set(view.preferences?.off ?? []);
   const topicsOff = new Set<string>(view.preferences?.topicsOff ?? []);
-  const paused = activePause(view, s.nowMs);
+  const ownPause = ownPauseUntil(view, s.nowMs) !== undefined;
   const hidden = `<input type="hidden" name="lang" value="${s.lang}"><input type="hidden" name="formId" value="${escapeHtml(s.formId)}">`;
   const check = (on: boolean) => (on ? ' checked' : '');
 
@@ -90,13 +111,10 @@ export function formPage(s: FormState): string {
     )
     .join('');
 
-  const pauseText = paused
-    ? paused.source === PREFERENCES_SOURCE
-      ? t.pausedUntil(dayOf(paused.until ?? '', s.lang))
-      : t.pausedByShop(paused.until ? dayOf(paused.until, s.lang) : '')
-    : '';
-  const ownPause = paused?.source === PREFERENCES_SOURCE;
-  const pauseChoices = [...(paused ? [['', t.pauseKeep]] : [['', t.pauseNone]]), ['30', t.pause30], ['90', t.pause90]]
+  const pauseNotes = pauseTexts(view, s.nowMs, s.lang, s.brandName)
+    .map((text) => `<p class="note">${escapeHtml(text)}</p>`)
+    .join('\n');
+  const pauseChoices = [...(ownPause ? [['', t.pauseKeep]] : [['', t.pauseNone]]), ['30', t.pause30], ['90', t.pause90]]
     .map(
       ([v, label], i) =>
         `<div class="row"><label><input type="radio" name="pause" value="${v}"${check(i === 0)}>${escapeHtml(label!)}</label></div>`,
@@ -129,7 +147,7 @@ ${topicRows}
 <select name="locale" aria-label="${escapeHtml(t.languageLegend)}">${localeOptions}</select>
 </fieldset>
 <fieldset><legend>${escapeHtml(t.pauseLegend)}</legend>
-${pauseText ? `<p class="note">${escapeHtml(pauseText)}</p>` : ''}
+${pauseNotes}
 ${pauseChoices}
 ${ownPause ? `<button type="submit" form="resume" class="link">${escapeHtml(t.resume)}</button>` : ''}
 </fieldset>
@@ -159,20 +177,13 @@ export function savedPage(lang: Lang, brandName: string, view: PreferencesView, 
   const t = PREFERENCES_TEXT[lang];
   const off = new Set(view.preferences?.off ?? []);
   const topicsOff = new Set<string>(view.preferences?.topicsOff ?? []);
-  const paused = activePause(view, nowMs);
   const items = [
     `${t.channelsLegend}: ${orderedChannels(view)
       .map((c) => `${t.channel[c]} (${off.has(c) ? t.off : t.on})`)
       .join(', ')}`,
     ...SWITCHABLE_TOPICS.map((topic) => `${t.topic[topic]}: ${topicsOff.has(topic) ? t.off : t.on}`),
     `${t.languageLegend}: ${LANGUAGE_NAMES[view.locale ?? ''] ?? view.locale ?? ''}`,
-    ...(paused
-      ? [
-          paused.source === PREFERENCES_SOURCE
-            ? t.pausedUntil(dayOf(paused.until ?? '', lang))
-            : t.pausedByShop(dayOf(paused.until ?? '', lang)),
-        ]
-      : []),
+    ...pauseTexts(view, nowMs, lang, brandName),
   ];
   return pageShell(
     lang,

@@ -29,7 +29,7 @@ export interface PreferencesText {
   pause30: string;
   pause90: string;
   pausedUntil: (date: string) => string;
-  pausedByShop: (date: string) => string;
+  pausedByShop: (brand: string, date: string) => string;
   resume: string;
   save: string;
   stopOffersLegend: string;
@@ -85,7 +85,7 @@ const en: PreferencesText = {
   pause30: 'Pause for 30 days',
   pause90: 'Pause for 90 days',
   pausedUntil: (date) => `Offers are paused until ${date}.`,
-  pausedByShop: (date) => `Offers are paused by the shop${date ? ` until ${date}` : ''}.`,
+  pausedByShop: (brand, date) => `Offers are paused by ${brand}${date ? ` until ${date}` : ''}.`,
   resume: 'Resume offers now',
   save: 'Save my choices',
   stopOffersLegend: 'Stop all offers',
@@ -141,7 +141,7 @@ const bn: PreferencesText = {
   pause30: '৩০ দিনের জন্য বন্ধ রাখুন',
   pause90: '৯০ দিনের জন্য বন্ধ রাখুন',
   pausedUntil: (date) => `${date} পর্যন্ত অফার বন্ধ আছে।`,
-  pausedByShop: (date) => `দোকান অফার বন্ধ রেখেছে${date ? ` (${date} পর্যন্ত)` : ''}।`,
+  pausedByShop: (brand, date) => `${brand} অফার বন্ধ রেখেছে${date ? ` (${date} পর্যন্ত)` : ''}।`,
   resume: 'এখনই অফার আবার চালু করুন',
   save: 'পছন্দগুলো সংরক্ষণ করুন',
   stopOffersLegend: 'সব অফার বন্ধ করুন',

@@ -107,10 +107,14 @@ export function questionnaireThanksPage(lang: Lang, brandName: string, back: str
 }
 
 /** A page that says why there is no form, in the page's language. */
-export function questionnaireMessagePage(lang: Lang, which: 'invalid' | 'expired' | 'none' | 'error'): string {
+export function questionnaireMessagePage(
+  lang: Lang,
+  which: 'invalid' | 'expired' | 'none' | 'notYet' | 'error',
+): string {
   const t = QUESTIONNAIRE_TEXT[lang];
   const [title, body] = {
     invalid: [t.invalid, t.invalidBody],
+    notYet: [t.notYet, t.notYetBody],
     expired: [t.expired, t.expiredBody],
     none: [t.none, t.noneBody],
     error: [t.error, t.errorBody],

@@ -23,6 +23,8 @@ export interface QuestionnaireText {
   expiredBody: string;
   none: string;
   noneBody: string;
+  notYet: string;
+  notYetBody: string;
   error: string;
   errorBody: string;
   otherLanguage: string;
@@ -62,6 +64,9 @@ export const QUESTIONNAIRE_TEXT: Record<Lang, QuestionnaireText> = {
     expiredBody: 'The link in a newer message from us works.',
     none: 'No questions just now',
     noneBody: 'There is nothing to answer here at the moment.',
+    notYet: 'Not yet',
+    notYetBody:
+      'These questions are for our regular customers. We will send you an invitation when they are open to you.',
     error: 'Something went wrong',
     errorBody: 'We could not save your answers just now. Please try again in a few minutes.',
     otherLanguage: 'বাংলায় দেখুন',
@@ -99,6 +104,8 @@ export const QUESTIONNAIRE_TEXT: Record<Lang, QuestionnaireText> = {
     expiredBody: 'আমাদের নতুন কোনো বার্তার লিংকটি কাজ করবে।',
     none: 'এখন কোনো প্রশ্ন নেই',
     noneBody: 'এই মুহূর্তে এখানে উত্তর দেওয়ার কিছু নেই।',
+    notYet: 'এখনও নয়',
+    notYetBody: 'এই প্রশ্নগুলো আমাদের নিয়মিত গ্রাহকদের জন্য। আপনার জন্য খুললে আমরা আপনাকে আমন্ত্রণ পাঠাব।',
     error: 'কিছু একটা সমস্যা হয়েছে',
     errorBody: 'এই মুহূর্তে আপনার উত্তর সংরক্ষণ করা যায়নি। কয়েক মিনিট পরে আবার চেষ্টা করুন।',
     otherLanguage: 'View in English',

@@ -108,7 +108,10 @@ export async function questionnaireRoutes(app: FastifyInstance, opts: Questionna
   /** The form as the lifecycle has it, or the page that says why there is none. */
   const formOf = async (page: Exclude<ReturnType<typeof open>, { reply: unknown }>, reply: FastifyReply) => {
     try {
-      return { form: await page.sink.form(page.customerId) };
+      const form = await page.sink.form(page.customerId);
+      // Every message's preferences token reaches this page: it opens only once the invitation went.
+      if (!form.invited) return { reply: sendPage(reply, 403, questionnaireMessagePage(page.lang, 'notYet')) };
+      return { form };
     } catch (err) {
       if (statusOf(err) === 404) return { reply: sendPage(reply, 410, questionnaireMessagePage(page.lang, 'none')) };
       throw err;
@@ -149,6 +152,7 @@ export async function questionnaireRoutes(app: FastifyInstance, opts: Questionna
         return sendPage(reply, 422, questionnaireFormPage(ctx, answers, randomUUID(), (err as Error).message));
       }
       if (status === 404) return sendPage(reply, 410, questionnaireMessagePage(page.lang, 'none'));
+      if (status === 403) return sendPage(reply, 403, questionnaireMessagePage(page.lang, 'notYet'));
       request.log.error({ error: describeError(err) }, 'questionnaire answers not recorded');
       return sendPage(reply, 500, questionnaireMessagePage(page.lang, 'error'));
     }

@@ -204,8 +204,12 @@ export type QuestionnaireAnswers = Record<string, string | string[]>;
 export interface QuestionnaireState {
   /** When the invitation went out (once per customer). */
   invitedAt?: string;
+  /** Why the invitation did not go (marketing not allowed then): the questionnaire stays closed, never retried. */
+  inviteSkipped?: string;
   answers?: QuestionnaireAnswers;
   answeredAt?: string;
+  /** When each occasion date was given or last changed (by question id): a date needs notice to be greeted. */
+  occasionSetAt?: Record<string, string>;
   /** Occasion greetings sent, as "<question id>/<year>": one per occasion and year. */
   greeted?: string[];
   /** Ids of the answers applied (the last few): the same form posted twice is applied once. */
@@ -222,6 +226,8 @@ export interface CustomerPreferences {
   topicsOff?: SwitchableTopic[];
   /** The language they read messages in. */
   locale?: string;
+  /** The customer's own marketing pause (30 or 90 days); an operator's pause is consent.marketingPaused. */
+  pausedUntil?: string;
   source: string;
   at: string;
 }

@@ -295,9 +295,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
         await runWinback(l, nowDue.attempt, nowDue.gap);
       } else skipWinback(l, nowDue.attempt, nowDue.gap);
     }
-    // Nothing due returns nothing to await: an extra await would move commands in recorded histories.
-    const duties = runQuestionnaireDuties(l);
-    if (duties) await duties;
+    runQuestionnaireDuties(l);
     describe();
   }
   // Let handlers and background sends finish so nothing received in this run is lost.

@@ -23,7 +23,7 @@ import type {
   CustomerRules,
   ProfileKeys,
 } from './contract';
-import { switchedOff, offChannelReason, pauseReason, preferredOrder } from './preferences-rules';
+import { switchedOff, offChannelReason, ownPauseReason, pauseReason, preferredOrder } from './preferences-rules';
 
 const MAX_PERMITS = 100;
 
@@ -87,6 +87,9 @@ function decide(
   if (marketing && paused && !(paused.until && Date.parse(paused.until) <= nowMs)) {
     return { decision: 'skip', reason: pauseReason(paused) };
   }
+  // The customer's own pause (their page), checked after an operator's: both must allow marketing.
+  const ownPause = marketing ? ownPauseReason(state.preferences, nowMs) : undefined;
+  if (ownPause) return { decision: 'skip', reason: ownPause };
   const recipient = request.recipient ?? fromProfile(profile, context.profileKeys);
   const addresses = [...recipient.addresses];
   if (context.linkedChat && !addresses.some((a) => a.channel === 'telegram')) {

@@ -48,3 +48,10 @@ export function pauseReason(paused: NonNullable<ConsentState['marketingPaused']>
   if (paused.source === PREFERENCES_SOURCE) return `the customer paused marketing on their preferences page${until}`;
   return `marketing paused by an operator${until} (${paused.reason})`;
 }
+
+/** Why marketing is held by the customer's own pause (until then); undefined when it is not (or over). */
+export function ownPauseReason(preferences: CustomerPreferences | undefined, nowMs: number): string | undefined {
+  const until = preferences?.pausedUntil;
+  if (!until || Date.parse(until) <= nowMs) return undefined;
+  return `the customer paused marketing on their preferences page until ${until}`;
+}

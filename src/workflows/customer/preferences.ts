@@ -9,6 +9,7 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { CHANNELS, type Channel } from '../../channels/types';
 import { SWITCHABLE_TOPICS, TOPIC_OF } from '../../messages/topics';
 import { MESSAGE_KINDS } from '../../messages/kind-names';
+import { questionnaireOpen } from '../../rules/questionnaire';
 import { contactFor } from '../delivery/contract';
 import { applyCustomerEvent, keepLast } from './consent';
 import {
@@ -72,27 +73,23 @@ function applyChange(l: Lifecycle, change: PreferencesChange): void {
       ...(change.channels && on?.length ? { preferredChannels: on } : {}),
     };
   }
+  // The customer's own pause lives in their preferences, beside an operator's (consent.marketingPaused), which the
+  // page never touches: both must allow marketing (permit.ts).
   const days = change.pauseMarketingDays;
-  const event = { source: PREFERENCES_SOURCE, at: change.at };
   if (days === 30 || days === 90) {
-    const until = new Date(Date.parse(change.at) + days * DAY).toISOString();
-    const reason = `the customer paused marketing for ${days} days`;
-    applyCustomerEvent(state.consent, {
-      type: 'marketing-paused',
-      until,
-      reason,
-      eventId: `${change.eventId}:pause`,
-      ...event,
-    });
-  } else if (days === 0 && state.consent.marketingPaused?.source === PREFERENCES_SOURCE) {
-    // The customer resumes their own pause; an operator's pause stays an operator's to lift.
-    const reason = 'the customer resumed marketing';
-    applyCustomerEvent(state.consent, {
-      type: 'marketing-resumed',
-      reason,
-      eventId: `${change.eventId}:resume`,
-      ...event,
-    });
+    preferences.pausedUntil = new Date(Date.parse(change.at) + days * DAY).toISOString();
+  } else if (days === 0) {
+    delete preferences.pausedUntil;
+    // A pause the page set before it was kept apart (in consent, with the page as its source): still theirs to lift.
+    if (state.consent.marketingPaused?.source === PREFERENCES_SOURCE) {
+      applyCustomerEvent(state.consent, {
+        type: 'marketing-resumed',
+        reason: 'the customer resumed marketing',
+        eventId: `${change.eventId}:resume`,
+        source: PREFERENCES_SOURCE,
+        at: change.at,
+      });
+    }
   }
 }
 
@@ -142,7 +139,7 @@ function viewOf(l: Lifecycle): PreferencesView {
     reachable: reachableChannels(l),
     orderOpen: state.orders.some((o) => o.status === 'active'),
     ...(consent.marketing.granted === false || consent.stopped ? { marketingOff: true } : {}),
-    ...(state.questionnaire?.invitedAt ? { questionnaireInvited: true } : {}),
+    ...(questionnaireOpen(state.questionnaire) ? { questionnaireInvited: true } : {}),
     ...(locale ? { locale } : {}),
     // The page greets by first name only.
     name: (profile?.name ?? '').trim().split(/\s+/)[0] ?? '',

@@ -4,10 +4,16 @@
  * do anything here, so recorded histories replay unchanged. Workflow code: deterministic.
  */
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { answerProblems, greetingKey, nextOccasion, type DueOccasion } from '../../rules/questionnaire';
+import {
+  answerProblems,
+  greetingKey,
+  nextOccasion,
+  questionnaireOpen,
+  type DueOccasion,
+} from '../../rules/questionnaire';
 import { CODE_FORMATS, personalCode } from '../codes';
 import type { Outgoing } from '../delivery/deliver';
-import { answerQuestionnaireUpdate, type QuestionnaireState } from './contract';
+import { answerQuestionnaireUpdate, type QuestionnaireAnswers, type QuestionnaireState } from './contract';
 import type { Lifecycle } from './context';
 import { pushSnapshots } from './journeys';
 
@@ -27,6 +33,7 @@ export function handleQuestionnaire(l: Lifecycle, describe: () => void, replan: 
     async ({ answers, eventId, at }) => {
       const kept = (l.state.questionnaire ??= {});
       if (kept.eventIds?.includes(eventId)) return view(kept);
+      kept.occasionSetAt = occasionTimes(l, kept, answers);
       kept.answers = answers;
       kept.answeredAt = at;
       kept.eventIds = [...(kept.eventIds ?? []), eventId].slice(-MAX_EVENT_IDS);
@@ -42,6 +49,10 @@ export function handleQuestionnaire(l: Lifecycle, describe: () => void, replan: 
         if (!questions || !l.state.profile) {
           throw ApplicationFailure.nonRetryable('this customer has no questionnaire', 'NoQuestionnaire');
         }
+        // Every message carries the preferences token: only an invitation that went opens the questionnaire.
+        if (!questionnaireOpen(l.state.questionnaire)) {
+          throw ApplicationFailure.nonRetryable('this customer was not invited to the questionnaire', 'NotInvited');
+        }
         if (l.state.questionnaire?.eventIds?.includes(eventId)) return;
         const problems = answerProblems(questions, answers);
         if (problems.length > 0) throw ApplicationFailure.nonRetryable(problems.join('; '), 'InvalidAnswers');
@@ -56,6 +67,21 @@ function view(kept: QuestionnaireState): QuestionnaireState {
   return rest;
 }
 
+/**
+ * When each occasion date was given: kept for a date that stays the same, now for a new or changed one (the
+ * lifecycle's clock, not the page's). Bounded by the playbook's questions.
+ */
+function occasionTimes(l: Lifecycle, kept: QuestionnaireState, answers: QuestionnaireAnswers): Record<string, string> {
+  const times: Record<string, string> = {};
+  for (const q of l.state.playbook?.questionnaire?.questions ?? []) {
+    const answer = answers[q.id];
+    if (q.use !== 'occasion' || typeof answer !== 'string') continue;
+    const same = kept.answers?.[q.id] === answer;
+    times[q.id] = (same ? (kept.occasionSetAt?.[q.id] ?? kept.answeredAt) : undefined) ?? l.now();
+  }
+  return times;
+}
+
 /** When the lifecycle must wake next for the questionnaire (an occasion); undefined: never. */
 export function questionnaireWakeAt(l: Lifecycle): number | undefined {
   return dueOccasion(l)?.at;
@@ -63,14 +89,13 @@ export function questionnaireWakeAt(l: Lifecycle): number | undefined {
 
 /**
  * Sends what is due (the invitation, an occasion's greeting), each in the background and marked first, so it goes
- * once. Returns undefined: nothing for the main loop to await (an extra await would move commands in old histories).
+ * once. Never awaits: an await in the main loop would move commands in recorded histories.
  */
-export function runQuestionnaireDuties(l: Lifecycle): Promise<void> | undefined {
-  if (!l.state.playbook?.questionnaire || !l.state.profile) return undefined;
+export function runQuestionnaireDuties(l: Lifecycle): void {
+  if (!l.state.playbook?.questionnaire || !l.state.profile) return;
   if (inviteDue(l)) invite(l);
   const occasion = dueOccasion(l);
   if (occasion && occasion.at <= Date.now()) greet(l, occasion);
-  return undefined;
 }
 
 /** Once, when the customer's completed orders reach the playbook's threshold. */
@@ -85,15 +110,21 @@ function inviteDue(l: Lifecycle): boolean {
   return completed >= settings.afterOrders;
 }
 
+/**
+ * Once (marked first). Marketing: the permit decides consent, quiet hours and the cap; when marketing is not
+ * allowed at the threshold the send is recorded as skipped, the questionnaire stays closed, and it is not retried.
+ */
 function invite(l: Lifecycle): void {
-  const { state } = l;
-  (state.questionnaire ??= {}).invitedAt = l.now();
+  (l.state.questionnaire ??= {}).invitedAt = l.now();
   const message: Outgoing = {
     key: 'questionnaire-invite',
     kind: 'questionnaire_invite',
     data: { orderId: latestOrderId(l) },
   };
-  void l.sendInBackground(() => l.deliver(message));
+  void l.sendInBackground(async () => {
+    const record = await l.deliver(message);
+    if (record.status === 'skipped') (l.state.questionnaire ??= {}).inviteSkipped = record.reason ?? 'skipped';
+  });
 }
 
 function dueOccasion(l: Lifecycle): DueOccasion | undefined {
@@ -108,6 +139,8 @@ function dueOccasion(l: Lifecycle): DueOccasion | undefined {
     settings.occasion,
     Date.now(),
     state.profile?.timeZone,
+    // Answers from before per-date times count from when they were given.
+    state.questionnaire?.occasionSetAt ?? answeredAtFor(settings.questions, answers, state.questionnaire?.answeredAt),
   );
 }
 
@@ -136,6 +169,14 @@ function greet(l: Lifecycle, occasion: DueOccasion): void {
     },
   };
   void l.sendInBackground(() => l.deliver(message));
+}
+
+function answeredAtFor(
+  questions: readonly { id: string }[],
+  answers: QuestionnaireAnswers,
+  at: string | undefined,
+): Record<string, string> {
+  return at ? Object.fromEntries(questions.filter((q) => answers[q.id] !== undefined).map((q) => [q.id, at])) : {};
 }
 
 const latestOrderId = (l: Lifecycle) => l.state.orders.at(-1)?.orderId ?? '';
