@@ -80,7 +80,11 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
       // A provider's STOP or bounce reaches the customer in every tenant the contact belongs to.
       sink: new InboundCustomerSink(client),
       // A customer's reply reaches the order it is about (or their profile), in whichever tenant they are.
-      replies: new ReplyGateway(client, { contactsKey: opts.keys.contacts }),
+      // An SMS to the deployment's own number never reaches a tenant with its own Twilio account (theirs text theirs).
+      replies: new ReplyGateway(client, {
+        contactsKey: opts.keys.contacts,
+        ownSmsTenants: config.tenants.filter((t) => t.sms?.twilio).map((t) => t.id),
+      }),
       customers: aftercare.customers,
       tenantProviders: Object.fromEntries(
         config.tenants.map((t) => [

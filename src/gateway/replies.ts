@@ -1,19 +1,15 @@
 /**
  * The reply router: what a customer wrote back on SMS, Telegram or WhatsApp goes to the order it is about. Its
  * customers are found by the contact's keyed hash (as a STOP is), their running journeys by visibility (free), and
- * one journey is chosen: the order a button names (none if that journey is over); else the only one running; else the journey whose message they
- * replied to (the provider's reply context); else the one whose survey went out last; else the newest. Only the
- * last three, with several journeys running, query journeys (a billed Action each). The journey takes the reply
- * with the customerReply update (its id from the provider's message id: a redelivered webhook is the same update),
- * then the customer's lifecycle gets one `inbound` event with the text, the order and the outcome. No running
- * journey: the lifecycle alone gets it, and forwards it to the business. The text is never logged.
+ * one journey is chosen: the order a button names (none if that journey is over); else the only one running; else
+ * the journey whose message they replied to (the provider's reply context); else the one whose survey went out
+ * last; else the newest. Only the last three, with several journeys running, query journeys (a billed Action each).
+ * Then ONE durable signal per customer: the `inbound` event (text, rating, the chosen order) to their lifecycle,
+ * which drops a replayed eventId (a redelivered webhook, even one this router would now route elsewhere) and hands
+ * a new reply on to the order's journey (one external signal), or handles it itself. The webhook answers once that
+ * signal is accepted: nothing waits for a worker. The text is never logged.
  */
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type Client,
-  type WorkflowExecutionInfo,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { InboundReply, ReplyOutcome, ReplyRouter } from '../api/webhooks/replies';
 import { orderRef, parseRating, type Rating } from '../channels/replies';
 import {
@@ -23,15 +19,8 @@ import {
   type CustomerEvent,
 } from '../workflows/customer/contract';
 import { clipText } from '../workflows/customer/conversation-entries';
-import {
-  ORDER_JOURNEY,
-  ORDER_SA,
-  customerReplyUpdate,
-  getJourneyQuery,
-  type CustomerReply,
-  type OrderJourneyState,
-} from '../workflows/order/contract';
-import { DEFAULT_TENANT, tenantClause, tenantOfWorkflowId, tenantPrefix } from '../workflows/tenant';
+import { ORDER_JOURNEY, ORDER_SA, getJourneyQuery, type OrderJourneyState } from '../workflows/order/contract';
+import { DEFAULT_TENANT, TENANT_SA, tenantClause, tenantOfWorkflowId, tenantPrefix } from '../workflows/tenant';
 
 /** What a journey shows while the survey waits for an answer (and, on older journeys, for a changed one). */
 const WAITING_FOR_ANSWER = new Set(['survey-answer', 'answer-change']);
@@ -55,6 +44,8 @@ export interface ReplyGatewayOptions {
   contactsKey: string;
   /** Only this tenant's customers (a tenant's own provider account); undefined: every tenant's. */
   tenant?: string;
+  /** Tenants with their own Twilio account: an SMS to the deployment's number is never about their customers. */
+  ownSmsTenants?: string[];
   /** Reads a rating out of the text (default: parseRating, ASCII and Bengali digits). */
   readRating?: (text: string) => Rating | undefined;
 }
@@ -70,56 +61,32 @@ export class ReplyGateway implements ReplyRouter {
   }
 
   async route(reply: InboundReply): Promise<ReplyOutcome> {
-    const owners = await this.ownersOf(reply.contactKeys);
+    const owners = await this.ownersOf(reply.contactKeys, reply.channel);
     if (owners.length === 0) return { outcome: 'unknown' };
-    const candidates = await this.runningJourneys(owners);
-    const chosen = await this.choose(reply, candidates);
-    const text = clipText(reply.text);
-    const base = { type: 'inbound' as const, channel: reply.channel, source: reply.channel };
-    const event = { ...base, eventId: reply.eventId, at: reply.at };
-
-    let outcome: ReplyOutcome = { outcome: 'kept' };
-    if (chosen) {
-      const rated: Rating | undefined = reply.button ? { rating: reply.button.rating } : this.readRating(reply.text);
-      const input: CustomerReply = {
-        channel: reply.channel,
-        text,
-        ...(rated ? { rating: rated.rating } : {}),
-        ...(rated?.comment ? { comment: rated.comment } : {}),
-        eventId: reply.eventId,
-        at: reply.at,
-      };
-      try {
-        const result = await this.client.workflow
-          .getHandle(chosen.workflowId)
-          .executeUpdate(customerReplyUpdate, { args: [input], updateId: `reply:${reply.eventId}` });
-        outcome = { outcome: result.outcome, orderId: chosen.orderId };
-      } catch (err) {
-        // The journey ended meanwhile, or runs code from before replies: its customer's lifecycle keeps it.
-        if (!(err instanceof WorkflowNotFoundError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
-      }
-    }
-
-    // One event per customer: the one the reply went to gets its text (kept in their profile; forwarded by the
-    // lifecycle when no journey took it); anyone else with the same contact only hears that it wrote (channel news).
+    const chosen = await this.choose(reply, await this.runningJourneys(owners, reply.channel));
+    const rated: Rating | undefined = reply.button ? { rating: reply.button.rating } : this.readRating(reply.text);
+    const event = { type: 'inbound' as const, channel: reply.channel, source: reply.channel, eventId: reply.eventId };
+    const told = { ...event, at: reply.at } satisfies CustomerEvent;
+    const written: CustomerEvent = {
+      ...told,
+      text: clipText(reply.text),
+      ...(chosen ? { orderId: chosen.orderId } : {}),
+      ...(rated ? { rating: rated.rating } : {}),
+      ...(rated?.comment ? { comment: clipText(rated.comment) } : {}),
+      ...(reply.button ? { button: true } : {}),
+    };
+    // One event per customer: the one the reply is about gets its text (their lifecycle hands it to the order's
+    // journey, or handles it); anyone else with the same contact only hears that it wrote (channel news).
     const keeper = chosen?.owner ?? [...owners].sort((a, b) => a.lifecycleId.localeCompare(b.lifecycleId))[0]!;
-    for (const owner of owners) {
-      const theirs: CustomerEvent =
-        owner.lifecycleId !== keeper.lifecycleId
-          ? event
-          : outcome.outcome === 'answer' || outcome.outcome === 'forwarded'
-            ? { ...event, text, orderId: outcome.orderId, outcome: outcome.outcome }
-            : { ...event, text };
-      await this.signal(owner.lifecycleId, theirs);
-    }
-    return outcome;
+    for (const owner of owners) await this.signal(owner.lifecycleId, owner === keeper ? written : told);
+    return chosen ? { outcome: 'routed', orderId: chosen.orderId } : { outcome: 'kept' };
   }
 
   /** The running lifecycles that carry one of the contact's keys. */
-  private async ownersOf(keys: string[]): Promise<Owner[]> {
+  private async ownersOf(keys: string[], channel: InboundReply['channel']): Promise<Owner[]> {
     const safe = [...new Set(keys.map((k) => k.replace(/[^A-Za-z0-9_-]/g, '')).filter(Boolean))];
     if (safe.length === 0) return [];
-    const query = `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running"${this.scope()}`;
+    const query = `${CUSTOMER_SA.contactKeys.name} IN (${safe.map((k) => `"${k}"`).join(', ')}) AND WorkflowType = "${CUSTOMER_LIFECYCLE}" AND ExecutionStatus = "Running"${this.scope(channel)}`;
     const owners: Owner[] = [];
     for await (const wf of this.client.workflow.list({ query, pageSize: 100 })) {
       const customerId = wf.typedSearchAttributes.get(CUSTOMER_SA.customerId);
@@ -130,9 +97,9 @@ export class ReplyGateway implements ReplyRouter {
   }
 
   /** Their running order journeys (visibility: no Action), each in its own customer's tenant. */
-  private async runningJourneys(owners: Owner[]): Promise<Candidate[]> {
+  private async runningJourneys(owners: Owner[], channel: InboundReply['channel']): Promise<Candidate[]> {
     const ids = [...new Set(owners.map((o) => o.customerId))];
-    const query = `${CUSTOMER_SA.customerId.name} IN (${ids.map((id) => JSON.stringify(id)).join(', ')}) AND WorkflowType = "${ORDER_JOURNEY}" AND ExecutionStatus = "Running"${this.scope()}`;
+    const query = `${CUSTOMER_SA.customerId.name} IN (${ids.map((id) => JSON.stringify(id)).join(', ')}) AND WorkflowType = "${ORDER_JOURNEY}" AND ExecutionStatus = "Running"${this.scope(channel)}`;
     const found: Candidate[] = [];
     for await (const wf of this.client.workflow.list({ query, pageSize: 100 })) {
       const candidate = this.candidateOf(wf, owners);
@@ -206,9 +173,16 @@ export class ReplyGateway implements ReplyRouter {
     }
   }
 
-  /** A tenant's own account reaches its customers only. */
-  private scope(): string {
-    return tenantPrefix(this.opts.tenant) ? ` AND ${tenantClause(this.opts.tenant)}` : '';
+  /**
+   * A tenant's own account reaches its customers only; the deployment's SMS number reaches no customer of a tenant
+   * with its own (they text that one: "5" to ours is another business's customer's).
+   */
+  private scope(channel: InboundReply['channel']): string {
+    if (tenantPrefix(this.opts.tenant)) return ` AND ${tenantClause(this.opts.tenant)}`;
+    const elsewhere = channel === 'sms' ? (this.opts.ownSmsTenants ?? []).filter((t) => tenantPrefix(t)) : [];
+    if (elsewhere.length === 0) return '';
+    const names = elsewhere.map((t) => JSON.stringify(t)).join(', ');
+    return ` AND (${TENANT_SA.tenant.name} IS NULL OR ${TENANT_SA.tenant.name} NOT IN (${names}))`;
   }
 }
 

@@ -92,7 +92,7 @@ export const conversationEntry = z.object({
   direction: z.enum(['in', 'out']),
   text: z.string(),
   orderId: z.string().optional(),
-  outcome: z.enum(['answer', 'forwarded', 'acknowledged']).optional(),
+  outcome: z.enum(['answer', 'forwarded', 'acknowledged', 'recorded']).optional(),
   eventId: z.string().optional(),
 });
 

@@ -33,7 +33,7 @@ class RecordingRouter implements ReplyRouter {
   async route(reply: InboundReply): Promise<ReplyOutcome> {
     if (this.failWith) throw this.failWith;
     this.routed.push(reply);
-    return { outcome: 'answer', orderId: 'A-1001' };
+    return { outcome: 'routed', orderId: 'A-1001' };
   }
 }
 

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { buildApp } from '../../src/api/app';
+import { AftercareClient } from '../../src/client';
 import { TwilioSmsAdapter } from '../../src/channels/sms/twilio/adapter';
 import type { ChannelAdapter } from '../../src/channels/types';
 import { keysOfContact } from '../../src/api/webhooks/context';
@@ -33,6 +34,8 @@ import {
 let twilio: FakeTwilio;
 let h: Harness;
 let app: FastifyInstance;
+/** A second business in the deployment, with its own Twilio account (its customers text its own number). */
+let outlet: AftercareClient;
 
 beforeAll(async () => {
   twilio = await startFakeTwilio();
@@ -56,7 +59,15 @@ beforeAll(async () => {
     from: '+15005550006',
     baseUrl: twilio.url,
   }) as ChannelAdapter;
-  h = await startHarness({ playbook, channels: { sms } });
+  h = await startHarness({ playbook, channels: { sms }, tenants: { outlet: {} } });
+  outlet = new AftercareClient({
+    client: h.client,
+    playbook,
+    taskQueue: h.taskQueue,
+    outbox: h.outbox,
+    keys: TEST_KEYS,
+    tenant: 'outlet',
+  });
   app = await buildApp({
     aftercare: h.aftercare,
     apiKey: API_KEY,
@@ -64,7 +75,8 @@ beforeAll(async () => {
     temporalHealth: async () => {},
     inbound: {
       sink: h.aftercare,
-      replies: new ReplyGateway(h.client, { contactsKey: TEST_KEYS.contacts }),
+      // As src/server.ts builds it: the deployment's number is not the outlet's customers' (they text their own).
+      replies: new ReplyGateway(h.client, { contactsKey: TEST_KEYS.contacts, ownSmsTenants: ['outlet'] }),
       keys: TEST_KEYS,
       publicUrl: PUBLIC_URL,
       brandName: 'Test Shop',
@@ -142,7 +154,8 @@ describe('answers by reply', () => {
       expect(view.conversation).toHaveLength(1);
       return view;
     });
-    expect(c.conversation![0]).toMatchObject({ text: '5', orderId: order.orderId, outcome: 'answer' });
+    // The profile names the order it went to; what came of it is the journey's (its conversation, its answer).
+    expect(c.conversation![0]).toMatchObject({ text: '5', orderId: order.orderId, direction: 'in' });
   }, 60_000);
 
   it('"where is my parcel?" goes to the operator with the order and a Temporal UI link; the customer hears back; no answer', async () => {
@@ -175,19 +188,29 @@ describe('answers by reply', () => {
     expect(ack.feedback).toBeUndefined();
     expect(ack.followUps.find((f) => f.key === 'survey')?.status).toBe('scheduled');
     expect(ack.operatorAlerts).toEqual([expect.objectContaining({ channel: 'email', outcome: 'sent' })]);
-    // What the reply cost the journey: one update, then one send to the operator (email) and one to the customer.
+    // What the reply cost the journey: one signal from the customer's lifecycle (no update: nothing the webhook
+    // waits for), then one send to the operator (email) and one to the customer.
     const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
     const events = history.events ?? [];
-    const accepted = events.findIndex(
-      (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'customerReply',
+    expect(
+      events.filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'customerReply',
+      ),
+    ).toHaveLength(0);
+    const replySignals = events.filter(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'customerReply',
     );
-    expect(accepted).toBeGreaterThan(0);
+    expect(replySignals).toHaveLength(1);
+    expect(replySignals[0]!.workflowExecutionSignaledEventAttributes?.externalWorkflowExecution?.workflowId).toBe(
+      customerLifecycleId(order.customer.id as string),
+    );
+    const accepted = events.indexOf(replySignals[0]!);
     const after = events.slice(accepted);
     expect(after.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(2);
     // The acknowledgement goes beside the survey's wait: no search attribute moves, the journey still waits for it.
     expect(after.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)).toHaveLength(0);
     await waitingForAnswer(order.orderId);
-    // ...and one inbound event for the customer's lifecycle, with the text (not two).
+    // ...and one inbound event for the customer's lifecycle, with the text (not two), which it hands the journey.
     const lifecycle = await h.client.workflow
       .getHandle(customerLifecycleId(order.customer.id as string))
       .fetchHistory();
@@ -201,6 +224,10 @@ describe('answers by reply', () => {
       .slice(replyAt)
       .filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'customerSnapshot');
     expect(pushes).toHaveLength(0);
+    const handed = (lifecycle.events ?? []).filter(
+      (e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'customerReply',
+    );
+    expect(handed).toHaveLength(1);
     expect(ack.conversation).toEqual([
       expect.objectContaining({ direction: 'in', text: 'where is my parcel?', outcome: 'forwarded' }),
       expect.objectContaining({ direction: 'out', outcome: 'acknowledged', channel: 'sms' }),
@@ -338,6 +365,130 @@ describe('answers by reply', () => {
     ]);
     expect(view.conversation![0]!.orderId).toBeUndefined();
   }, 60_000);
+
+  it('a redelivered rating after its order took it rates no other order (the lifecycle knows the id)', async () => {
+    const customer = { id: uniqueId('redeliver'), email: undefined, phone: newPhone() };
+    const first = sampleOrder({}, customer);
+    const second = sampleOrder({}, customer);
+    for (const o of [first, second]) await h.aftercare.startOrderJourney(o);
+    for (const o of [first, second]) {
+      await h.aftercare.advanceStage(o.orderId, { stage: 'delivered' });
+      await eventually(async () => expect(msg(await journey(o.orderId), 'survey')?.status).toBe('sent'));
+    }
+    await Promise.all([waitingForAnswer(first.orderId), waitingForAnswer(second.orderId)]);
+    const rating = sid();
+    await twilioInbound(app, { sid: rating, from: customer.phone, body: '5' });
+    await eventually(async () => expect((await journey(second.orderId)).feedback).toMatchObject({ rating: 5 }));
+    // The second order no longer waits for an answer: the router would now choose the first.
+    await eventually(async () => {
+      const d = await h.client.workflow.getHandle(orderJourneyId(second.orderId)).describe();
+      expect(d.typedSearchAttributes.get(ORDER_SA.waitingFor)).not.toBe('survey-answer');
+    });
+    expect((await twilioInbound(app, { sid: rating, from: customer.phone, body: '5' })).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 2500));
+    const untouched = await journey(first.orderId);
+    expect(untouched.feedback).toBeUndefined();
+    expect(untouched.conversation).toBeUndefined();
+    expect(untouched.messages.filter((m) => m.kind === 'review_request')).toHaveLength(0);
+  }, 90_000);
+
+  it('a late rating (no survey open) is recorded and nothing is sent: not to the operators, not to the customer', async () => {
+    // One customer's journey is over (cancelled); another's survey has not gone out yet.
+    const goneCustomer = { email: undefined, phone: newPhone() };
+    const gone = sampleOrder({}, goneCustomer);
+    await h.aftercare.startOrderJourney(gone);
+    await h.aftercare.orders.cancel(gone.orderId, { reason: 'out of stock' });
+    await eventually(async () => {
+      const d = await h.client.workflow.getHandle(orderJourneyId(gone.orderId)).describe();
+      expect(d.status.name).toBe('COMPLETED');
+    });
+    const earlyCustomer = { email: undefined, phone: newPhone() };
+    const early = sampleOrder({}, earlyCustomer);
+    await h.aftercare.startOrderJourney(early);
+    await eventually(async () => expect((await journey(early.orderId)).messages.length).toBeGreaterThan(0));
+    const mails = (await operatorMails()).length;
+    const sent = twilio.sent.length;
+    await twilioInbound(app, { sid: sid(), from: goneCustomer.phone, body: '5 stars: excellent' });
+    await twilioInbound(app, { sid: sid(), from: earlyCustomer.phone, body: '4' });
+    const view = await eventually(async () => {
+      const v = await customerView(gone.customer.id as string);
+      expect(v.conversation).toHaveLength(1);
+      return v;
+    });
+    expect(view.conversation![0]).toMatchObject({ direction: 'in', text: '5 stars: excellent', outcome: 'recorded' });
+    const s = await eventually(async () => {
+      const st = await journey(early.orderId);
+      expect(st.conversation).toHaveLength(1);
+      return st;
+    });
+    expect(s.conversation![0]).toMatchObject({ direction: 'in', text: '4', outcome: 'recorded' });
+    expect(s.feedback).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await operatorMails()).toHaveLength(mails);
+    expect(twilio.sent.slice(sent).filter((m) => m.body.includes('get back to you'))).toHaveLength(0);
+  }, 60_000);
+
+  it('an auto-reply ping-pong stops: one acknowledgement per 12 hours, at most 10 forwards a day, the rest recorded', async () => {
+    const { order, phone } = await surveyed();
+    const before = smsTo(phone).length;
+    for (let i = 0; i < 12; i++) {
+      expect((await twilioInbound(app, { sid: sid(), from: phone, body: 'Auto-reply: I am driving' })).statusCode).toBe(
+        200,
+      );
+    }
+    const workflowId = orderJourneyId(order.orderId);
+    const s = await eventually(
+      async () => {
+        const st = await journey(order.orderId);
+        expect(st.conversation?.filter((e) => e.direction === 'in')).toHaveLength(12);
+        expect(await operatorMails(workflowId)).toHaveLength(10);
+        return st;
+      },
+      { timeoutMs: 60_000 },
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await operatorMails(workflowId)).toHaveLength(10);
+    const acks = smsTo(phone)
+      .slice(before)
+      .filter((m) => m.body.includes('get back to you'));
+    expect(acks).toHaveLength(1);
+    const outcomes = s.conversation!.filter((e) => e.direction === 'in').map((e) => e.outcome);
+    expect(outcomes).toEqual([...Array<string>(10).fill('forwarded'), 'recorded', 'recorded']);
+    expect(s.feedback).toBeUndefined();
+  }, 120_000);
+
+  it("the deployment's number does not reach a tenant with its own Twilio account; that tenant's route does", async () => {
+    const phone = newPhone();
+    // The same phone is a customer of the default business (no running journey) and of the outlet (survey open).
+    const shopOrder = sampleOrder({}, { email: undefined, phone });
+    await h.aftercare.startOrderJourney(shopOrder);
+    await h.aftercare.orders.cancel(shopOrder.orderId, { reason: 'duplicate' });
+    const outletOrder = sampleOrder({}, { email: undefined, phone });
+    await outlet.startOrderJourney(outletOrder);
+    await outlet.advanceStage(outletOrder.orderId, { stage: 'delivered' });
+    const outletJourney = () => outlet.getOrderJourney(outletOrder.orderId);
+    await eventually(async () => expect(msg(await outletJourney(), 'survey')?.status).toBe('sent'));
+    await eventually(async () => {
+      const d = await h.client.workflow.getHandle(orderJourneyId(outletOrder.orderId, 'outlet')).describe();
+      expect(d.typedSearchAttributes.get(ORDER_SA.waitingFor)).toBe('survey-answer');
+    });
+    await twilioInbound(app, { sid: sid(), from: phone, body: '5' });
+    await new Promise((r) => setTimeout(r, 2500));
+    const after = await outletJourney();
+    expect(after.feedback).toBeUndefined();
+    expect(after.conversation).toBeUndefined();
+    // The outlet's own number (its route's router, scoped to it) reaches its journey.
+    const own = new ReplyGateway(h.client, { contactsKey: TEST_KEYS.contacts, tenant: 'outlet' });
+    const routed = await own.route({
+      channel: 'sms',
+      contactKeys: keysOfContact(TEST_KEYS, 'sms', phone),
+      text: '4',
+      eventId: `twilio:${sid()}`,
+      at: new Date().toISOString(),
+    });
+    expect(routed).toEqual({ outcome: 'routed', orderId: outletOrder.orderId });
+    await eventually(async () => expect((await outletJourney()).feedback).toMatchObject({ rating: 4 }));
+  }, 90_000);
 
   it('a reply from an unknown number is answered 200 and changes nothing', async () => {
     const stranger = newPhone();

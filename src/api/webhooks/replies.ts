@@ -1,8 +1,8 @@
 /**
  * What a customer writes back on a text channel (an SMS, a Telegram message or button, a WhatsApp message or list
  * choice), as each channel's webhook hands it over once its signature is checked. The router (src/gateway/replies.ts)
- * finds the order it is about and hands it to that order's journey, or to the customer's lifecycle when no journey
- * of theirs is running. Keywords (STOP, START) never come here: they are consent.
+ * finds the order it is about and tells the customer's lifecycle (one durable signal), which hands it on to that
+ * order's journey or handles it itself. Keywords (STOP, START, HELP) never come here.
  */
 import type { Channel } from '../../channels/types';
 
@@ -22,10 +22,11 @@ export interface InboundReply {
   replyTo?: string;
 }
 
-/** Where the reply went. */
+/** Where the reply went (its customer's lifecycle has it: durable once this returns). */
 export type ReplyOutcome =
-  | { outcome: 'answer' | 'forwarded'; orderId: string }
-  /** No running journey: the customer's lifecycle keeps it and tells the business. */
+  /** To this order: the lifecycle hands it to the order's journey (the answer, forwarded or recorded there). */
+  | { outcome: 'routed'; orderId: string }
+  /** No running journey: the customer's lifecycle keeps it (and tells the business, unless it is a rating). */
   | { outcome: 'kept' }
   /** Nobody has this contact. */
   | { outcome: 'unknown' };

@@ -175,6 +175,8 @@ export interface CustomerLifecycleState {
   statsId?: string;
   /** What the customer wrote (replies on SMS, Telegram, WhatsApp) and where it went; bounded, never logged. */
   conversation?: ConversationEntry[];
+  /** When the lifecycle itself last acknowledged and forwarded replies (reply-limits.ts); bounded. */
+  replyLimits?: ReplyLimits;
   /** The questionnaire for regulars: when they were invited, and their answers (PII: encrypted like all state). */
   questionnaire?: QuestionnaireState;
 }
@@ -188,10 +190,20 @@ export interface ConversationEntry {
   text: string;
   /** The order it was about, when Aftercare could tell. */
   orderId?: string;
-  /** What came of it: an answer to the survey, forwarded to the business, or an acknowledgement sent. */
-  outcome?: 'answer' | 'forwarded' | 'acknowledged';
+  /**
+   * What came of it: an answer to the survey, forwarded to the business, an acknowledgement sent, or recorded only
+   * (a rating with no survey open, or over the limits of reply-limits.ts). The profile's entry of a reply handed to
+   * a running journey has none: that journey's conversation says.
+   */
+  outcome?: 'answer' | 'forwarded' | 'acknowledged' | 'recorded';
   /** The provider's id of the inbound message (replays change nothing). */
   eventId?: string;
+}
+
+/** When replies were last acknowledged per channel, and forwarded to the operators (the last few times). */
+export interface ReplyLimits {
+  acknowledgedAt?: Partial<Record<Channel, string>>;
+  forwardedAt?: string[];
 }
 
 /** Conversation entries kept per journey and per customer, and the longest text kept of one. */
@@ -381,9 +393,17 @@ export type CustomerEvent =
       channel: Channel;
       /** What the customer wrote (absent: a message we could not read, or from before replies were kept). */
       text?: string;
-      /** The order the API routed it to (its journey has it too); absent: no journey of theirs is running. */
+      /**
+       * The order the API chose (the lifecycle hands the reply to its journey, once per eventId); absent: no journey
+       * of theirs is running, the lifecycle handles it itself.
+       */
       orderId?: string;
-      /** What the journey did with it; absent with no order: the lifecycle forwards it and answers the customer. */
+      /** The rating read from the text or the button they tapped, and the comment after it. */
+      rating?: number;
+      comment?: string;
+      /** The rating came from a one-tap button. */
+      button?: boolean;
+      /** Events from before the lifecycle handed replies on: what the journey's update did with it. */
       outcome?: 'answer' | 'forwarded';
     } & EventBase)
   /** An operator holds the customer's marketing (until a time, or until resumed); order news still goes. */

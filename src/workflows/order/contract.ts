@@ -286,10 +286,11 @@ export type RefundRecord = Required<Pick<RefundInput, 'refundId' | 'kind' | 'amo
 };
 
 /**
- * Something the customer wrote about this order (an SMS, Telegram or WhatsApp reply), as the API routed it. A rating
- * while the survey is open is the survey's answer (the same as the rating page); anything else goes to the business's
- * operators and the customer hears "we'll get back to you". The update id is the provider's message id: a
- * redelivered webhook is the same reply.
+ * Something the customer wrote about this order (an SMS, Telegram or WhatsApp reply), handed on by the customer's
+ * lifecycle (which got it from the API and is the authority on replays: it hands each provider id on once). A rating
+ * while the survey is open is the survey's answer (the same as the rating page); a rating with no survey open is
+ * only recorded; anything else goes to the business's operators and the customer hears "we'll get back to you"
+ * (within limits: see customer/reply-limits.ts). A signal: durable once sent, nothing waits for the journey.
  */
 export interface CustomerReply {
   channel: Channel;
@@ -300,12 +301,7 @@ export interface CustomerReply {
   eventId: string;
   at: string;
 }
-export interface CustomerReplyResult {
-  /** answer: taken as the survey's answer; forwarded: sent to the operators (and acknowledged). */
-  outcome: 'answer' | 'forwarded';
-  replaced?: boolean;
-}
-export const customerReplyUpdate = defineUpdate<CustomerReplyResult, [CustomerReply]>('customerReply');
+export const customerReplySignal = defineSignal<[CustomerReply]>('customerReply');
 
 /** The journey workflow's type and signature, for clients that start it by name. */
 export const ORDER_JOURNEY = 'orderJourney';

@@ -1,19 +1,23 @@
 /**
- * What the customer writes about this order (an SMS, Telegram or WhatsApp reply the API routed here): a rating
- * while the survey is open is its answer, taken as the survey page's is (the change window, the review request or
- * care and the operator alert follow from follow-ups.ts); anything else goes to the business's operators and the
- * customer hears "we'll get back to you" on the channel they wrote on, beside the journey's own flow. Both
- * directions are kept, bounded, in state.conversation (encrypted like all state; the text is never logged). The
- * handler is new: recorded histories never call it. Workflow code: deterministic.
+ * What the customer writes about this order (an SMS, Telegram or WhatsApp reply the API routed here, handed on by
+ * their lifecycle as a signal): a rating while the survey is open is its answer, taken as the survey page's is (the
+ * change window, the review request or care and the operator alert follow from follow-ups.ts); a rating with no
+ * survey open is only recorded (nobody needs "5 stars" forwarded); anything else goes to the business's operators
+ * and the customer hears "we'll get back to you" on the channel they wrote on, beside the journey's own flow, within
+ * the limits of customer/reply-limits.ts (an auto-reply cannot ping-pong). Both directions are kept, bounded, in
+ * state.conversation (encrypted like all state; the text is never logged). The handler is new: recorded histories
+ * never call it. Workflow code: deterministic.
  */
 import { isCancellation, log, setHandler } from '@temporalio/workflow';
 import { appended, clipText } from '../customer/conversation-entries';
+import type { ConversationEntry, ReplyLimits } from '../customer/contract';
+import { isRating, takeAllowance } from '../customer/reply-limits';
 import { FollowUpsCancelled } from '../delivery/deliver';
 import type { Journey } from './context';
-import { customerReplyUpdate, type CustomerReply, type CustomerReplyResult } from './contract';
+import { customerReplySignal, type CustomerReply } from './contract';
 import { notifyOperator } from './operator';
 
-/** Replies remembered by their provider id (a redelivered webhook is answered as before, changing nothing). */
+/** Replies remembered by their provider id (the lifecycle hands each on once; this is the second line). */
 const MAX_SEEN = 200;
 
 export interface Replies {
@@ -21,12 +25,11 @@ export interface Replies {
   idle(): boolean;
 }
 
-const isRating = (r: number | undefined): r is number => Number.isInteger(r) && r! >= 1 && r! <= 5;
-
 export function handleReplies(j: Journey): Replies {
   const { state, order } = j;
-  const seen = new Map<string, CustomerReplyResult>();
-  const pending: { reply: CustomerReply; n: number }[] = [];
+  const seen = new Set<string>();
+  const limits: ReplyLimits = {};
+  const pending: { reply: CustomerReply; n: number; acknowledge: boolean }[] = [];
   let forwarded = 0;
   let busy = false;
 
@@ -36,7 +39,7 @@ export function handleReplies(j: Journey): Replies {
     busy = true;
     try {
       while (pending.length > 0) {
-        const { reply, n } = pending.shift()!;
+        const { reply, n, acknowledge: ack } = pending.shift()!;
         await notifyOperator(
           j,
           `operator-message-${n}`,
@@ -50,7 +53,7 @@ export function handleReplies(j: Journey): Replies {
           },
           j.customer.lean,
         );
-        await acknowledge(reply, n);
+        if (ack) await acknowledge(reply, n);
       }
     } finally {
       busy = false;
@@ -80,47 +83,53 @@ export function handleReplies(j: Journey): Replies {
     }
   };
 
+  /** What becomes of one new reply: the answer, recorded only, or forwarded (and maybe acknowledged). */
+  const handle = (reply: CustomerReply): NonNullable<ConversationEntry['outcome']> => {
+    if (isRating(reply.rating)) {
+      // A late rating (the survey closed, or not open yet) is kept, not forwarded: nobody needs to act on it.
+      if (!j.answers.isOpen()) return 'recorded';
+      const comment = reply.comment?.trim();
+      j.answers.take({
+        rating: reply.rating,
+        ...(comment ? { comment: clipText(comment) } : {}),
+        source: `${reply.channel}-reply`,
+      });
+      return 'answer';
+    }
+    const allowed = takeAllowance(limits, reply.channel, Date.now());
+    if (!allowed.forward) return 'recorded';
+    forwarded += 1;
+    pending.push({ reply, n: forwarded, acknowledge: allowed.acknowledge });
+    void drain();
+    return 'forwarded';
+  };
+
   setHandler(
-    customerReplyUpdate,
-    (reply): CustomerReplyResult => {
-      const known = seen.get(reply.eventId);
-      if (known) return known;
-      let result: CustomerReplyResult;
-      if (isRating(reply.rating) && j.answers.isOpen()) {
-        const comment = reply.comment?.trim();
-        const { replaced } = j.answers.take({
-          rating: reply.rating,
-          ...(comment ? { comment: clipText(comment) } : {}),
-          source: `${reply.channel}-reply`,
-        });
-        result = { outcome: 'answer', replaced };
-      } else {
-        forwarded += 1;
-        pending.push({ reply, n: forwarded });
-        void drain();
-        result = { outcome: 'forwarded' };
+    customerReplySignal,
+    (reply) => {
+      if (typeof reply?.text !== 'string' || !reply.eventId) {
+        log.warn('customer reply ignored: no text or eventId');
+        return;
       }
+      if (seen.has(reply.eventId)) return;
+      seen.add(reply.eventId);
+      if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value!);
+      const outcome = handle(reply);
       state.conversation = appended(state.conversation, {
         at: reply.at,
         channel: reply.channel,
         direction: 'in',
         text: reply.text,
         orderId: order.orderId,
-        outcome: result.outcome,
+        outcome,
         eventId: reply.eventId,
       });
-      seen.set(reply.eventId, result);
-      if (seen.size > MAX_SEEN) seen.delete(seen.keys().next().value!);
       // The outcome and channel only: what they wrote is personal.
-      log.info('customer reply', { outcome: result.outcome, channel: reply.channel });
-      return result;
+      log.info('customer reply', { outcome, channel: reply.channel });
     },
     {
       description:
-        "Something the customer wrote about this order (SMS, Telegram, WhatsApp): a 1-5 rating while the survey is open is its answer; anything else is forwarded to the business's operators and acknowledged.",
-      validator: (reply) => {
-        if (typeof reply?.text !== 'string' || !reply.eventId) throw new Error('a reply needs its text and eventId');
-      },
+        "Something the customer wrote about this order (SMS, Telegram, WhatsApp), from their lifecycle: a 1-5 rating while the survey is open is its answer, a late one is recorded; anything else is forwarded to the business's operators and acknowledged (within limits).",
     },
   );
   return { idle: () => !busy && pending.length === 0 };
