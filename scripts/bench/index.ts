@@ -10,6 +10,7 @@ import { costPerOrder } from './cost';
 import { startBenchEnv } from './env';
 import { openOrders } from './memory';
 import { optOut } from './opt-out';
+import { preferencesReach } from './preferences';
 import { renderCost } from './render';
 import { table, type Row } from './report';
 import { Shop } from './shop';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     await section('first message latency', () => firstMessage(env, shop, smoke ? 3 : 25));
     await section('throughput', () => throughput(env, shop, smoke ? 10 : 100, smoke ? 5 : 20));
     await section('opt-out latency', () => optOut(env, shop, smoke ? 2 : 10));
+    await section('preferences', () => preferencesReach(env, shop, smoke ? 2 : 10));
     await section('provider burst', () => burst(env, shop, smoke ? 200 : 2000, smoke ? 2 : 20, EMAIL_RATE));
     const levels = smoke ? [50, 200] : args.has('--large') ? [500, 5000, 20000] : [500, 5000];
     await section('memory with open orders', () => openOrders(env, shop, levels, log));

