@@ -14,7 +14,7 @@ import { FileOutbox, OutboxChannelAdapter } from '../src/channels/outbox';
 import { AftercareClient } from '../src/client';
 import { loadConfig } from '../src/config';
 import { deriveKeys } from '../src/lib/keys';
-import { customerLifecycleId } from '../src/workflows/customer/contract';
+import { customerEventSignal, customerLifecycleId } from '../src/workflows/customer/contract';
 import { orderJourneyId } from '../src/workflows/order/contract';
 import { createLogger } from '../src/logger';
 import { createRenderer } from '../src/messages/renderer';
@@ -27,7 +27,7 @@ import { ensureSearchAttributes } from '../src/temporal/search-attributes';
 import { createWorker } from '../src/worker';
 
 /** Bump when a workflow change is guarded by patched(): old files stay and keep proving the old path. */
-const HISTORY_VERSION = 'v6';
+const HISTORY_VERSION = 'v7';
 /** TEST_SECRET of test/support/harness.ts: the replay test decrypts these histories with its keys. */
 const KEYS = deriveKeys('test-secret-0123456789abcdef0123456789');
 
@@ -96,6 +96,19 @@ async function main(): Promise<void> {
           ],
         },
       },
+      // The questionnaire (v7): answers give the customer's messages their interests (personal data in permits).
+      questionnaire: {
+        afterOrders: 1,
+        questions: [
+          {
+            id: 'interests',
+            kind: 'multi',
+            use: 'interests',
+            label: { en: 'What do you like?' },
+            options: [{ id: 'tea', label: { en: 'tea', bn: 'চা' } }],
+          },
+        ],
+      },
       followUps: {
         survey: { after: '1s', reminderAfter: '1s', window: '3s', changeWindow: '1s' },
         review: { url: 'https://reviews.example/record' },
@@ -138,7 +151,50 @@ async function main(): Promise<void> {
         if (Date.now() > deadline) throw new Error(`the survey was not sent: ${JSON.stringify(journey.next)}`);
         await new Promise((r) => setTimeout(r, 200));
       }
-      await aftercare.submitFeedback(order.orderId, { rating: 3, source: 'record' });
+      // v7: the customer writes back (a question, forwarded; then "3" by SMS, the answer), answers the questionnaire
+      // and changes their preferences on their page; then the answer changes on the rating page.
+      // As the reply router sends it: one inbound event to the customer's lifecycle, which hands it to the journey.
+      const lifecycleHandle = client.workflow.getHandle(customerLifecycleId(order.customer.id));
+      const reply = (text: string, n: number, rating?: number) =>
+        lifecycleHandle.signal(customerEventSignal, {
+          type: 'inbound',
+          channel: 'sms',
+          source: 'sms',
+          text,
+          orderId: order.orderId,
+          ...(rating ? { rating } : {}),
+          eventId: `twilio:SMrecord${n}`,
+          at: new Date().toISOString(),
+        });
+      await reply('where is my parcel?', 1);
+      await reply('3', 2, 3);
+      // The signal is durable at once; the journey takes the answer a moment later: wait, so the change below follows.
+      for (const until = Date.now() + 30_000; !(await aftercare.getOrderJourney(order.orderId)).feedback;) {
+        if (Date.now() > until) throw new Error('the reply "3" did not reach the journey');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // The questionnaire opens once its invitation went out (after the first completed order here).
+      for (const until = Date.now() + 30_000; ;) {
+        try {
+          await aftercare.questionnaire.answer(
+            order.customer.id,
+            { interests: ['tea'] },
+            'record-answers',
+            new Date().toISOString(),
+          );
+          break;
+        } catch (err) {
+          if (Date.now() > until) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      await aftercare.preferences.save(order.customer.id, {
+        topicsOff: ['winback'],
+        locale: 'en',
+        eventId: 'record-preferences',
+        source: 'preferences-page',
+        at: new Date().toISOString(),
+      });
       await aftercare.submitFeedback(order.orderId, { rating: 5, comment: 'Great', source: 'record' });
       await client.workflow.getHandle(orderJourneyId(order.orderId)).result();
 
