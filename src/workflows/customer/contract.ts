@@ -7,9 +7,13 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { Channel } from '../../channels/types';
 import type { Playbook } from '../../playbook/schema';
 import { tenantPrefix } from '../tenant';
-import type { DeliveryProblem, JourneyNews, MessageRecord, SendPermit, SendPermitRequest } from '../delivery/contract';
+import type { JourneyNews, MessageRecord, SendPermit, SendPermitRequest } from '../delivery/contract';
 import type { PersonalData } from '../../messages/data';
-import type { SwitchableTopic } from '../../messages/topics';
+import type { ConversationEntry, QuestionnaireState, ReplyLimits } from './talk-contract';
+import type { ConsentState, CustomerEvent } from './consent-contract';
+
+export * from './talk-contract';
+export * from './consent-contract';
 
 /** One lifecycle per customer, however often (or concurrently) their orders arrive. */
 export const customerLifecycleId = (customerId: string, tenant?: string) =>
@@ -181,100 +185,6 @@ export interface CustomerLifecycleState {
   questionnaire?: QuestionnaireState;
 }
 
-/** One message in the conversation with the customer. */
-export interface ConversationEntry {
-  at: string;
-  channel: Channel;
-  direction: 'in' | 'out';
-  /** Bounded (MAX_CONVERSATION_TEXT characters). */
-  text: string;
-  /** The order it was about, when Aftercare could tell. */
-  orderId?: string;
-  /**
-   * What came of it: an answer to the survey, forwarded to the business, an acknowledgement sent, or recorded only
-   * (a rating with no survey open, or over the limits of reply-limits.ts). The profile's entry of a reply handed to
-   * a running journey has none: that journey's conversation says.
-   */
-  outcome?: 'answer' | 'forwarded' | 'acknowledged' | 'recorded';
-  /** The provider's id of the inbound message (replays change nothing). */
-  eventId?: string;
-}
-
-/** When replies were last acknowledged per channel, and forwarded to the operators (the last few times). */
-export interface ReplyLimits {
-  acknowledgedAt?: Partial<Record<Channel, string>>;
-  forwardedAt?: string[];
-}
-
-/** Conversation entries kept per journey and per customer, and the longest text kept of one. */
-export const MAX_CONVERSATION = 50;
-export const MAX_CONVERSATION_TEXT = 1000;
-
-/** Answers by question id: one choice id, several, a free text, or a date ("MM-DD" for occasions). */
-export type QuestionnaireAnswers = Record<string, string | string[]>;
-
-export interface QuestionnaireState {
-  /** When the invitation went out (once per customer). */
-  invitedAt?: string;
-  /** Why the invitation did not go (marketing not allowed then): the questionnaire stays closed, never retried. */
-  inviteSkipped?: string;
-  answers?: QuestionnaireAnswers;
-  answeredAt?: string;
-  /** When each occasion date was given or last changed (by question id): a date needs notice to be greeted. */
-  occasionSetAt?: Record<string, string>;
-  /** Occasion greetings sent, as "<question id>/<year>": one per occasion and year. */
-  greeted?: string[];
-  /** Ids of the answers applied (the last few): the same form posted twice is applied once. */
-  eventIds?: string[];
-}
-
-/** What the customer chose on their preferences page. */
-export interface CustomerPreferences {
-  /** Channels in the customer's order (those switched on come first, in this order). */
-  channels?: Channel[];
-  /** Channels the customer switched off: nothing goes there (order news too), until they switch it on. */
-  off?: Channel[];
-  /** Topics switched off (order news cannot be: it is always on while an order is open). */
-  topicsOff?: SwitchableTopic[];
-  /** The language they read messages in. */
-  locale?: string;
-  /** The customer's own marketing pause (30 or 90 days); an operator's pause is consent.marketingPaused. */
-  pausedUntil?: string;
-  source: string;
-  at: string;
-}
-
-/** A change from the preferences page; absent fields stay as they are. */
-export interface PreferencesChange {
-  channels?: Channel[];
-  off?: Channel[];
-  topicsOff?: SwitchableTopic[];
-  locale?: string;
-  /** Pause marketing for this many days from now (0 resumes it). */
-  pauseMarketingDays?: 0 | 30 | 90;
-  /** The same id again is the same change (a form posted twice). */
-  eventId: string;
-  source: string;
-  at: string;
-}
-
-/** What the preferences page shows, and what a change answers with. */
-export interface PreferencesView {
-  customerId: string;
-  preferences: CustomerPreferences | null;
-  marketingPaused?: ConsentState['marketingPaused'];
-  /** Channels the customer has an address for (the page offers those). */
-  reachable: Channel[];
-  /** Whether an order of theirs is open (order news is then always on). */
-  orderOpen: boolean;
-  /** The customer stopped every offer (an unsubscribe, a STOP, the page's "Stop all offers"). */
-  marketingOff?: boolean;
-  /** They were invited to the questionnaire: the page links it (/questionnaire/<the same token>). */
-  questionnaireInvited?: boolean;
-  locale?: string;
-  name: string;
-}
-
 /**
  * What a journey keeps of its customer, so it decides its own transactional messages without a round trip
  * (see snapshot.ts).
@@ -310,109 +220,6 @@ export interface CustomerPatch {
   timeZone?: string;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Consent: the per-customer rules that span journeys (see docs/architecture.md).
-// ---------------------------------------------------------------------------------------------
-export interface ConsentMark {
-  reason: string;
-  source: string;
-  at: string;
-  /** The address it is about, when it came from one (a STOP, a bounce): it goes when that address does. */
-  key?: string;
-}
-
-export interface ChannelConsent {
-  /** Nothing may be sent on this channel (STOP, hard bounce, blocked bot, invalid address). */
-  blocked?: ConsentMark;
-  /** Marketing may not be sent on this channel (complaint, soft suppression). */
-  marketingSuppressed?: ConsentMark;
-  /** The last delivery problem reported, blocking or not (e.g. an SMS the carrier did not deliver). */
-  lastProblem?: ConsentMark;
-}
-
-export interface ConsentState {
-  /** Customer-wide marketing consent: null = never stated (the playbook decides what that means). */
-  marketing: { granted: boolean | null; source?: string; at?: string; previous?: boolean | null };
-  channels: Partial<Record<Channel, ChannelConsent>>;
-  /**
-   * The same per address ("<channel>/<contact key>"): a STOP from one number, or a bounce of an old address,
-   * blocks that address, not every address the customer has on the channel. Bounded.
-   */
-  addresses?: Record<string, ChannelConsent>;
-  /** Last inbound message per channel (WhatsApp's 24-hour window). */
-  lastInboundAt: Partial<Record<Channel, string>>;
-  /** When marketing messages were granted a send (ms), for the frequency cap; pruned to the window. */
-  marketingSentAt: number[];
-  /** Recent webhook/event ids already applied: replays change nothing. Bounded. */
-  seenEvents: string[];
-  /** Recent permit decisions by permit id, so a retried request gets the same answer. Bounded. */
-  permits: { id: string; decision: SendPermit }[];
-  /** Telegram link tokens already used (single use). Bounded. */
-  usedLinkTokens: string[];
-  /** The customer withdrew consent for every message on every channel; only their opt-in undoes it. */
-  stopped?: { source: string; at: string };
-  /** An operator paused the customer's marketing: nothing marketing goes out until `until` (or a resume). */
-  marketingPaused?: { until?: string; reason: string; source: string; at: string };
-  /**
-   * Opt-in and opt-out event ids, kept far longer than seenEvents (they are rare), so a captured START
-   * replayed months later never undoes a STOP. Bounded.
-   */
-  consentEvents?: string[];
-  /** When consent last changed per channel ("all" for every channel): an older event changes nothing. */
-  consentChangedAt?: Partial<Record<Channel | 'all', string>>;
-  /** The customer's own choices from their preferences page: channels, topics, language. */
-  preferences?: CustomerPreferences;
-}
-
-interface EventBase {
-  source: string;
-  /** Replayed ids change nothing. */
-  eventId: string;
-  at: string;
-}
-
-export type CustomerEvent =
-  | ({
-      type: 'opt-out' | 'opt-in';
-      channel: Channel | 'all';
-      scope: 'all' | 'marketing';
-      /** The address it came from (a channel's own STOP/START): the consent applies to that address. */
-      contactKey?: string;
-    } & EventBase)
-  | ({ type: 'delivery-problem'; channel: Channel; problem: DeliveryProblem; contactKey?: string } & EventBase)
-  | ({
-      type: 'telegram-linked';
-      chatId: string;
-      linkToken: string;
-      contactKey: string;
-      /** The link's id: its last characters name the order whose message carried it. */
-      linkId?: string;
-    } & EventBase)
-  | ({
-      type: 'inbound';
-      channel: Channel;
-      /** What the customer wrote (absent: a message we could not read, or from before replies were kept). */
-      text?: string;
-      /**
-       * The order the API chose (the lifecycle hands the reply to its journey, once per eventId); absent: no journey
-       * of theirs is running, the lifecycle handles it itself.
-       */
-      orderId?: string;
-      /** The rating read from the text or the button they tapped, and the comment after it. */
-      rating?: number;
-      comment?: string;
-      /** The rating came from a one-tap button. */
-      button?: boolean;
-      /** Events from before the lifecycle handed replies on: what the journey's update did with it. */
-      outcome?: 'answer' | 'forwarded';
-    } & EventBase)
-  /** An operator holds the customer's marketing (until a time, or until resumed); order news still goes. */
-  | ({ type: 'marketing-paused'; until?: string; reason: string } & EventBase)
-  | ({ type: 'marketing-resumed'; reason: string } & EventBase)
-  /** Not consent: follow-up facts the lifecycle remembers (offers for attribution, answers). */
-  | ({ type: 'offer-issued'; code: string; orderId: string; expiresAt: string; variant?: string } & EventBase)
-  | ({ type: 'feedback'; orderId: string; rating: number; comment?: string } & EventBase);
-
 export const orderPlacedSignal = defineSignal<[OrderPlacedSignal]>('orderPlaced');
 export const orderCompletedSignal = defineSignal<[{ orderId: string; completedAt: string }]>('orderCompleted');
 export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent');
@@ -425,15 +232,6 @@ export const applyCustomerEventUpdate = defineUpdate<{ customerId: string; conse
 );
 /** The lean order path: records the order and answers with the snapshot its journey starts from. */
 export const recordOrderUpdate = defineUpdate<CustomerSnapshot, [OrderPlacedSignal]>('recordOrder');
-/** The customer's preferences page: answered once every running journey of the customer has the change. */
-export const setPreferencesUpdate = defineUpdate<PreferencesView, [PreferencesChange]>('setPreferences');
-/** What the preferences page reads. */
-export const getPreferencesQuery = defineQuery<PreferencesView>('getPreferences');
-/** The questionnaire's answers from the customer's page (they replace earlier ones). */
-export const answerQuestionnaireUpdate = defineUpdate<
-  QuestionnaireState,
-  [{ answers: QuestionnaireAnswers; eventId: string; at: string }]
->('answerQuestionnaire');
 /** What a journey tells its lifecycle when no permit request carries it (completion, its end). */
 export const journeyNewsSignal = defineSignal<[JourneyNews]>('journeyNews');
 

@@ -11,8 +11,10 @@ import type { Address, MessageRecord } from '../delivery/contract';
 import type { CustomerSnapshot } from '../customer/snapshot';
 import type { Channel } from '../../channels/types';
 import type { ConversationEntry } from '../customer/contract';
+import type { OperatorAction } from './operator-contract';
 
-/** One journey per order, ever: derived from the business's own order id. */
+export * from './operator-contract';
+
 /** The order's journey: one per order and tenant (the default tenant's ids have no prefix: ./tenant.ts). */
 export const orderJourneyId = (orderId: string, tenant?: string) => `${tenantPrefix(tenant)}order-${orderId}`;
 
@@ -206,40 +208,6 @@ export const reviewClickedSignal = defineSignal<[{ eventId: string; at: string }
 export const flushCountsUpdate = defineUpdate<void, []>('flushCounts');
 /** The customer's lifecycle: what the journey keeps of the customer changed (an opt-out, a bounce, a link). */
 export const customerSnapshotSignal = defineSignal<[CustomerSnapshot]>('customerSnapshot');
-
-/**
- * Operator actions, as Updates (the Temporal UI offers them with their descriptions; the API and `npm run ops` call
- * them). Each is recorded in the journey's events; an update id from the request's Idempotency-Key makes a
- * repeated request one action.
- */
-export const OPERATOR_ACTIONS = ['retry', 'skip', 'resend', 'change-wait', 'cancel'] as const;
-export type OperatorAction = (typeof OPERATOR_ACTIONS)[number];
-export interface OperatorActionResult {
-  action: OperatorAction;
-  /** What came of it, in words. */
-  outcome: string;
-  messageKey?: string;
-}
-/** Who acted, on every operator action (kept with it in the journey's events). */
-interface ActedBy {
-  by?: string;
-}
-export const retryMessageUpdate = defineUpdate<OperatorActionResult, [{ reason?: string } & ActedBy]>(
-  'retryMessageNow',
-);
-export const skipMessageUpdate = defineUpdate<OperatorActionResult, [{ reason: string } & ActedBy]>('skipMessage');
-export const resendMessageUpdate = defineUpdate<
-  OperatorActionResult,
-  [{ messageKey: string; reason: string } & ActedBy]
->('resendMessage');
-/** Moves the end of the current timed wait: to a time (`until`), or by a signed number of milliseconds (`byMs`). */
-export const changeWaitUpdate = defineUpdate<
-  OperatorActionResult,
-  [{ until?: string; byMs?: number; reason: string } & ActedBy]
->('changeWait');
-export const cancelFollowUpsUpdate = defineUpdate<OperatorActionResult, [{ reason: string } & ActedBy]>(
-  'cancelFollowUps',
-);
 
 /** The business (or its shop) cancels the order: the customer is told, every remaining follow-up stops. */
 export interface CancelOrderInput {
