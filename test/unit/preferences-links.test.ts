@@ -64,12 +64,15 @@ describe('the send activity', () => {
       now,
     );
 
-  it('links every customer message to their page, in the message language, valid for PREFERENCES_LINK_DAYS', () => {
+  it('links every customer message to their page, in the message language, valid for PREFERENCES_LINK_DAYS (to the end of that UTC day)', () => {
     const url = send({}).preferencesUrl!;
     expect(url).toMatch(/^https:\/\/aftercare\.shop\.example\/preferences\//);
     const read = readPreferencesLink(keys, url.split('/').at(-1)!, now);
     expect(read).toMatchObject({ ok: true, value: { customerId: 'cus_1', locale: 'bn' } });
-    expect(readPreferencesLink(keys, url.split('/').at(-1)!, now + PREFERENCES_LINK_DAYS * 86_400_000 + 1)).toEqual({
+    const lastDay = now + PREFERENCES_LINK_DAYS * 86_400_000;
+    const endOfLastDay = Math.ceil(lastDay / 86_400_000) * 86_400_000;
+    expect(readPreferencesLink(keys, url.split('/').at(-1)!, endOfLastDay - 1_000).ok).toBe(true);
+    expect(readPreferencesLink(keys, url.split('/').at(-1)!, endOfLastDay + 1)).toEqual({
       ok: false,
       reason: 'expired',
     });

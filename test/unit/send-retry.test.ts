@@ -44,9 +44,17 @@ describe("a retried send's links", () => {
     expect(a.telegramLinkUrl).toBeDefined();
   });
 
-  it('count from the attempt for requests made before issuedAt existed (as they did)', () => {
+  it('are the same when the journey is re-run the same day (an operator resets it): expiries end with the UTC day', () => {
+    const run = withLinks(request({ issuedAt: '2026-12-06T10:00:00.000Z' }), settings, first);
+    const rerun = withLinks(request({ issuedAt: '2026-12-06T16:30:00.000Z' }), settings, first);
+    expect(rerun).toEqual(run);
+    const nextDay = withLinks(request({ issuedAt: '2026-12-07T00:00:01.000Z' }), settings, first);
+    expect(nextDay.preferencesUrl).not.toEqual(run.preferencesUrl);
+  });
+
+  it('count from the attempt for requests made before issuedAt existed, to the end of its day', () => {
     const a = withLinks(request(), settings, first);
-    const b = withLinks(request(), settings, retry);
-    expect(b.preferencesUrl).not.toEqual(a.preferencesUrl);
+    expect(withLinks(request(), settings, retry)).toEqual(a);
+    expect(withLinks(request(), settings, first + 86_400_000).preferencesUrl).not.toEqual(a.preferencesUrl);
   });
 });

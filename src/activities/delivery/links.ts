@@ -21,11 +21,13 @@ export interface LinkSettings {
 }
 
 export function withLinks(req: SendMessageRequest, s: LinkSettings, clock: number): RecordedMessageData {
-  // Expiries count from when the workflow made the request, not from this attempt: a retried send must render the
-  // very same bytes, or the provider refuses it under the same idempotency key (Resend answers 409). Requests from
-  // before issuedAt existed count from now, as they did.
+  // Every attempt of a send must render the very same bytes, or the provider refuses it under the same idempotency
+  // key (Resend answers 409). Expiries are the only part that depends on time: they count from when the workflow made
+  // the request (issuedAt; requests from before it existed count from this attempt), and end at the close of that UTC
+  // day, so a journey re-run on the same day (an operator's reset) renders the same links too.
   const issued = req.issuedAt ? Date.parse(req.issuedAt) : NaN;
   const now = Number.isFinite(issued) ? issued : clock;
+  const until = (ms: number) => Math.ceil(ms / DAY) * DAY;
   const data: RecordedMessageData = { ...req.data };
   // The tenant whose customer this is: its links act on its own order or customer.
   const of = tenantOfWorkflowId(req.workflowId);
@@ -35,7 +37,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, clock: numbe
     data.unsubscribeUrl = unsubscribeLink(s.publicUrl, s.keys.links, {
       customerId: req.customerId,
       channel: req.channel,
-      expiresAt: now + 365 * DAY,
+      expiresAt: until(now + 365 * DAY),
       ...(tenant ? { tenant } : {}),
     });
   }
@@ -44,7 +46,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, clock: numbe
     data.preferencesUrl = preferencesLink(s.publicUrl, s.keys.links, {
       customerId: req.customerId,
       locale: req.locale ?? req.fallbackLocale,
-      expiresAt: now + PREFERENCES_LINK_DAYS * DAY,
+      expiresAt: until(now + PREFERENCES_LINK_DAYS * DAY),
       ...(tenant ? { tenant } : {}),
     });
   }
@@ -52,7 +54,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, clock: numbe
     data.surveyUrl = surveyLink(s.publicUrl, s.keys.links, {
       orderId: req.data.orderId,
       locale: req.locale ?? req.fallbackLocale,
-      expiresAt: req.linkExpiresAt ? Date.parse(req.linkExpiresAt) : now + 30 * DAY,
+      expiresAt: until(req.linkExpiresAt ? Date.parse(req.linkExpiresAt) : now + 30 * DAY),
       ...(tenant ? { tenant } : {}),
     });
   }
@@ -61,7 +63,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, clock: numbe
     data.questionnaireUrl = preferencesLink(s.publicUrl, s.keys.links, {
       customerId: req.customerId,
       locale: req.locale ?? req.fallbackLocale,
-      expiresAt: now + PREFERENCES_LINK_DAYS * DAY,
+      expiresAt: until(now + PREFERENCES_LINK_DAYS * DAY),
       page: 'questionnaire',
       ...(tenant ? { tenant } : {}),
     });
@@ -72,7 +74,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, clock: numbe
       orderId: req.data.orderId,
       reviewUrl: data.reviewUrl,
       messageKey: req.messageKey,
-      expiresAt: now + 365 * DAY,
+      expiresAt: until(now + 365 * DAY),
       ...(tenant ? { tenant } : {}),
       ...(req.variant ? { variant: req.variant.id } : {}),
     });
@@ -89,7 +91,7 @@ export function withLinks(req: SendMessageRequest, s: LinkSettings, clock: numbe
     data.telegramLinkUrl = telegramLink(s.telegramBotUsername, s.keys, {
       customerId: req.customerId,
       ...(req.data.orderId ? { orderId: req.data.orderId } : {}),
-      expiresAt: now + 30 * DAY,
+      expiresAt: until(now + 30 * DAY),
       ...(tenant ? { tenant } : {}),
     });
   }
