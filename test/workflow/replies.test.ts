@@ -173,6 +173,8 @@ describe('answers by reply', () => {
     expect(mail!.subject).toContain(order.orderId);
     expect(mail!.text).toContain('where is my parcel?');
     expect(mail!.text).toContain(`http://temporal-ui.test/namespaces/default/workflows/${workflowId}`);
+    // ...and how to get back to them: the number they wrote from.
+    expect(mail!.text).toContain(`Contact: ${phone}`);
     const ack = await eventually(async () => {
       const s = await journey(order.orderId);
       expect(msg(s, 'reply-1')?.status).toBe('sent');

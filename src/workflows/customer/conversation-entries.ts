@@ -14,3 +14,9 @@ export function clipText(text: string): string {
 export function appended(list: ConversationEntry[] | undefined, entry: ConversationEntry): ConversationEntry[] {
   return [...(list ?? []), { ...entry, text: clipText(entry.text) }].slice(-MAX_CONVERSATION);
 }
+
+/** The customer's phone, else their email: how the business gets back to them (it goes to the business only). */
+export const contactOf = (who: { phone?: string; email?: string }): { contact?: string } => {
+  const contact = who.phone ?? who.email;
+  return contact ? { contact } : {};
+};

@@ -12,7 +12,7 @@ import { notifyOperator } from '../order/operator';
 import { customerReplySignal, orderJourneyId } from '../order/contract';
 import { tenantOfWorkflowId } from '../tenant';
 import type { ConversationEntry, CustomerEvent } from './contract';
-import { appended, clipText } from './conversation-entries';
+import { appended, clipText, contactOf } from './conversation-entries';
 import type { Lifecycle } from './context';
 import { isRating, takeAllowance } from './reply-limits';
 
@@ -98,7 +98,7 @@ async function forwardKept(l: Lifecycle, event: Inbound, text: string, acknowled
       data: {
         orderId,
         message: { text: clipText(text), channel: event.channel },
-        operator: { customerId: state.customerId, customerName: state.profile.name },
+        operator: { customerId: state.customerId, customerName: state.profile.name, ...contactOf(state.profile) },
       },
     },
     l.lean,

@@ -9,7 +9,7 @@
  * never call it. Workflow code: deterministic.
  */
 import { isCancellation, log, setHandler } from '@temporalio/workflow';
-import { appended, clipText } from '../customer/conversation-entries';
+import { appended, clipText, contactOf } from '../customer/conversation-entries';
 import type { ConversationEntry, ReplyLimits } from '../customer/contract';
 import { isRating, takeAllowance } from '../customer/reply-limits';
 import { FollowUpsCancelled } from '../delivery/deliver';
@@ -48,7 +48,12 @@ export function handleReplies(j: Journey): Replies {
             data: {
               orderId: order.orderId,
               message: { text: clipText(reply.text), channel: reply.channel },
-              operator: { customerId: order.customer.id, customerName: order.customer.name },
+              // How to get back to them: the number they wrote from (SMS, WhatsApp), else what the order has.
+              operator: {
+                customerId: order.customer.id,
+                customerName: order.customer.name,
+                ...contactOf(order.customer),
+              },
             },
           },
           j.customer.lean,
