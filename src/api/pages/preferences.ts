@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CHANNELS, type Channel } from '../../channels/types';
 import { statusOf } from '../../lib/http';
@@ -14,7 +14,7 @@ import { PREFERENCES_SOURCE } from '../../workflows/customer/preferences-rules';
 import type { CustomerEventSink } from '../webhooks/sink';
 import { formPage, messagePage, orderedChannels, savedPage, stoppedPage, type FormState } from './preferences-pages';
 import { PREFERENCES_TEXT } from './preferences-text';
-import { pathToken, sendPage, tokenRoute } from './shell';
+import { formPageScope, pathToken, sendPage, tokenRoute } from './shell';
 import { langOf, peekLang, type Lang } from './survey-text';
 
 /**
@@ -76,21 +76,10 @@ export async function preferencesRoutes(app: FastifyInstance, opts: PreferencesO
   const now = opts.now ?? Date.now;
   const locales = opts.locales ?? businessLocales();
 
-  if (app.hasContentTypeParser('application/x-www-form-urlencoded')) {
-    app.removeContentTypeParser('application/x-www-form-urlencoded');
-  }
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
-
-  // Pages, not JSON: a body too large, a malformed body or an outage still gets the customer a readable page.
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const lang = pageLang(request, peekLang(pathToken(request)));
-    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendPage(reply, err.statusCode, messagePage(lang, 'unreadable'));
-    }
-    request.log.error({ error: describeError(err) }, 'preferences page failed');
-    return sendPage(reply, 500, messagePage(lang, 'error'));
+  const lang = (request: FastifyRequest) => pageLang(request, peekLang(pathToken(request)));
+  formPageScope(app, 'preferences', {
+    unreadable: (request) => messagePage(lang(request), 'unreadable'),
+    failed: (request) => messagePage(lang(request), 'error'),
   });
 
   /** The customer the link names, and their tenant's gateways; or the page that says why the link does not work. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { QuestionnaireSink } from '../../gateway/questionnaire';
 import { statusOf } from '../../lib/http';
@@ -9,7 +9,7 @@ import type { Question } from '../../playbook/questionnaire';
 import { DEFAULT_TEXT_MAX, parseOccasionDate } from '../../rules/questionnaire';
 import type { QuestionnaireAnswers } from '../../workflows/customer/contract';
 import { questionnaireFormPage, questionnaireMessagePage, questionnaireThanksPage } from './questionnaire-pages';
-import { pathToken, sendPage, tokenRoute } from './shell';
+import { formPageScope, pathToken, sendPage, tokenRoute } from './shell';
 import { langOf, peekLang, type Lang } from './survey-text';
 
 /**
@@ -61,21 +61,10 @@ export function answersSchema(questions: readonly Question[]) {
 export async function questionnaireRoutes(app: FastifyInstance, opts: QuestionnaireOptions): Promise<void> {
   const now = opts.now ?? Date.now;
 
-  if (app.hasContentTypeParser('application/x-www-form-urlencoded')) {
-    app.removeContentTypeParser('application/x-www-form-urlencoded');
-  }
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
-
-  // Pages, not JSON: a body too large or an outage still gets the customer a readable page.
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const lang = peekLang(pathToken(request)) ?? 'en';
-    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendPage(reply, err.statusCode, questionnaireMessagePage(lang, 'invalid'));
-    }
-    request.log.error({ error: describeError(err) }, 'questionnaire page failed');
-    return sendPage(reply, 500, questionnaireMessagePage(lang, 'error'));
+  const lang = (request: FastifyRequest) => peekLang(pathToken(request)) ?? 'en';
+  formPageScope(app, 'questionnaire', {
+    unreadable: (request) => questionnaireMessagePage(lang(request), 'invalid'),
+    failed: (request) => questionnaireMessagePage(lang(request), 'error'),
   });
 
   /** The link's customer, language and tenant, or the page that says why it does not work. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { normalizeIP } from '@fastify/rate-limit';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { describeError } from '../../lib/redact';
 
 /**
  * What the customer-facing HTML pages (survey, unsubscribe) share: the page shell with its base styles, the
@@ -94,4 +95,30 @@ export function tokenRoute(prefix: string) {
       },
     },
   };
+}
+
+/**
+ * What every token page with a form sets up in its scope. The form posts urlencoded; the raw string is parsed in the
+ * handler, so a parser some parent scope registered for this type (also returning the raw text) works the same.
+ * And pages, not JSON: a body too large or malformed gets the `unreadable` page, an outage the `failed` one (logged as
+ * "<name> page failed", without the body).
+ */
+export function formPageScope(
+  app: FastifyInstance,
+  name: string,
+  pages: { unreadable(request: FastifyRequest): string; failed(request: FastifyRequest): string },
+): void {
+  if (app.hasContentTypeParser('application/x-www-form-urlencoded')) {
+    app.removeContentTypeParser('application/x-www-form-urlencoded');
+  }
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendPage(reply, err.statusCode, pages.unreadable(request));
+    }
+    request.log.error({ error: describeError(err) }, `${name} page failed`);
+    return sendPage(reply, 500, pages.failed(request));
+  });
 }

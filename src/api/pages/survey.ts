@@ -1,10 +1,10 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { statusOf } from '../../lib/http';
 import { describeError } from '../../lib/redact';
 import { readSurveyLink, type LinkKeys } from '../../messages/links';
 import type { FeedbackInput } from '../../workflows/order/contract';
 import { reviewRedirectRoutes } from './review';
-import { pathToken, sendPage, tokenRoute } from './shell';
+import { formPageScope, pathToken, sendPage, tokenRoute } from './shell';
 import {
   alreadyClosedPage,
   closedPage,
@@ -47,23 +47,11 @@ export async function surveyRoutes(app: FastifyInstance, opts: SurveyOptions): P
   const { sink, keys, brandName } = opts;
   const now = opts.now ?? Date.now;
 
-  // The page's form posts urlencoded; JSON uses Fastify's own parser. The raw string is parsed in the handler,
-  // so a parser some parent scope registered for this type (also returning the raw text) works the same.
-  if (app.hasContentTypeParser('application/x-www-form-urlencoded')) {
-    app.removeContentTypeParser('application/x-www-form-urlencoded');
-  }
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
-  );
-
-  // Pages, not JSON: a body too large, a malformed body or an outage still gets the customer a readable page.
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const lang = peekLang(pathToken(request));
-    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendPage(reply, err.statusCode, unreadablePage(lang ?? 'en'));
-    }
-    request.log.error({ error: describeError(err) }, 'survey page failed');
-    return sendPage(reply, 500, errorPage(lang ?? 'en', brandName));
+  // JSON uses Fastify's own parser; the page's form posts urlencoded.
+  const lang = (request: FastifyRequest) => peekLang(pathToken(request)) ?? 'en';
+  formPageScope(app, 'survey', {
+    unreadable: (request) => unreadablePage(lang(request)),
+    failed: (request) => errorPage(lang(request), brandName),
   });
 
   /** The survey's order and language, or the page that says why the link does not work. */
