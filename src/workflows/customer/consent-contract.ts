@@ -97,8 +97,6 @@ export type CustomerEvent =
       comment?: string;
       /** The rating came from a one-tap button. */
       button?: boolean;
-      /** Events from before the lifecycle handed replies on: what the journey's update did with it. */
-      outcome?: 'answer' | 'forwarded';
     } & EventBase)
   /** An operator holds the customer's marketing (until a time, or until resumed); order news still goes. */
   | ({ type: 'marketing-paused'; until?: string; reason: string } & EventBase)

@@ -2,6 +2,7 @@
  * The conversation's bounds, shared by the journey's record, the lifecycle's and the API's reply router: at most
  * MAX_CONVERSATION entries, each text at most MAX_CONVERSATION_TEXT characters. Pure: workflows and the API use it.
  */
+import type { Channel } from '../../channels/types';
 import { MAX_CONVERSATION, MAX_CONVERSATION_TEXT, type ConversationEntry } from './contract';
 
 /** The text as kept: at most MAX_CONVERSATION_TEXT characters (whole code points), "…" where it was cut. */
@@ -15,8 +16,32 @@ export function appended(list: ConversationEntry[] | undefined, entry: Conversat
   return [...(list ?? []), { ...entry, text: clipText(entry.text) }].slice(-MAX_CONVERSATION);
 }
 
-/** The customer's phone, else their email: how the business gets back to them (it goes to the business only). */
-export const contactOf = (who: { phone?: string; email?: string }): { contact?: string } => {
-  const contact = who.phone ?? who.email;
-  return contact ? { contact } : {};
-};
+/**
+ * What the business gets for a reply that is not an answer: the order, what the customer wrote (clipped), on which
+ * channel, and who they are with how to get back to them (their phone, else their email).
+ */
+export function operatorMessage(
+  orderId: string,
+  reply: { text: string; channel: Channel },
+  customer: { id: string; name: string; phone?: string; email?: string },
+) {
+  const contact = customer.phone ?? customer.email;
+  return {
+    kind: 'operator_message' as const,
+    data: {
+      orderId,
+      message: { text: clipText(reply.text), channel: reply.channel },
+      operator: { customerId: customer.id, customerName: customer.name, ...(contact ? { contact } : {}) },
+    },
+  };
+}
+
+/** The conversation's record of a "we'll get back to you" that went out. */
+export const acknowledged = (at: string, channel: Channel, orderId: string): ConversationEntry => ({
+  at,
+  channel,
+  direction: 'out',
+  text: 'reply_received',
+  ...(orderId ? { orderId } : {}),
+  outcome: 'acknowledged',
+});

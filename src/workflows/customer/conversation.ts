@@ -12,7 +12,7 @@ import { notifyOperator } from '../order/operator';
 import { customerReplySignal, orderJourneyId } from '../order/contract';
 import { tenantOfWorkflowId } from '../tenant';
 import type { ConversationEntry, CustomerEvent } from './contract';
-import { appended, clipText, contactOf } from './conversation-entries';
+import { acknowledged, appended, operatorMessage } from './conversation-entries';
 import type { Lifecycle } from './context';
 import { isRating, takeAllowance } from './reply-limits';
 
@@ -33,11 +33,6 @@ export function rememberInbound(l: Lifecycle, event: Inbound): void {
     ...(event.orderId ? { orderId: event.orderId } : {}),
     eventId: event.eventId,
   };
-  if (event.outcome) {
-    // From before the lifecycle handed replies on: the API's update already gave it to the journey.
-    state.conversation = appended(state.conversation, { ...entry, outcome: event.outcome });
-    return;
-  }
   if (!event.orderId) {
     state.conversation = appended(state.conversation, { ...entry, outcome: handleHere(l, event, event.text) });
     return;
@@ -93,25 +88,11 @@ async function forwardKept(l: Lifecycle, event: Inbound, text: string, acknowled
   await notifyOperator(
     { playbook, workflowId: l.workflowId, now: l.now },
     `operator-message-${event.eventId}`,
-    {
-      kind: 'operator_message',
-      data: {
-        orderId,
-        message: { text: clipText(text), channel: event.channel },
-        operator: { customerId: state.customerId, customerName: state.profile.name, ...contactOf(state.profile) },
-      },
-    },
+    operatorMessage(orderId, { text, channel: event.channel }, state.profile),
     l.lean,
   );
   if (!acknowledge) return;
   const ack = await l.deliver({ key, kind: 'reply_received', data: { orderId }, channels: [event.channel] });
   if (ack.status !== 'sent') return;
-  state.conversation = appended(state.conversation, {
-    at: l.now(),
-    channel: ack.channel ?? event.channel,
-    direction: 'out',
-    text: 'reply_received',
-    ...(orderId ? { orderId } : {}),
-    outcome: 'acknowledged',
-  });
+  state.conversation = appended(state.conversation, acknowledged(l.now(), ack.channel ?? event.channel, orderId));
 }

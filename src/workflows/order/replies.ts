@@ -9,7 +9,7 @@
  * never call it. Workflow code: deterministic.
  */
 import { isCancellation, log, setHandler } from '@temporalio/workflow';
-import { appended, clipText, contactOf } from '../customer/conversation-entries';
+import { acknowledged, appended, clipText, operatorMessage } from '../customer/conversation-entries';
 import type { ConversationEntry, ReplyLimits } from '../customer/contract';
 import { isRating, takeAllowance } from '../customer/reply-limits';
 import { FollowUpsCancelled } from '../delivery/deliver';
@@ -43,19 +43,7 @@ export function handleReplies(j: Journey): Replies {
         await notifyOperator(
           j,
           `operator-message-${n}`,
-          {
-            kind: 'operator_message',
-            data: {
-              orderId: order.orderId,
-              message: { text: clipText(reply.text), channel: reply.channel },
-              // How to get back to them: the number they wrote from (SMS, WhatsApp), else what the order has.
-              operator: {
-                customerId: order.customer.id,
-                customerName: order.customer.name,
-                ...contactOf(order.customer),
-              },
-            },
-          },
+          operatorMessage(order.orderId, reply, order.customer),
           j.customer.lean,
         );
         if (ack) await acknowledge(reply, n);
@@ -74,14 +62,10 @@ export function handleReplies(j: Journey): Replies {
         channels: [reply.channel],
       });
       if (ack.status !== 'sent') return;
-      state.conversation = appended(state.conversation, {
-        at: j.now(),
-        channel: ack.channel ?? reply.channel,
-        direction: 'out',
-        text: 'reply_received',
-        orderId: order.orderId,
-        outcome: 'acknowledged',
-      });
+      state.conversation = appended(
+        state.conversation,
+        acknowledged(j.now(), ack.channel ?? reply.channel, order.orderId),
+      );
     } catch (err) {
       // Cancelled meanwhile: the business has the message; there is no customer message left to send.
       if (!(err instanceof FollowUpsCancelled) && !isCancellation(err)) throw err;
