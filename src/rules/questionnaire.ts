@@ -4,7 +4,7 @@
  * deterministic (no I/O, no clocks: callers pass `nowMs`; zone rules from Intl, as quiet hours).
  */
 import type { LocalizedText } from '../messages/localized';
-import { zonedParts, zonedTimeToUtc } from './quiet-hours';
+import { resolveZone, zonedParts, zonedTimeToUtc } from './quiet-hours';
 
 /** What the rules need of a question (the playbook's, without zod). */
 export interface QuestionRule {
@@ -131,7 +131,7 @@ export function nextOccasion(
   timeZone: string | undefined,
   setAt: Readonly<Record<string, string>> = {},
 ): DueOccasion | undefined {
-  const zone = knownZone(timeZone);
+  const zone = resolveZone(timeZone);
   const [hour, minute] = settings.sendAt.split(':').map(Number) as [number, number];
   const thisYear = zonedParts(nowMs, zone).year;
   let next: DueOccasion | undefined;
@@ -168,14 +168,4 @@ export function nextOccasion(
     }
   }
   return next;
-}
-
-function knownZone(timeZone: string | undefined): string {
-  if (!timeZone) return 'UTC';
-  try {
-    zonedParts(0, timeZone);
-    return timeZone;
-  } catch {
-    return 'UTC';
-  }
 }

@@ -58,7 +58,7 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** The IANA zone to use: the customer's when Intl knows it, otherwise UTC. */
-function resolveZone(timeZone: string | undefined): string {
+export function resolveZone(timeZone: string | undefined): string {
   if (timeZone === undefined || timeZone === '') return 'UTC';
   try {
     formatterFor(timeZone);
