@@ -1,5 +1,6 @@
-# Aftercare: API + Temporal worker, run from TypeScript sources with tsx (a runtime dependency).
-# Build: docker build -t aftercare .    Run: see docker-compose.yml and docs/deployment.md.
+# Aftercare: API and Temporal worker, run from TypeScript sources with tsx (a runtime dependency).
+# Build: docker build -t aftercare .    Run: docker-compose.yml runs two workers and two APIs from this
+# image, each with its own command (docs/deployment.md).
 FROM node:20-bookworm-slim
 
 ENV NODE_ENV=production \
@@ -34,5 +35,7 @@ ENV NODE_OPTIONS=--max-old-space-size=512
 
 # `--import tsx` registers tsx's ESM and CommonJS hooks in this very process (Node >= 20.6): no
 # npx and no child process, so SIGTERM reaches the app directly for a graceful worker shutdown.
-# Same image, other roles: `node --import tsx src/worker.ts` or `node --import tsx src/server.ts`.
+# By default both roles in one process (set TEMPORAL_ADDRESS: without it src/main.ts starts a dev server).
+# One role each, as docker-compose.yml runs them: `node --import tsx src/worker.ts` (= npm run worker) or
+# `node --import tsx src/server.ts` (= npm run api).
 CMD ["node", "--import", "tsx", "src/main.ts"]

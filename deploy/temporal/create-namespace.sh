@@ -12,7 +12,8 @@ RETENTION=${TEMPORAL_NAMESPACE_RETENTION:-72h}
 MAX_ATTEMPTS=${SETUP_MAX_ATTEMPTS:-30}
 SLEEP_SECONDS=${SETUP_SLEEP_SECONDS:-5}
 
-# name:type, one per line. Keep in sync with ORDER_SA and CUSTOMER_SA (test/unit/deploy.test.ts checks).
+# name:type, one per line. Exactly SEARCH_ATTRIBUTE_KEYS (ORDER_SA, CUSTOMER_SA, TENANT_SA), as
+# test/unit/stack-sync.test.ts checks; SQL visibility has 10 Keyword slots, all taken (docs/deployment.md).
 SEARCH_ATTRIBUTES='
 AftercareCustomerId:Keyword
 AftercareOrderId:Keyword
