@@ -43,6 +43,10 @@ export interface Stack {
   apiUrls: string[];
   apiKey: string;
   operatorKey: string;
+  /** AFTERCARE_PUBLIC_URL of every process (links in messages; Twilio signs inbound webhooks over it). */
+  publicUrl: string;
+  /** `<stateDir>/logs`: one file per process. */
+  logDir: string;
   /** AFTERCARE_SECRET of every process (contact keys, links, payload encryption derive from it). */
   secret: string;
   temporal: StackProcess;

@@ -1,0 +1,147 @@
+/**
+ * Starts the production-like stack (scripts/stack/topology.ts): the Temporal server on the local PostgreSQL, the
+ * namespace and search attributes, the Web UI, then Aftercare's workers and API processes. Used by
+ * `npm run stack:prod` (index.ts) and by the drills (scripts/drill), which kill and restart its processes.
+ */
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import type { Logger } from '../../src/logger';
+import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
+import { apiProcess, stackSecrets, workerProcess } from './aftercare';
+import { ensureStackBinaries } from './binaries';
+import { LOCAL_POSTGRES, setUpDatabases } from './postgres';
+import type { ManagedProcess } from './process';
+import { temporalServerProcess } from './temporal';
+import type { Stack, StackOptions } from './types';
+import { uiServerProcess } from './ui';
+
+export const TASK_QUEUE = 'aftercare';
+/** gRPC status of a namespace that exists already (a second start on the same databases). */
+const GRPC_ALREADY_EXISTS = 6;
+
+export async function startStack(
+  opts: StackOptions & { cacheDir: string; log: Logger; baseEnv: Record<string, string | undefined> },
+): Promise<Stack> {
+  const logDir = path.join(opts.stateDir, 'logs');
+  const echo = opts.echo ?? false;
+  const binaries = await ensureStackBinaries({ cacheDir: opts.cacheDir, env: opts.baseEnv, log: opts.log });
+  const started = Date.now();
+  await setUpDatabases({
+    sqlTool: binaries.sqlTool,
+    pg: LOCAL_POSTGRES,
+    databasePrefix: opts.databasePrefix,
+    fresh: opts.fresh,
+    env: opts.baseEnv,
+  });
+  opts.log.info({ ms: Date.now() - started, prefix: opts.databasePrefix }, 'databases ready');
+
+  const all: ManagedProcess[] = [];
+  const stopAll = async () => {
+    // Aftercare first (workers drain), then the UI, then Temporal.
+    for (const group of [
+      all.filter((p) => p.name.startsWith('aftercare')),
+      all.filter((p) => !p.name.startsWith('aftercare')),
+    ]) {
+      await Promise.all(group.map((p) => p.stop()));
+    }
+    for (const p of all) p.closeLog();
+  };
+  try {
+    const temporalProcess = temporalServerProcess({
+      binary: binaries.server,
+      stateDir: opts.stateDir,
+      pg: LOCAL_POSTGRES,
+      databasePrefix: opts.databasePrefix,
+      frontendPort: opts.frontendPort,
+      env: opts.baseEnv,
+      logDir,
+      echo,
+    });
+    all.push(temporalProcess);
+    await temporalProcess.start();
+    const address = `127.0.0.1:${opts.frontendPort}`;
+    await registerNamespace(address, opts.namespace, opts.log);
+
+    const secrets = stackSecrets(opts.stateDir);
+    const apiUrls = opts.apiPorts.map((p) => `http://127.0.0.1:${p}`);
+    const uiUrl = `http://localhost:${opts.uiPort}`;
+    const ui = uiServerProcess({
+      binary: binaries.ui,
+      stateDir: opts.stateDir,
+      frontendPort: opts.frontendPort,
+      uiPort: opts.uiPort,
+      namespace: opts.namespace,
+      codecEndpoint: `http://localhost:${opts.apiPorts[0]}/codec`,
+      env: opts.baseEnv,
+      logDir,
+      echo,
+    });
+    all.push(ui);
+
+    const env: Record<string, string | undefined> = {
+      ...opts.baseEnv,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: opts.namespace,
+      TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+      TEMPORAL_UI_URL: uiUrl,
+      AFTERCARE_PUBLIC_URL: 'https://aftercare.localhost',
+      AFTERCARE_DATA_DIR: path.join(opts.stateDir, 'aftercare'),
+      AFTERCARE_API_KEY: secrets.apiKey,
+      AFTERCARE_SECRET: secrets.secret,
+      AFTERCARE_OPERATOR_KEY: secrets.operatorKey,
+      ...opts.env,
+    };
+    const workers = Array.from({ length: opts.workers }, (_, i) =>
+      workerProcess({ name: `aftercare-worker-${i + 1}`, env, logDir, echo }),
+    );
+    const apis = opts.apiPorts.map((port, i) =>
+      apiProcess({ name: `aftercare-api-${i + 1}`, port, env, logDir, echo }),
+    );
+    all.push(...workers, ...apis);
+    await Promise.all([ui.start(), ...workers.map((w) => w.start())]);
+    await Promise.all(apis.map((a) => a.start()));
+    return {
+      temporalAddress: address,
+      namespace: opts.namespace,
+      taskQueue: TASK_QUEUE,
+      uiUrl,
+      apiUrls,
+      apiKey: secrets.apiKey,
+      operatorKey: secrets.operatorKey,
+      secret: secrets.secret,
+      publicUrl: env.AFTERCARE_PUBLIC_URL!,
+      logDir,
+      temporal: temporalProcess,
+      ui,
+      workers,
+      apis,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** What docker-compose.yml's temporal-create-namespace does, through the API: idempotent. */
+async function registerNamespace(address: string, namespace: string, log: Logger): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    try {
+      await connection.workflowService.registerNamespace({
+        namespace,
+        // Closed journeys stay readable in the UI for three days (compose: TEMPORAL_NAMESPACE_RETENTION).
+        workflowExecutionRetentionPeriod: msToTs('72h'),
+      });
+      log.info({ namespace }, 'namespace registered');
+    } catch (err) {
+      if ((err as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw err;
+    }
+    await ensureSearchAttributes(connection, namespace, log);
+  } finally {
+    await connection.close();
+  }
+}
