@@ -6,20 +6,29 @@
  *   npm run stack:prod               start (builds the Temporal server and UI once per machine)
  *   npm run stack:prod -- --fresh    drop both databases first
  *   npm run stack:prod -- --echo     also print every process's output here (always in .data/stack/logs)
+ *   npm run stack:prod -- --install  only build (or find) the binaries, then exit (CI's install step)
  */
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
+import { ensureStackBinaries } from './binaries';
 import { configuredChannels, startSandboxProviders, type SandboxProviders } from './sandbox';
 import { startStack } from './stack';
 import { DEFAULT_PORTS, TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from './topology';
 
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
-  const unknown = [...args].filter((a) => !['--fresh', '--echo'].includes(a));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(' ')} (use --fresh, --echo)`);
+  const unknown = [...args].filter((a) => !['--fresh', '--echo', '--install'].includes(a));
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(' ')} (use --fresh, --echo, --install)`);
   const config = loadConfig();
   const log = createLogger('info', { pretty: true, sync: true });
+  if (args.has('--install')) {
+    const binaries = await ensureStackBinaries({ cacheDir: config.system.cacheDir, env: config.system.childEnv, log });
+    process.stdout.write(
+      `Temporal server: ${binaries.server}\nSQL tool: ${binaries.sqlTool}\nUI server: ${binaries.ui}\n`,
+    );
+    return;
+  }
   const stateDir = path.resolve(__dirname, '..', '..', '.data', 'stack');
   const baseEnv = config.system.childEnv;
 
@@ -49,6 +58,7 @@ async function main(): Promise<void> {
     uiPort: DEFAULT_PORTS.ui,
     apiPorts: DEFAULT_PORTS.apis,
     workers: 2,
+    workerMetricsPorts: [9464, 9465],
     namespace: config.temporal.namespace,
     env: providerEnv,
     echo: args.has('--echo'),
@@ -67,7 +77,7 @@ async function main(): Promise<void> {
     `  Temporal       ${TEMPORAL_SERVER_VERSION} at ${stack.temporalAddress}, PostgreSQL databases aftercare_temporal{,_visibility}`,
     `  Temporal UI    ${stack.uiUrl}  (${TEMPORAL_UI_VERSION}; to read payloads, sign in at ${stack.apiUrls[0]}/codec/session with the operator key)`,
     ...stack.apiUrls.map((u, i) => `  API ${i + 1}          ${u}  (docs: ${u}/docs)`),
-    `  Workers        ${stack.workers.map((w) => `${w.name} (pid ${w.pid})`).join(', ')}`,
+    `  Workers        ${stack.workers.map((w) => `${w.name} (pid ${w.pid})`).join(', ')}; /health and /metrics on 9464, 9465`,
     `  Keys           ${secretsFile}: KEY=$(node -p "require('${secretsFile}').apiKey")`,
     `  Providers      ${sandboxed.length > 0 ? `local sandbox for ${sandboxed.join(', ')} (nothing leaves this machine)` : 'as configured'}`,
     `  Logs           ${stack.logDir}`,

@@ -95,7 +95,17 @@ export async function startStack(
       ...opts.env,
     };
     const workers = Array.from({ length: opts.workers }, (_, i) =>
-      workerProcess({ name: `aftercare-worker-${i + 1}`, env, logDir, echo }),
+      workerProcess({
+        name: `aftercare-worker-${i + 1}`,
+        env: {
+          ...env,
+          ...(opts.workerMetricsPorts?.[i]
+            ? { AFTERCARE_WORKER_METRICS_PORT: String(opts.workerMetricsPorts[i]) }
+            : {}),
+        },
+        logDir,
+        echo,
+      }),
     );
     const apis = opts.apiPorts.map((port, i) =>
       apiProcess({ name: `aftercare-api-${i + 1}`, port, env, logDir, echo }),

@@ -12,6 +12,8 @@ export interface StackOptions {
   /** One API process per port. */
   apiPorts: number[];
   workers: number;
+  /** Each worker's own /health and /metrics port (AFTERCARE_WORKER_METRICS_PORT), as compose gives them; none: off. */
+  workerMetricsPorts?: number[];
   namespace: string;
   /**
    * Environment for every Aftercare process on top of what the stack sets itself (TEMPORAL_ADDRESS, keys,
