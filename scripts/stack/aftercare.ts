@@ -37,6 +37,8 @@ function nodeArgs(entry: 'src/worker.ts' | 'src/server.ts'): string[] {
 
 export function workerProcess(opts: {
   name: string;
+  /** Its own /health and /metrics (AFTERCARE_WORKER_METRICS_PORT): how the stack sees it is up, at any log level. */
+  healthPort: number;
   env: Record<string, string | undefined>;
   logDir: string;
   echo: boolean;
@@ -46,13 +48,14 @@ export function workerProcess(opts: {
     command: process.execPath,
     args: nodeArgs('src/worker.ts'),
     cwd: root,
-    // Each start takes a free port for its own /metrics; SIGKILLed workers come back on another.
-    env: opts.env,
+    env: { ...opts.env, AFTERCARE_WORKER_METRICS_PORT: String(opts.healthPort) },
     logDir: opts.logDir,
     echo: opts.echo,
     // Bundling the workflow code takes a few seconds per worker, more on a loaded machine.
     readyTimeoutMs: 120_000,
-    ready: (output, alive) => until(() => output().includes('"msg":"worker running"'), alive),
+    // The listener opens once the worker is built (workflow bundle included), right before it polls.
+    ready: (_output, alive) =>
+      until(async () => (await fetch(`http://127.0.0.1:${opts.healthPort}/health`)).ok, alive, 300),
   });
 }
 

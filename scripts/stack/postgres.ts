@@ -48,3 +48,20 @@ export async function setUpDatabases(opts: {
     await tool('update-schema', '--schema-name', `postgresql/v12/${schema}`);
   }
 }
+
+/** Drops both databases (the drills' and tests' own prefixes, once they are done). */
+export async function dropDatabases(opts: {
+  sqlTool: string;
+  pg: PostgresTarget;
+  databasePrefix: string;
+  env: Record<string, string | undefined>;
+}): Promise<void> {
+  const names = databaseNames(opts.databasePrefix);
+  const base = ['--plugin', SQL_PLUGIN, '--ep', opts.pg.host, '-p', String(opts.pg.port), '-u', opts.pg.user];
+  for (const db of [names.store, names.visibility]) {
+    await run(opts.sqlTool, [...base, '--db', db, 'drop-database', '--force'], {
+      ...opts.env,
+      SQL_PASSWORD: opts.pg.password,
+    });
+  }
+}

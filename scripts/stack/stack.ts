@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import type { Logger } from '../../src/logger';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
-import { apiProcess, stackSecrets, workerProcess } from './aftercare';
+import { apiProcess, freePort, stackSecrets, workerProcess } from './aftercare';
 import { ensureStackBinaries } from './binaries';
 import { LOCAL_POSTGRES, setUpDatabases } from './postgres';
 import type { ManagedProcess } from './process';
@@ -94,18 +94,11 @@ export async function startStack(
       AFTERCARE_OPERATOR_KEY: secrets.operatorKey,
       ...opts.env,
     };
-    const workers = Array.from({ length: opts.workers }, (_, i) =>
-      workerProcess({
-        name: `aftercare-worker-${i + 1}`,
-        env: {
-          ...env,
-          ...(opts.workerMetricsPorts?.[i]
-            ? { AFTERCARE_WORKER_METRICS_PORT: String(opts.workerMetricsPorts[i]) }
-            : {}),
-        },
-        logDir,
-        echo,
-      }),
+    const healthPorts = await Promise.all(
+      Array.from({ length: opts.workers }, async (_, i) => opts.workerMetricsPorts?.[i] ?? (await freePort())),
+    );
+    const workers = healthPorts.map((healthPort, i) =>
+      workerProcess({ name: `aftercare-worker-${i + 1}`, healthPort, env, logDir, echo }),
     );
     const apis = opts.apiPorts.map((port, i) =>
       apiProcess({ name: `aftercare-api-${i + 1}`, port, env, logDir, echo }),

@@ -144,3 +144,36 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+/** Whether nothing listens on `port` (127.0.0.1) right now. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A frontend port for a second stack beside others (tests, drills) whose derived ports are all free. Below 32,000:
+ * the server stores membership ports in a PostgreSQL smallint, so the ephemeral range (32768 and up) fails its start.
+ */
+export async function freeFrontendPort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 17_000 + Math.floor(Math.random() * 15_000);
+    const ports = serverPorts(base);
+    const all = [
+      ports.frontend.grpc,
+      ports.frontend.http,
+      ports.frontend.membership,
+      ports.history.grpc,
+      ports.history.membership,
+      ports.matching.grpc,
+      ports.matching.membership,
+      ports.worker.grpc,
+      ports.worker.membership,
+    ];
+    if ((await Promise.all(all.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error('no free range of ports for a Temporal server between 17000 and 32100');
+}

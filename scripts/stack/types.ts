@@ -12,7 +12,7 @@ export interface StackOptions {
   /** One API process per port. */
   apiPorts: number[];
   workers: number;
-  /** Each worker's own /health and /metrics port (AFTERCARE_WORKER_METRICS_PORT), as compose gives them; none: off. */
+  /** Each worker's own /health and /metrics port (AFTERCARE_WORKER_METRICS_PORT), as compose gives them; default: free ports. */
   workerMetricsPorts?: number[];
   namespace: string;
   /**
