@@ -12,7 +12,7 @@ import { apiProcess, freePort, stackSecrets, workerProcess } from './aftercare';
 import { ensureStackBinaries } from './binaries';
 import { LOCAL_POSTGRES, setUpDatabases } from './postgres';
 import type { ManagedProcess } from './process';
-import { temporalServerProcess } from './temporal';
+import { allServerPorts, portFree, temporalServerProcess } from './temporal';
 import type { Stack, StackOptions } from './types';
 import { uiServerProcess } from './ui';
 
@@ -25,6 +25,19 @@ export async function startStack(
 ): Promise<Stack> {
   const logDir = path.join(opts.stateDir, 'logs');
   const echo = opts.echo ?? false;
+  // A port taken (npm start's dev server on 7233, another stack) would make a half stack talk to someone else's server.
+  const wanted = [
+    ...allServerPorts(opts.frontendPort),
+    opts.uiPort,
+    ...opts.apiPorts,
+    ...(opts.workerMetricsPorts ?? []),
+  ];
+  const taken = (await Promise.all(wanted.map(async (p) => ((await portFree(p)) ? undefined : p)))).filter(Boolean);
+  if (taken.length > 0) {
+    throw new Error(
+      `port ${taken.join(', ')} in use on 127.0.0.1: stop what listens there (npm start's dev server uses 7233), then start again`,
+    );
+  }
   const binaries = await ensureStackBinaries({ cacheDir: opts.cacheDir, env: opts.baseEnv, log: opts.log });
   const started = Date.now();
   await setUpDatabases({

@@ -145,8 +145,24 @@ export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   });
 }
 
+/** Every port the server listens on, for a frontend port. */
+export function allServerPorts(frontendPort: number): number[] {
+  const p = serverPorts(frontendPort);
+  return [
+    p.frontend.grpc,
+    p.frontend.http,
+    p.frontend.membership,
+    p.history.grpc,
+    p.history.membership,
+    p.matching.grpc,
+    p.matching.membership,
+    p.worker.grpc,
+    p.worker.membership,
+  ];
+}
+
 /** Whether nothing listens on `port` (127.0.0.1) right now. */
-function portFree(port: number): Promise<boolean> {
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
