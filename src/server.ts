@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Client, Connection, type ConnectionLike } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app';
+import { retryWithinDeadline } from './api/temporal-budget';
 import { AftercareClient } from './client';
 import { InboundCustomerSink } from './gateway/customers';
 import { ReplyGateway } from './gateway/replies';
@@ -33,6 +34,21 @@ export interface StartApiOptions {
   temporalUiUrl: string | undefined;
   /** The SDK's Prometheus endpoint of the worker in this process (npm start): /metrics appends it. */
   sdkMetricsUrl?: string;
+}
+
+const HEALTH_TIMEOUT_MS = 2_000;
+
+/** `work`, or a rejection once `ms` have passed (the work itself is left to finish or fail unheard). */
+async function within(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyInstance; url: string }> {
@@ -72,9 +88,10 @@ export async function startApi(opts: StartApiOptions): Promise<{ app: FastifyIns
     // Configured (required outside development): /metrics and /docs answer only to operators.
     ...(config.api.operatorKey ? { operatorKey: config.api.operatorKey } : {}),
     logger: opts.log,
-    temporalHealth: async () => {
-      await opts.connection.workflowService.getSystemInfo({});
-    },
+    // Bounded by its own clock too: the native connection (npm start) retries in Rust for up to ~10 s whatever the
+    // deadline, and a load balancer's probe must hear "unreachable" within seconds. Only a read is abandoned.
+    temporalHealth: () => within(HEALTH_TIMEOUT_MS, opts.connection.workflowService.getSystemInfo({})),
+    temporalDeadline: (deadline, fn) => opts.connection.withDeadline(deadline, fn),
     outbox: opts.deps.outbox,
     inbound: {
       // A provider's STOP or bounce reaches the customer in every tenant the contact belongs to.
@@ -166,7 +183,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel, { pretty: config.env === 'development' });
   const address = temporalAddressOf(config);
-  const connection = await Connection.connect({ address });
+  // The SDK's retries, ended by each request's deadline (src/api/temporal-budget.ts).
+  const connection = await Connection.connect({ address, interceptors: [retryWithinDeadline()] });
   await ensureSearchAttributes(connection, config.temporal.namespace, log);
   const deps = await createServiceDeps(config);
   const apiKey = resolveApiKey(config);

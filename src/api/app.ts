@@ -11,6 +11,7 @@ import { requireKey } from './auth';
 import { codecRoutes, type CodecOptions } from './codec';
 import { handleError } from './error-handler';
 import { RATE_LIMITS } from './rate-limit';
+import { limitTemporalCalls, type WithDeadline } from './temporal-budget';
 import { outboxRoutes } from './pages/outbox';
 import { surveyRoutes } from './pages/survey';
 import { preferencesRoutes } from './pages/preferences';
@@ -35,6 +36,11 @@ export interface AppDeps {
   logger: Logger;
   /** Checks the Temporal connection for /health. */
   temporalHealth: () => Promise<void>;
+  /**
+   * The Temporal connection's deadline scope (`connection.withDeadline`): each request's Temporal calls then end
+   * within its budget (src/api/temporal-budget.ts). Absent (tests with fake gateways): no deadline.
+   */
+  temporalDeadline?: WithDeadline;
   /** Serves the dev outbox page when set. */
   outbox?: FileOutbox;
   temporalUi?: { baseUrl: string; namespace: string };
@@ -68,6 +74,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
+  // Before any route is registered, so every route's handler runs within its budget.
+  if (deps.temporalDeadline) limitTemporalCalls(app as unknown as FastifyInstance, deps.temporalDeadline);
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)

@@ -21,7 +21,8 @@ export interface SpawnedApp {
 /** Starts the app with a development environment plus `env` (a value of undefined removes a variable). */
 export async function spawnApp(env: Record<string, string | undefined>): Promise<SpawnedApp> {
   const merged: Record<string, string | undefined> = { ...process.env, NODE_ENV: 'development', ...env };
-  delete merged.TEMPORAL_ADDRESS;
+  // The shell's TEMPORAL_ADDRESS never leaks in (the app runs its own dev server); a test may pass its own.
+  if (!('TEMPORAL_ADDRESS' in env)) delete merged.TEMPORAL_ADDRESS;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete merged[k];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,

@@ -16,7 +16,7 @@ import {
 import { requestOf } from './idempotency';
 import type { LinksFor } from './links';
 
-const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody };
+const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody, 503: errorBody };
 const params = z.object({ orderId: businessKey });
 
 /**
@@ -118,7 +118,7 @@ export const actionRoutes: FastifyPluginAsyncZod<{ operations: OperationsGateway
       schema: {
         tags: ['operators'],
         summary: 'The journeys that need a person, with why and since when',
-        response: { 200: stuckListResponse, 401: errorBody },
+        response: { 200: stuckListResponse, 401: errorBody, 503: errorBody },
       },
     },
     async () => ({

@@ -8,7 +8,8 @@ import type { ErasureGateway } from '../../gateway/erasure';
 import { requestOf } from './idempotency';
 import type { LinksFor } from './links';
 
-const errors = { 401: errorBody, 404: errorBody, 422: errorBody };
+const errors = { 401: errorBody, 404: errorBody, 422: errorBody, 503: errorBody };
+const ERASURE_BUDGET_MS = 60_000;
 /** The OpenAPI tag, summary and path parameter every /customers/:customerId route shares. */
 const aboutCustomer = (summary: string) => ({
   tags: ['customers'],
@@ -71,10 +72,13 @@ export const customerRoutes: FastifyPluginAsyncZod<{
   app.delete(
     '/customers/:customerId',
     {
+      // Its own budget: it deletes every run of the customer, round by round, then waits up to 15 s for visibility
+      // to forget them (src/gateway/erasure.ts); cut at 10 s, a finished erasure would answer 503.
+      config: { temporalBudgetMs: ERASURE_BUDGET_MS },
       schema: {
         ...aboutCustomer(erase),
         headers: idempotencyHeaders,
-        response: { 200: erasureResponse, 401: errorBody, 422: errorBody },
+        response: { 200: erasureResponse, 401: errorBody, 422: errorBody, 503: errorBody },
       },
     },
     async (request) => erasure.erase(request.params.customerId),

@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AftercareMetrics } from '../../metrics';
 
+const HEALTH_BUDGET_MS = 2_000;
+
 /** For load balancers and dashboards: is Temporal reachable, and the metrics (`src/metrics.ts`). */
 export const opsRoutes: FastifyPluginAsyncZod<{
   metrics: AftercareMetrics;
@@ -13,6 +15,8 @@ export const opsRoutes: FastifyPluginAsyncZod<{
   app.get(
     '/health',
     {
+      // A load balancer's probe waits a few seconds at most: "unreachable" must come before it gives up.
+      config: { temporalBudgetMs: HEALTH_BUDGET_MS },
       schema: {
         tags: ['ops'],
         security: [],

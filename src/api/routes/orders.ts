@@ -17,10 +17,11 @@ import {
   stageUpdateResponse,
   startOrderResponse,
 } from '../../schemas/views';
+import { START_BUDGET_MS } from '../temporal-budget';
 import { requestOf } from './idempotency';
 import type { LinksFor } from './links';
 
-const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody };
+const errors = { 401: errorBody, 404: errorBody, 409: errorBody, 422: errorBody, 503: errorBody };
 /** The OpenAPI tag, summary and path parameter every /orders/:orderId route shares. */
 const aboutOrder = (summary: string) => ({
   tags: ['orders'],
@@ -35,12 +36,20 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: OrderGateway; links: L
   app.post(
     '/orders',
     {
+      config: { temporalBudgetMs: START_BUDGET_MS },
       schema: {
         tags: ['orders'],
         summary: 'Start the journey of a new order (idempotent per orderId, with or without an Idempotency-Key)',
         headers: idempotencyHeaders,
         body: orderInputSchema,
-        response: { 200: startOrderResponse, 201: startOrderResponse, 401: errorBody, 409: errorBody, 422: errorBody },
+        response: {
+          200: startOrderResponse,
+          201: startOrderResponse,
+          401: errorBody,
+          409: errorBody,
+          422: errorBody,
+          503: errorBody,
+        },
       },
     },
     async (request, reply) => {

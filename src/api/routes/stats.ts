@@ -11,7 +11,7 @@ export const statsRoutes: FastifyPluginAsyncZod<{ stats: StatsGateway }> = async
       schema: {
         tags: ['stats'],
         summary: 'What each follow-up did: sent, answered, converted, per kind and month',
-        response: { 200: statsView, 401: errorBody },
+        response: { 200: statsView, 401: errorBody, 503: errorBody },
       },
     },
     async () => stats.get(),

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { isTemporalUnavailable } from '../../errors';
 import type { Keys } from '../../lib/keys';
+import { replyTemporalUnavailable } from '../error-handler';
 import { describeError } from '../../lib/redact';
 import { unsubscribeRoutes } from '../pages/unsubscribe';
 import { type InboundContext, unauthorized } from './context';
@@ -96,11 +98,13 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookOptions):
     done(null, body),
   );
 
-  // Scoped to the webhooks: a sink outage becomes a 5xx the provider retries, logged without the payload.
+  // Scoped to the webhooks: a sink outage becomes a 5xx the provider retries, logged without the payload
+  // (Temporal out of reach: 503 with Retry-After, as on /v1).
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send({ error: { code: err.code ?? 'bad_request', message: err.message } });
     }
+    if (isTemporalUnavailable(err)) return replyTemporalUnavailable(err, request, reply);
     request.log.error({ error: describeError(err) }, 'webhook failed');
     return reply
       .status(500)
