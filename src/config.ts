@@ -55,6 +55,26 @@ const envSchema = z.looseObject({
   AFTERCARE_WORKER_METRICS_PORT: optionalString.pipe(
     z.coerce.number<string | undefined>().int().min(1).max(65535).optional(),
   ),
+  /**
+   * Worker Versioning (docs/workflow-versions.md): the Worker Deployment this worker belongs to. Set: the worker
+   * registers as a version of it and the server routes workflows by version; unset: unversioned, as always.
+   */
+  AFTERCARE_DEPLOYMENT_NAME: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(?!__)[^\s:.]{1,100}$/, 'use up to 100 characters without spaces, ":" or ".", not starting with "__"')
+      .optional(),
+  ),
+  /**
+   * The version (build) of this worker within AFTERCARE_DEPLOYMENT_NAME, e.g. the git commit from CI. Default: a
+   * hash of the workflow bundle, so changed workflow code is a new build by itself.
+   */
+  AFTERCARE_BUILD_ID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(?!__)\S{1,100}$/, 'use up to 100 characters without spaces, not starting with "__"')
+      .optional(),
+  ),
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
@@ -221,6 +241,12 @@ const configSchema = envSchema
     if (e.TELEGRAM_BOT_TOKEN && !e.TELEGRAM_WEBHOOK_SECRET) {
       problem('TELEGRAM_WEBHOOK_SECRET', 'required with TELEGRAM_BOT_TOKEN (the bot webhook checks it)');
     }
+    if (e.AFTERCARE_BUILD_ID && !e.AFTERCARE_DEPLOYMENT_NAME) {
+      problem(
+        'AFTERCARE_DEPLOYMENT_NAME',
+        'required with AFTERCARE_BUILD_ID (a build id names a version of a deployment)',
+      );
+    }
     const shopifyDefault = shopifySecrets(undefined, e.SHOPIFY_WEBHOOK_SECRETS).default;
     if (e.SHOPIFY_WEBHOOK_SECRET && shopifyDefault && shopifyDefault !== e.SHOPIFY_WEBHOOK_SECRET) {
       problem('SHOPIFY_WEBHOOK_SECRET', 'differs from the "default" entry of SHOPIFY_WEBHOOK_SECRETS: set one of them');
@@ -258,6 +284,13 @@ const configSchema = envSchema
       cliPath: e.TEMPORAL_CLI_PATH,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      /**
+       * Worker Versioning: the deployment and, when given, the build id (otherwise the worker derives it from its
+       * workflow bundle). Undefined: the worker is unversioned.
+       */
+      versioning: e.AFTERCARE_DEPLOYMENT_NAME
+        ? { deploymentName: e.AFTERCARE_DEPLOYMENT_NAME, buildId: e.AFTERCARE_BUILD_ID }
+        : undefined,
       /** Base URL of the Temporal Web UI, for links in operator-facing output. */
       uiUrl: trimSlash(e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`)!,
     },

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -23,14 +22,16 @@ import { AftercareMetrics } from './metrics';
 import { createServiceDeps, tenantSendersOf, installTemporalRuntime, sdkMetricsBindAddress } from './runtime';
 import { resolveKeys } from './secrets';
 import { dataConverterFor } from './temporal/codec';
+import { bundleBuildId, bundleCodeOf, workflowsPath } from './temporal/workflow-build';
 import { ensureSearchAttributes } from './temporal/search-attributes';
 import { ensureStuckDigestSchedule } from './temporal/schedules';
+import { assertServerSupportsVersioning, remindToPromote } from './temporal/versioning';
 import { ensureWooCommerceSchedules } from './temporal/woocommerce-schedules';
 import type { WooCommerceRestAccess } from './shops/woocommerce/rest';
 import { DEFAULT_RECONCILE_EVERY_MS, restTenantsOf } from './shops/woocommerce/tenant';
 import type { Playbook } from './playbook/schema';
 
-export const workflowsPath = path.resolve(__dirname, 'workflows', 'index.ts');
+export { workflowsPath };
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -71,6 +72,17 @@ export interface CreateWorkerOptions {
   woocommerce?: { tenants: Record<string, WooCommerceRestAccess>; every: number; overlapMs?: number };
   /** The tenants file's tenants' playbooks (for their shops' orders), by tenant id. */
   tenantPlaybooks?: Record<string, Playbook>;
+  /**
+   * Worker Versioning (config.temporal.versioning): the worker polls as this version of the deployment; without a
+   * build id, the workflow bundle's hash is the build id. Absent: unversioned.
+   */
+  versioning?: { deploymentName: string; buildId?: string | undefined };
+}
+
+/** The Worker Deployment Version a worker polls as. */
+export interface DeploymentVersion {
+  deploymentName: string;
+  buildId: string;
 }
 
 /**
@@ -82,6 +94,8 @@ export class AftercareWorker {
   constructor(
     readonly main: Worker,
     readonly senders: Worker[],
+    /** The version its workflow worker polls as; undefined when unversioned. */
+    readonly version?: DeploymentVersion,
   ) {}
 
   async run(): Promise<void> {
@@ -125,6 +139,11 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Aftercare
       })
     ).code,
   };
+  if (opts.versioning) await assertServerSupportsVersioning(opts.connection);
+  const version = opts.versioning && {
+    deploymentName: opts.versioning.deploymentName,
+    buildId: opts.versioning.buildId ?? bundleBuildId(bundleCodeOf(workflowBundle)),
+  };
   warnIfCacheOutgrowsHeap(opts.maxCachedWorkflows, opts.logger);
   // Lean journeys signal a stats shard directly: the shards run before the first journey does.
   await ensureStatsShards(opts.activities.client, opts.taskQueue);
@@ -160,6 +179,9 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Aftercare
         }
       : {}),
   });
+  // Only the workflow worker is versioned. The send queues stay unversioned: a send scheduled by a workflow of any
+  // version is taken by whichever process polls the channel's queue (sendMessage's input is a stable contract), and
+  // each queue keeps one rate limit however many builds run during a deploy.
   const senders = await Promise.all(
     CHANNELS.map((channel) =>
       Worker.create({
@@ -183,8 +205,19 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Aftercare
     // Let in-flight sends finish on Ctrl-C instead of leaving them to time out and retry.
     shutdownGraceTime: '10s',
     ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
+    // Journeys and the rest upgrade to the current version at their next task (patches keep them replaying); the
+    // customer lifecycle is pinned (src/workflows/customer/lifecycle.ts) and moves on by continuing as new.
+    ...(version
+      ? {
+          workerDeploymentOptions: {
+            version,
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: 'AUTO_UPGRADE' as const,
+          },
+        }
+      : {}),
   });
-  return new AftercareWorker(main, senders);
+  return new AftercareWorker(main, senders, version);
 }
 
 /** Routine bundler output to debug; warnings and errors (webpack's details when bundling fails) as they are. */
@@ -264,6 +297,7 @@ async function main(): Promise<void> {
     woocommerce: { tenants: restTenantsOf(config.woocommerce.tenants), every: config.woocommerce.reconcileEvery },
     tenantPlaybooks: Object.fromEntries(deps.tenants.map((t) => [t.id, t.playbook])),
     logger: log,
+    ...(config.temporal.versioning ? { versioning: config.temporal.versioning } : {}),
   });
   // This process has no API: its own /metrics (the same merge as the API's) when a port is configured.
   const listener = config.metrics.workerPort
@@ -285,9 +319,16 @@ async function main(): Promise<void> {
       })
     : undefined;
   log.info(
-    { address, taskQueue: config.temporal.taskQueue, providers: deps.providers, metrics: listener?.url },
+    {
+      address,
+      taskQueue: config.temporal.taskQueue,
+      providers: deps.providers,
+      metrics: listener?.url,
+      ...(worker.version ? { deployment: worker.version.deploymentName, buildId: worker.version.buildId } : {}),
+    },
     'worker running',
   );
+  if (worker.version) remindToPromote(clientConnection, config.temporal.namespace, worker.version, log);
   // Worker.run() handles SIGINT/SIGTERM itself: it stops polling and drains in-flight tasks.
   await worker.run();
   await listener?.app.close();

@@ -21,6 +21,7 @@ import { dataConverterFor } from '../temporal/codec';
 import { orderJourneyId, type OrderJourneyState } from '../workflows/order/contract';
 import { STUCK_JOURNEYS_QUERY } from '../gateway/stuck';
 import { listLinks, listUrl } from './list-links';
+import { isVersionCommand, runVersionCommand } from './versions';
 
 const USAGE = `npm run ops -- <command> [options]
 
@@ -34,6 +35,13 @@ const USAGE = `npm run ops -- <command> [options]
   pause-marketing <orderId> [--until ISO | --for 30d] --reason TEXT
   resume-marketing <orderId> --reason TEXT
   links                                   ready-made Temporal UI lists (stuck, survey answers, VIP, failures today)
+
+  Worker Versioning (AFTERCARE_DEPLOYMENT_NAME, or --deployment NAME; docs/workflow-versions.md):
+  versions                                the deployment's builds: current, draining, drained, pinned workflows left
+  promote [buildId]                       make a build current (its workers must be polling; default: this
+                                          checkout's build, AFTERCARE_BUILD_ID or its workflow bundle's hash)
+  upgrade-lifecycles [--rate N] [--dry-run]   wake lifecycles pinned to older builds: each continues as new onto
+                                          the current one (up to 4 Actions each; N signals a second, default 20)
 
   --key ID   the action's idempotency key: the same key again is the same action (default: a new one, printed)
   --as NAME  who acts, kept with the action in the journey's events (default: your login name)
@@ -65,6 +73,9 @@ export async function runOps(
       key: { type: 'string' },
       as: { type: 'string' },
       tenant: { type: 'string' },
+      deployment: { type: 'string' },
+      rate: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -92,6 +103,22 @@ export async function runOps(
   const connection = await Connection.connect({ address, connectTimeout: 5000 });
   try {
     const client = new Client({ connection, namespace, dataConverter: dataConverterFor(keys.payloads) });
+    if (isVersionCommand(command)) {
+      const rate = values.rate === undefined ? undefined : Number(values.rate);
+      if (rate !== undefined && !(rate > 0)) throw new UsageError('--rate: a number of signals a second, above 0');
+      return await runVersionCommand(command, {
+        client,
+        namespace,
+        deploymentName: values.deployment ?? config.temporal.versioning?.deploymentName,
+        buildId: orderId,
+        configuredBuildId: config.temporal.versioning?.buildId,
+        perSecond: rate,
+        dryRun: values['dry-run'],
+        identity: `${values.as ?? os.userInfo().username} (npm run ops)`,
+        print,
+        usageError: (message) => new UsageError(message),
+      });
+    }
     const tenant = values.tenant ?? DEFAULT_TENANT;
     if (tenant !== DEFAULT_TENANT && !config.tenants.some((t) => t.id === tenant)) {
       throw new UsageError(`--tenant: no tenant "${tenant}" in AFTERCARE_TENANTS`);

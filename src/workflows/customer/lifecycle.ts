@@ -2,11 +2,11 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  continueAsNew,
   isCancellation,
   log,
   patched,
   setHandler,
+  setWorkflowOptions,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -44,6 +44,7 @@ import { rememberInbound } from './conversation';
 import { handlePreferences } from './preferences';
 import { handleQuestionnaire, questionnaireWakeAt, runQuestionnaireDuties } from './questionnaire';
 import { clipItemNames, withPersonal } from './personal';
+import { continueLifecycleAsNew, handleUpgradeWake, newerBuildIsCurrent } from './upgrade';
 
 /** Events that change what lean journeys keep of the customer. */
 const CHANGES_SNAPSHOTS = new Set(['opt-out', 'opt-in', 'delivery-problem', 'telegram-linked', 'inbound']);
@@ -68,7 +69,8 @@ const nowIso = () => new Date().toISOString();
  * send permit right before each message. It keeps loyalty (tiers, cashback) and value (RFM) current
  * and runs the win-back when no order comes for a while. It never completes: it continues as new
  * with its state whenever its history grows large; every timer is derived from that state, so a
- * win-back keeps its exact due time across the boundary.
+ * win-back keeps its exact due time across the boundary. Under Worker Versioning a run is pinned to its build
+ * and continues as new onto a newer one at its next workflow task (./upgrade.ts).
  */
 export async function customerLifecycle(input: CustomerLifecycleInput): Promise<void> {
   // Protocol 2 (the lean order path) has every feature on and records no patch markers; runs started before
@@ -251,13 +253,16 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   );
 
   handlePreferences(l, () => pushSnapshots(l), describe);
+  handleUpgradeWake();
   handleQuestionnaire(l, describe, () => (dirty = true));
 
   // --- the main loop: wake for the win-back, a value change, new counts, or continue-as-new -----------
   describe();
   let nextValueChange = refreshValue(l);
   const limit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-  const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit;
+  // A newer build being current (never so unversioned, nor in recorded histories) ends the run like a long history.
+  const shouldContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit || newerBuildIsCurrent();
 
   const alarm = new Alarm("the win-back, or a change of the customer's value");
   for (;;) {
@@ -301,7 +306,7 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
   // Let handlers and background sends finish so nothing received in this run is lost.
   await condition(() => allHandlersFinished() && pendingSends === 0);
   alarm.clear();
-  await continueAsNew<typeof customerLifecycle>({
+  await continueLifecycleAsNew({
     customerId: input.customerId,
     carried: { ...state, generation: state.generation + 1 },
     ...(input.historyLimit !== undefined ? { historyLimit: input.historyLimit } : {}),
@@ -309,3 +314,12 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     protocol: winbackAfterFollowUps ? 3 : 2,
   });
 }
+
+// Pinned: a run only ever executes the build it started on, so a change to the lifecycle needs no patch for runs
+// started under Worker Versioning; it reaches every customer at their next continue-as-new. Only said to a versioned
+// worker (the server rejects a behaviour from an unversioned one); runs begun unversioned take the worker's default
+// (auto-upgrade) until their next continue-as-new.
+setWorkflowOptions(
+  () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'PINNED' } : {}),
+  customerLifecycle,
+);

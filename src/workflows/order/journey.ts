@@ -1,4 +1,11 @@
-import { allHandlersFinished, condition, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  patched,
+  setHandler,
+  setWorkflowOptions,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { formatDuration } from '../../playbook/duration';
 import type { Playbook } from '../../playbook/schema';
 import { upgradePlaybook } from '../../playbook/upgrade';
@@ -231,6 +238,14 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   await condition(() => allHandlersFinished() && refunds.idle() && replies.idle());
   return state;
 }
+
+// Auto-upgrade under Worker Versioning: a journey lives as long as its last follow-up (years), so it moves to the
+// current build at its next task and old builds' workers can go; its changes keep going through patched(). Only
+// said to a versioned worker: the server rejects a behaviour from an unversioned one.
+setWorkflowOptions(
+  () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}),
+  orderJourney,
+);
 
 /**
  * The playbook's burst window: before a status message goes, wait until no newer stage update has come for the

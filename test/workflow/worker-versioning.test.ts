@@ -1,0 +1,308 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { decodeVersioningBehavior } from '@temporalio/common';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FileOutbox, OutboxChannelAdapter } from '../../src/channels/outbox';
+import { CHANNELS, type Channel, type ChannelAdapter } from '../../src/channels/types';
+import { AftercareClient } from '../../src/client';
+import { createRenderer } from '../../src/messages/renderer';
+import { loadPlaybook } from '../../src/playbook/load';
+import { loadConfig } from '../../src/config';
+import { runOps } from '../../src/ops/cli';
+import { dataConverterFor, failureConverterPath } from '../../src/temporal/codec';
+import { describeDeployment, promoteBuild } from '../../src/temporal/versioning';
+import { createWorker, type AftercareWorker } from '../../src/worker';
+import { customerLifecycleId } from '../../src/workflows/customer/contract';
+import type { orderJourney } from '../../src/workflows';
+import { orderJourneyId } from '../../src/workflows/order/contract';
+import { startFullTemporalServer, type FullTemporalServer } from '../support/full-temporal-server';
+import { eventually, FAST_PLAYBOOK, sampleOrder, TEST_KEYS, TEST_SECRET, uniqueId } from '../support/harness';
+import { BUILD_B_PATCH } from '../support/workflows-build-b';
+
+/**
+ * A deploy under Worker Versioning, against the production server (1.32: the CLI's dev server, 1.29, cannot move
+ * a pinned run to a new build). Build A is today's workflows; build B changes the order journey behind a patch.
+ * A journey started on A moves to B and finishes through the patch's old branch; a new journey takes the new one;
+ * the customer lifecycle stays on A until it is woken, then continues as new onto B; A drains.
+ */
+let server: FullTemporalServer;
+let connection: Connection;
+let client: Client;
+let aftercare: AftercareClient;
+let outbox: FileOutbox;
+const deploymentName = uniqueId('aftercare-wv');
+const taskQueue = uniqueId('tq-wv');
+const running: { worker: AftercareWorker; done: Promise<void> }[] = [];
+let buildB: string;
+
+async function startBuild(workflowBundle: { code: string } | { codePath: string }): Promise<AftercareWorker> {
+  const channels: Partial<Record<Channel, ChannelAdapter>> = {};
+  for (const c of CHANNELS) channels[c] = new OutboxChannelAdapter(outbox, c) as ChannelAdapter;
+  // One connection per build, as each build is its own process in production.
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: server.namespace,
+    taskQueue,
+    dataConverter: dataConverterFor(TEST_KEYS.payloads),
+    sendRates: { email: 1000, sms: 1000, telegram: 1000, whatsapp: 1000 },
+    workflowBundle,
+    // No build id: each build's is its bundle's hash, as in production without AFTERCARE_BUILD_ID.
+    versioning: { deploymentName },
+    activities: {
+      renderer: await createRenderer(),
+      channels,
+      client,
+      keys: TEST_KEYS,
+      publicUrl: 'http://aftercare.test',
+      telegramBotUsername: undefined,
+      temporalUi: { baseUrl: 'http://temporal-ui.test', namespace: server.namespace },
+    },
+  });
+  running.push({ worker, done: worker.run().finally(() => nativeConnection.close()) });
+  return worker;
+}
+
+const versioningOf = async (handle: WorkflowHandle) => {
+  const info = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
+  return { behavior: decodeVersioningBehavior(info?.behavior), buildId: info?.deploymentVersion?.buildId };
+};
+
+const sentKeys = async (orderId: string) =>
+  (await outbox.list())
+    .filter((m) => m.workflowId === orderJourneyId(orderId))
+    .reverse()
+    .map((m) => m.messageKey);
+
+const opsEnv = () => ({
+  NODE_ENV: 'development',
+  TEMPORAL_ADDRESS: server.address,
+  TEMPORAL_NAMESPACE: server.namespace,
+  AFTERCARE_DEPLOYMENT_NAME: deploymentName,
+  AFTERCARE_SECRET: TEST_SECRET,
+  AFTERCARE_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'aftercare-ops-')),
+});
+
+beforeAll(async () => {
+  server = await startFullTemporalServer({
+    // The server rechecks a draining version's pinned workflows every 3 minutes by default.
+    extraDynamicConfig: [
+      'matching.wv.VersionDrainageStatusRefreshInterval:',
+      '  - value: 2s',
+      'matching.wv.VersionDrainageStatusVisibilityGracePeriod:',
+      '  - value: 2s',
+    ].join('\n'),
+  });
+  connection = await Connection.connect({ address: server.address });
+  client = new Client({ connection, namespace: server.namespace, dataConverter: dataConverterFor(TEST_KEYS.payloads) });
+  outbox = new FileOutbox(mkdtempSync(path.join(os.tmpdir(), 'aftercare-outbox-')));
+  aftercare = new AftercareClient({
+    client,
+    playbook: loadPlaybook(FAST_PLAYBOOK),
+    taskQueue,
+    outbox,
+    keys: TEST_KEYS,
+  });
+}, 300_000);
+
+afterAll(async () => {
+  for (const r of running) r.worker.shutdown();
+  await Promise.all(running.map((r) => r.done));
+  await connection?.close();
+  await server?.stop();
+});
+
+describe('Worker Versioning: a deploy of a changed workflow', () => {
+  it('moves a running journey to the new build on the old path, new journeys on the new one, and the pinned lifecycle by continue-as-new', async () => {
+    // Build A: today's workflows (the run's shared bundle), promoted as a deploy would.
+    const a = await startBuild({ codePath: inject('workflowBundlePath') });
+    const buildA = a.version!.buildId;
+    expect(buildA).toMatch(/^bundle-[0-9a-f]{12}$/);
+    // `ops promote` with no build id promotes this checkout's build: the one the worker computed from its bundle.
+    const lines: string[] = [];
+    expect(await runOps(['promote'], (l) => lines.push(l), opsEnv())).toBe(0);
+    expect(lines.join('\n')).toContain(`${buildA} is the current build of "${deploymentName}".`);
+
+    const old = sampleOrder();
+    await aftercare.startOrderJourney(old);
+    await eventually(async () => expect(await sentKeys(old.orderId)).toEqual(['status-placed']));
+    const oldJourney = client.workflow.getHandle<typeof orderJourney>(orderJourneyId(old.orderId));
+    const lifecycle = client.workflow.getHandle(customerLifecycleId(old.customer.id));
+    expect(await versioningOf(oldJourney)).toEqual({ behavior: 'AUTO_UPGRADE', buildId: buildA });
+    expect(await versioningOf(lifecycle)).toEqual({ behavior: 'PINNED', buildId: buildA });
+    const lifecycleRunOnA = (await lifecycle.describe()).runId;
+
+    // Build B: the changed journey, its own build id by its own bundle; A keeps running for what is pinned to it.
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: path.resolve(__dirname, '..', 'support', 'workflows-build-b.ts'),
+      failureConverterPath,
+      logger: new DefaultLogger('WARN'),
+    });
+    const b = await startBuild({ code });
+    buildB = b.version!.buildId;
+    expect(buildB).not.toBe(buildA);
+    // As the stack promotes a build once its workers poll.
+    expect(await promoteBuild(connection, server.namespace, deploymentName, buildB)).toEqual({
+      previousBuildId: buildA,
+    });
+
+    // The lifecycle stays on A while nothing wakes it; the ops command wakes it and it continues as new onto B.
+    expect(await versioningOf(lifecycle)).toEqual({ behavior: 'PINNED', buildId: buildA });
+    lines.length = 0;
+    expect(await runOps(['upgrade-lifecycles'], (l) => lines.push(l), opsEnv())).toBe(0);
+    expect(lines.join('\n')).toContain(
+      `Woke 1 lifecycle(s) pinned to an older build: each continues as new onto ${buildB}`,
+    );
+    const movedRun = await eventually(async () => {
+      const d = await lifecycle.describe();
+      expect(d.runId).not.toBe(lifecycleRunOnA);
+      expect(await versioningOf(lifecycle)).toEqual({ behavior: 'PINNED', buildId: buildB });
+      return d.runId;
+    });
+    const oldRun = client.workflow.getHandle(lifecycle.workflowId, lifecycleRunOnA);
+    expect((await oldRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
+    // What the wake cost: the signal and the continue-as-new in the old run, and what the new run's first task did.
+    const oldEvents = (await oldRun.fetchHistory()).events ?? [];
+    const signalled = oldEvents.findIndex(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'wakeForUpgrade',
+    );
+    expect(signalled).toBeGreaterThan(0);
+    const afterWake = oldEvents.slice(signalled).map((e) => eventName(e));
+    expect(afterWake).toContain('WorkflowExecutionContinuedAsNew');
+    expect(afterWake.filter((n) => BILLABLE.has(n))).toEqual([
+      'WorkflowExecutionSignaled',
+      'WorkflowExecutionContinuedAsNew',
+    ]);
+    const wakeTask = oldEvents.slice(signalled).find((e) => e.workflowTaskStartedEventAttributes);
+    expect(wakeTask?.workflowTaskStartedEventAttributes?.targetWorkerDeploymentVersionChanged).toBe(true);
+    const newRunEvents = (await client.workflow.getHandle(lifecycle.workflowId, movedRun).fetchHistory()).events ?? [];
+    console.log(
+      `wake cost: old run ${afterWake.filter((n) => BILLABLE.has(n)).join(', ')}; new run so far: ${newRunEvents.map(eventName).join(', ')}`,
+    );
+    // The customer is remembered across the move.
+    expect((await aftercare.getCustomer(old.customer.id)).orders.map((o) => o.orderId)).toEqual([old.orderId]);
+
+    // The old journey finishes on B through the patch's old branch: every message, no marker, no memo, no failure.
+    await aftercare.advanceStage(old.orderId, { stage: 'shipped' });
+    await aftercare.advanceStage(old.orderId, { stage: 'delivered' });
+    const result = await oldJourney.result();
+    expect(result.status).toBe('completed');
+    expect(result.messages.every((m) => m.status === 'sent')).toBe(true);
+    expect(await sentKeys(old.orderId)).toEqual(['status-placed', 'status-shipped', 'status-delivered', 'thank-you']);
+    expect(await versioningOf(oldJourney)).toEqual({ behavior: 'AUTO_UPGRADE', buildId: buildB });
+    const oldHistory = (await oldJourney.fetchHistory()).events ?? [];
+    expect(patchMarkers(oldHistory)).toEqual([]);
+    expect(oldHistory.map(eventName)).not.toContain('WorkflowTaskFailed');
+    expect((await oldJourney.describe()).memo?.startedBy).toBeUndefined();
+    // Its workflow tasks ran on A, then on B.
+    expect(new Set(taskBuilds(oldHistory))).toEqual(new Set([buildA, buildB]));
+
+    // A new journey (a new customer) runs B's new path from its first task.
+    const fresh = sampleOrder();
+    await aftercare.startOrderJourney(fresh);
+    await eventually(async () => expect(await sentKeys(fresh.orderId)).toEqual(['status-placed']));
+    const freshJourney = client.workflow.getHandle(orderJourneyId(fresh.orderId));
+    expect(patchMarkers((await freshJourney.fetchHistory()).events ?? [])).toEqual([BUILD_B_PATCH]);
+    expect((await freshJourney.describe()).memo?.startedBy).toBe('build B');
+    expect(await versioningOf(freshJourney)).toEqual({ behavior: 'AUTO_UPGRADE', buildId: buildB });
+    expect(await versioningOf(client.workflow.getHandle(customerLifecycleId(fresh.customer.id)))).toEqual({
+      behavior: 'PINNED',
+      buildId: buildB,
+    });
+
+    // Nothing is pinned to A any more: the server reports it drained, and `ops versions` says its workers can go.
+    await eventually(
+      async () => {
+        const view = await describeDeployment(connection, server.namespace, deploymentName);
+        expect(view?.current).toBe(buildB);
+        expect(view?.versions.find((v) => v.buildId === buildA)?.status).toBe('drained');
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    lines.length = 0;
+    expect(await runOps(['versions'], (l) => lines.push(l), opsEnv())).toBe(0);
+    expect(lines.join('\n')).toMatch(
+      new RegExp(`${buildA}\\s+drained .*0 pinned workflow\\(s\\) running: its workers can stop`),
+    );
+  }, 240_000);
+});
+
+describe('Worker Versioning: configuration and servers', () => {
+  it('is on only with AFTERCARE_DEPLOYMENT_NAME, and a build id needs it', () => {
+    const base = { NODE_ENV: 'development' };
+    expect(loadConfig(base).temporal.versioning).toBeUndefined();
+    expect(loadConfig({ ...base, AFTERCARE_DEPLOYMENT_NAME: 'aftercare' }).temporal.versioning).toEqual({
+      deploymentName: 'aftercare',
+      buildId: undefined,
+    });
+    expect(
+      loadConfig({ ...base, AFTERCARE_DEPLOYMENT_NAME: 'aftercare', AFTERCARE_BUILD_ID: '9f3c2a1' }).temporal
+        .versioning,
+    ).toEqual({ deploymentName: 'aftercare', buildId: '9f3c2a1' });
+    expect(() => loadConfig({ ...base, AFTERCARE_BUILD_ID: '9f3c2a1' })).toThrow(/AFTERCARE_DEPLOYMENT_NAME: required/);
+    // The server refuses these in a deployment name.
+    expect(() => loadConfig({ ...base, AFTERCARE_DEPLOYMENT_NAME: 'shop.eu' })).toThrow(/AFTERCARE_DEPLOYMENT_NAME/);
+    expect(() => loadConfig({ ...base, AFTERCARE_DEPLOYMENT_NAME: '__x' })).toThrow(/AFTERCARE_DEPLOYMENT_NAME/);
+  });
+
+  it('refuses to version a worker on a server that would pin lifecycles for good (the CLI dev server, 1.29)', async () => {
+    const address = inject('temporalAddress');
+    const nativeConnection = await NativeConnection.connect({ address });
+    try {
+      const { serverVersion } = await nativeConnection.workflowService.getSystemInfo({});
+      expect(serverVersion).toMatch(/^1\.29\./);
+      await expect(
+        createWorker({
+          connection: nativeConnection,
+          namespace: inject('temporalNamespace'),
+          taskQueue: uniqueId('tq-wv-old'),
+          dataConverter: dataConverterFor(TEST_KEYS.payloads),
+          sendRates: { email: 1, sms: 1, telegram: 1, whatsapp: 1 },
+          workflowBundle: { codePath: inject('workflowBundlePath') },
+          versioning: { deploymentName },
+          activities: {} as never,
+        }),
+      ).rejects.toThrow(/needs Temporal server 1\.31 or later, and this one is 1\.29/);
+    } finally {
+      await nativeConnection.close();
+    }
+  });
+});
+
+type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
+
+/** Events that cost an Action (docs: evaluate/cloud/actions) among those a lifecycle's wake can cause. */
+const BILLABLE = new Set([
+  'WorkflowExecutionSignaled',
+  'WorkflowExecutionContinuedAsNew',
+  'TimerStarted',
+  'ActivityTaskScheduled',
+  'UpsertWorkflowSearchAttributes',
+  'StartChildWorkflowExecutionInitiated',
+  'SignalExternalWorkflowExecutionInitiated',
+]);
+
+function eventName(e: HistoryEvent): string {
+  const key = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]);
+  return key ? key.replace(/EventAttributes$/, '').replace(/^./, (c) => c.toUpperCase()) : 'Unknown';
+}
+
+function patchMarkers(events: HistoryEvent[]): string[] {
+  return events
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .map((e) => {
+      const id = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+      return id ? (JSON.parse(Buffer.from(id).toString()) as { id: string }).id : '?';
+    });
+}
+
+/** The build of the worker that completed each workflow task. */
+function taskBuilds(events: HistoryEvent[]): string[] {
+  return events.flatMap((e) => {
+    const build = e.workflowTaskCompletedEventAttributes?.deploymentVersion?.buildId;
+    return build ? [build] : [];
+  });
+}
