@@ -1,0 +1,143 @@
+/**
+ * Worker SIGKILL: "10 kills at random moments during a load of 200 orders; 0 lost, 0 duplicated messages across
+ * every channel (providers without idempotency keys included)".
+ *
+ * The orders go through the API processes and move through their stages; meanwhile a worker is killed with SIGKILL
+ * (no drain, no goodbye) each time the providers have accepted a random share of the expected messages, so every
+ * kill falls while sends are in flight. The killed worker starts again at once, in the background; a kill takes
+ * any worker that runs, so at times none does (harsher than keeping one up: journeys must wait and resume).
+ */
+import type { StackProcess } from '../stack/types';
+import { EXPECTED_MESSAGE_KEYS, type DrillFakes } from './env';
+import { compareLedger, ledgerFailures, readLedger, type Registry } from './ledger';
+import { Api, driveOrder, makeOrders, pool, seededRandom, sleep, waitForJourneys, type Tally } from './load';
+import type { DrillContext, DrillResult } from './types';
+
+export const WORKER_KILL = 'worker-kill';
+/** How long each fake provider takes to answer a send in this drill (real ones take 100-500 ms). */
+const PROVIDER_LATENCY_MS = 200;
+
+/** Messages the four fakes have accepted so far. */
+export const acceptedSoFar = (f: DrillFakes) =>
+  f.resend.sent.length + f.twilio.sent.length + f.telegram.sent.length + f.whatsapp.sent.length;
+
+/** Waits until the fakes have accepted `target` messages; false when none came for `stallMs`. */
+export async function progressReaches(fakes: DrillFakes, target: number, stallMs: number): Promise<boolean> {
+  let last = acceptedSoFar(fakes);
+  let lastMoved = Date.now();
+  while (acceptedSoFar(fakes) < target) {
+    if (acceptedSoFar(fakes) !== last) [last, lastMoved] = [acceptedSoFar(fakes), Date.now()];
+    if (Date.now() - lastMoved > stallMs) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+export async function workerKillDrill(ctx: DrillContext): Promise<DrillResult> {
+  const started = Date.now();
+  const orderCount = ctx.short ? 20 : 200;
+  const killCount = ctx.short ? 3 : 10;
+  const random = seededRandom(ctx.seed);
+  const registry: Registry = new Map();
+  const orders = makeOrders(ctx.idPrefix, orderCount, registry);
+  const api = new Api(ctx.stack.apiUrls, ctx.stack.apiKey);
+  const expectedTotal = orderCount * EXPECTED_MESSAGE_KEYS.length;
+  // Each kill when this share of the expected messages has gone out (plus up to half a second): spread over the load.
+  const killAt = Array.from({ length: killCount }, () => 0.03 + random() * 0.87).sort((a, b) => a - b);
+  ctx.log(`${orderCount} orders, ${killCount} kills at ${killAt.map((s) => `${Math.round(s * 100)}%`).join(', ')}`);
+
+  // Real providers take a while to answer; the fakes, none. With their latency a kill can fall between the
+  // provider accepting a message and the worker recording it: the case that makes keyless providers send twice.
+  for (const fake of [ctx.fakes.resend, ctx.fakes.twilio, ctx.fakes.telegram, ctx.fakes.whatsapp]) {
+    fake.setLatency(PROVIDER_LATENCY_MS);
+  }
+  const tally: Tally = {};
+  const problems: string[] = [];
+  const load = pool(orders, 12, async (order, i) => {
+    problems.push(...(await driveOrder(api, order, i, seededRandom(ctx.seed + i + 1), tally)));
+  });
+
+  const kills: { at: number; worker: string; acceptedShare: number }[] = [];
+  const restarts: Promise<void>[] = [];
+  const restartMs: number[] = [];
+  // Workers on their way back up are not killed again before they are ready (they would not be serving yet).
+  const restarting = new Set<StackProcess>();
+  for (const share of killAt) {
+    // Sends stalled for a minute (messages lost or stuck): no more kills; the figures will say why.
+    if (!(await progressReaches(ctx.fakes, share * expectedTotal, 60_000))) break;
+    await sleep(random() * 500);
+    let up: StackProcess[];
+    while ((up = ctx.stack.workers.filter((w) => w.running && !restarting.has(w))).length === 0) await sleep(100);
+    const victim = up[Math.floor(random() * up.length)]!;
+    await victim.kill('SIGKILL');
+    const reached = acceptedSoFar(ctx.fakes) / expectedTotal;
+    kills.push({ at: Date.now(), worker: victim.name, acceptedShare: reached });
+    ctx.log(`killed ${victim.name} (SIGKILL) with ${Math.round(reached * 100)}% of the messages sent`);
+    const restartStarted = Date.now();
+    restarting.add(victim);
+    restarts.push(
+      victim.start().then(
+        () => {
+          restartMs.push(Date.now() - restartStarted);
+          restarting.delete(victim);
+        },
+        (err: unknown) => void problems.push(`${victim.name} did not start again: ${String(err)}`),
+      ),
+    );
+  }
+  const lastKillAt = kills.at(-1)?.at ?? Date.now();
+  await load;
+  const loadMs = Date.now() - started;
+  await Promise.all(restarts);
+
+  const unfinished = await waitForJourneys(
+    ctx.client,
+    orders.map((o) => o.orderId),
+    ctx.short ? 300_000 : 600_000,
+  );
+  const drainedAt = Date.now();
+  // A late duplicate would come from a send retried after its worker died: every journey has completed, so every
+  // send is over; a short wait still lets a straggling request land before the ledger is read.
+  await sleep(2_000);
+  const comparison = compareLedger(readLedger(ctx.fakes, registry), orders);
+  const serverErrors = Object.entries(tally)
+    .filter(([status]) => status === 'none' || Number(status) >= 500)
+    .reduce((sum, [, n]) => sum + n, 0);
+
+  const failures = [...ledgerFailures(comparison)];
+  if (kills.length < killCount) failures.push(`only ${kills.length} of ${killCount} kills happened`);
+  if (unfinished.length > 0)
+    failures.push(`${unfinished.length} journeys did not complete (${unfinished.slice(0, 3).join(', ')})`);
+  if (serverErrors > 0) failures.push(`${serverErrors} API requests answered 5xx or not at all`);
+  failures.push(...problems.slice(0, 5));
+  return {
+    name: WORKER_KILL,
+    claim: `${killCount} worker SIGKILLs at random moments during a load of ${orderCount} orders: 0 lost, 0 duplicated messages on every channel`,
+    figures: {
+      orders: orderCount,
+      kills: kills.length,
+      seed: ctx.seed,
+      providerLatencyMs: PROVIDER_LATENCY_MS,
+      messagesExpected: comparison.expected,
+      delivered: comparison.delivered,
+      lost: comparison.lost,
+      duplicated: comparison.duplicated,
+      wrongChannel: comparison.wrongChannel,
+      unexpected: comparison.unexpected,
+      ...Object.fromEntries(
+        Object.entries(comparison.byChannel).map(([channel, c]) => [
+          `${channel}`,
+          { expected: c.expected, delivered: c.delivered, duplicated: c.duplicated },
+        ]),
+      ),
+      apiStatuses: tally,
+      loadMs,
+      workerRestartMsMax: Math.max(0, ...restartMs),
+      drainAfterLastKillMs: drainedAt - lastKillAt,
+      journeysUnfinished: unfinished.length,
+      ...(comparison.examples.length ? { examples: comparison.examples.join('; ') } : {}),
+    },
+    failures,
+    wallMs: Date.now() - started,
+  };
+}
