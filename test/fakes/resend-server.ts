@@ -40,6 +40,17 @@ export interface SentEmail {
   createdAt: string;
 }
 
+/** A send request that came while a storm was set (until reset): when, which message, what the storm answered. */
+export interface StormEntry {
+  at: number;
+  /** The request's Idempotency-Key ('' without one): a retry of the same email carries the same key. */
+  message: string;
+  /** The storm's answer; undefined once the storm was over and the request was processed as usual. */
+  status?: number;
+  /** The Retry-After the storm's answer carried, in seconds. */
+  retryAfterSeconds?: number;
+}
+
 export interface FakeResend {
   /** Base URL without a trailing slash, for `new Resend(key, { baseUrl })`. */
   url: string;
@@ -52,6 +63,12 @@ export interface FakeResend {
   failNext(n: number, response: FakeResponse): void;
   /** Delays POST /emails processing, so a second request with the same key sees the first in flight. */
   setLatency(ms: number): void;
+  /**
+   * Until `untilMs` (the fake's clock) every POST /emails gets `pick()` (after any queued failNext) instead of being
+   * processed: a provider outage or a rate-limit storm. Every send request from now on is logged in `stormLog`.
+   */
+  storm(untilMs: number, pick: () => FakeResponse): void;
+  stormLog: StormEntry[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -97,6 +114,8 @@ export async function startFakeResend(opts: FakeResendOptions = {}): Promise<Fak
   const sent: SentEmail[] = [];
   const byKey = new Map<string, IdempotencyRecord>();
   const inFlight = new Map<string, string>();
+  let storm: { untilMs: number; pick: () => FakeResponse } | undefined;
+  const stormLog: StormEntry[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     const { path, method, parsed } = recordJson(http, req, raw);
@@ -110,7 +129,8 @@ export async function startFakeResend(opts: FakeResendOptions = {}): Promise<Fak
     }
 
     if (isSend) {
-      const failure = http.failures.shift();
+      const failure = http.failures.shift() ?? (storm && now() < storm.untilMs ? storm.pick() : undefined);
+      if (storm) stormLog.push(stormEntry(now(), req.headers['idempotency-key'], failure));
       if (failure) return reply(res, failure.status, failure.body, failure.headers);
     }
 
@@ -204,11 +224,27 @@ export async function startFakeResend(opts: FakeResendOptions = {}): Promise<Fak
     url,
     apiKey,
     sent,
+    stormLog,
+    storm(untilMs, pick) {
+      storm = { untilMs, pick };
+    },
     ...http.controls(() => {
       sent.length = 0;
       byKey.clear();
       inFlight.clear();
+      storm = undefined;
+      stormLog.length = 0;
     }),
+  };
+}
+
+function stormEntry(at: number, key: string | string[] | undefined, answer: FakeResponse | undefined): StormEntry {
+  const retryAfter = Number(answer?.headers?.['retry-after']);
+  return {
+    at,
+    message: (Array.isArray(key) ? key[0] : key) ?? '',
+    ...(answer ? { status: answer.status } : {}),
+    ...(Number.isFinite(retryAfter) && answer?.headers?.['retry-after'] ? { retryAfterSeconds: retryAfter } : {}),
   };
 }
 

@@ -43,6 +43,17 @@ export interface SentSms {
   dateCreated: Date;
 }
 
+/** A create request that came while a storm was set (until reset): when, which message, what the storm answered. */
+export interface StormEntry {
+  at: number;
+  /** `<To>\n<Body>`: Twilio has no idempotency key, so a retry of the same SMS is the same recipient and text. */
+  message: string;
+  /** The storm's answer; undefined once the storm was over and the request was processed as usual. */
+  status?: number;
+  /** The Retry-After the storm's answer carried, in seconds. */
+  retryAfterSeconds?: number;
+}
+
 export interface FakeTwilio {
   /** Base URL without a trailing slash (TWILIO_API_BASE_URL). */
   url: string;
@@ -55,6 +66,12 @@ export interface FakeTwilio {
   failNext(n: number, response: FakeResponse): void;
   /** Delays the response after a message was accepted: a client timeout then leaves a sent message behind. */
   setLatency(ms: number): void;
+  /**
+   * Until `untilMs` (the fake's clock) every POST …/Messages.json gets `pick()` (after any queued failNext) instead
+   * of being processed: an outage or a throttling storm. Every create request from now on is logged in `stormLog`.
+   */
+  storm(untilMs: number, pick: () => FakeResponse): void;
+  stormLog: StormEntry[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -112,6 +129,8 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
   const sent: SentSms[] = [];
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
   const base = `/2010-04-01/Accounts/${accountSid}`;
+  let storm: { untilMs: number; pick: () => FakeResponse } | undefined;
+  const stormLog: StormEntry[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     const path = pathOf(req);
@@ -123,7 +142,16 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     const accountMatch = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages(?:\/([^/]+))?\.json$/.exec(path);
     const isCreate = accountMatch !== null && accountMatch[2] === undefined;
     if (isCreate && method === 'POST') {
-      const failure = http.failures.shift();
+      const failure = http.failures.shift() ?? (storm && now() < storm.untilMs ? storm.pick() : undefined);
+      if (storm) {
+        const retryAfter = failure?.headers?.['retry-after'];
+        stormLog.push({
+          at: now(),
+          message: `${form.To ?? ''}\n${form.Body ?? ''}`,
+          ...(failure ? { status: failure.status } : {}),
+          ...(retryAfter && Number.isFinite(Number(retryAfter)) ? { retryAfterSeconds: Number(retryAfter) } : {}),
+        });
+      }
       if (failure) return reply(res, failure.status, failure.body, failure.headers);
     }
 
@@ -231,8 +259,14 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     accountSid,
     authToken,
     sent,
+    stormLog,
+    storm(untilMs, pick) {
+      storm = { untilMs, pick };
+    },
     ...http.controls(() => {
       sent.length = 0;
+      storm = undefined;
+      stormLog.length = 0;
     }),
   };
 }
