@@ -552,6 +552,35 @@ describe('POST /webhooks/telegram', () => {
     expect(telegram.requests).toEqual([]);
   });
 
+  it('answers 400 to an update Telegram would never send, and records nothing (found by the fuzz drill)', async () => {
+    know(contactKey(KEYS.contacts, 'telegram', String(CHAT_ID)), 'cust-tg');
+    const good = command('/stop');
+    const { message: m } = good;
+    // Each was a 500 (telegraf or our handler threw on it): a malformed update is the sender's to fix, not a retry.
+    const malformed: unknown[] = [
+      { update_id: 2479, message: 352324239 },
+      { update_id: 2102, message: '9999-12-31T23:59:59Z' },
+      { update_id: 25, message: { ...m, text: { a: 1 } } },
+      { update_id: 513, message: { ...m, from: { id: '<script>', is_bot: false, first_name: 'x' }, text: 1439345371 } },
+      { update_id: 1137, message: { message_id: 1, date: m.date, from: m.from, text: 'hello' } },
+      { update_id: 2416, message: { ...m, from: 'someone' } },
+      { update_id: 2612, message: { ...m, date: 9.744914325764426e64 } },
+      { update_id: 1e308, message: m },
+      { update_id: 7, callback_query: 'data' },
+      { update_id: 8, my_chat_member: { chat: m.chat, date: m.date } },
+    ];
+    for (const update of malformed) {
+      const res = await post(update);
+      expect(res.statusCode, JSON.stringify(update)).toBe(400);
+      expect(res.json()).toMatchObject({ error: { code: 'bad_request' } });
+    }
+    expect(sink.recorded).toEqual([]);
+    expect(telegram.sent).toEqual([]);
+    // The same update well-formed still works.
+    expect((await post(good)).statusCode).toBe(200);
+    expect(sink.events()).toHaveLength(1);
+  });
+
   it('acknowledges when Telegram refuses the reply (chat blocked) after the event was recorded', async () => {
     know(contactKey(KEYS.contacts, 'telegram', String(CHAT_ID)), 'cust-tg');
     telegram.blockChat(CHAT_ID);

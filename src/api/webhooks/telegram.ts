@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TelegramError } from 'telegraf';
 import type { UserFromGetMe } from 'telegraf/types';
 import { createTelegramBot, handleTelegramUpdate, verifySecretToken } from '../../channels/telegram/telegraf/bot';
+import { telegramUpdateSchema } from '../../channels/telegram/telegraf/update';
 import { contactKey, splitTelegramLinkId } from '../../channels/contact-keys';
 import { keywordOf, OPT_OUT_KEYWORDS } from '../../channels/keywords';
 import { ratingThanks, readRatingButton } from '../../channels/replies';
@@ -139,10 +140,10 @@ export function telegramWebhooks(app: FastifyInstance, ctx: InboundContext, tg: 
         .status(403)
         .send({ error: { code: 'forbidden', message: 'missing or invalid X-Telegram-Bot-Api-Secret-Token' } });
     }
-    const update = parseJson(rawOf(request.body));
-    const updateId = (update as { update_id?: unknown } | undefined)?.update_id;
-    if (typeof updateId !== 'number') return reply.status(400).send(badRequest('not a Telegram update'));
-    const eventId = eventIdOf(update) ?? `telegram:${updateId}`;
+    const parsed = telegramUpdateSchema.safeParse(parseJson(rawOf(request.body)));
+    if (!parsed.success) return reply.status(400).send(badRequest('not a Telegram update'));
+    const update = parsed.data;
+    const eventId = eventIdOf(update) ?? `telegram:${update.update_id}`;
     try {
       await current.run({ request, eventId, at: sentAt(update) ?? ctx.at() }, () => handleTelegramUpdate(bot, update));
     } catch (err) {
