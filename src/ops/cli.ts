@@ -99,24 +99,28 @@ export async function runOps(
     return 0;
   }
 
+  const deploymentName = values.deployment ?? config.temporal.versioning?.deploymentName;
+  if (isVersionCommand(command) && !deploymentName) {
+    throw new UsageError(`${command} needs the deployment: set AFTERCARE_DEPLOYMENT_NAME or pass --deployment NAME`);
+  }
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && !(rate > 0)) throw new UsageError('--rate: a number of signals a second, above 0');
+
   const address = temporalAddressOf(config);
   const connection = await Connection.connect({ address, connectTimeout: 5000 });
   try {
     const client = new Client({ connection, namespace, dataConverter: dataConverterFor(keys.payloads) });
     if (isVersionCommand(command)) {
-      const rate = values.rate === undefined ? undefined : Number(values.rate);
-      if (rate !== undefined && !(rate > 0)) throw new UsageError('--rate: a number of signals a second, above 0');
       return await runVersionCommand(command, {
         client,
         namespace,
-        deploymentName: values.deployment ?? config.temporal.versioning?.deploymentName,
+        deploymentName: deploymentName!,
         buildId: orderId,
         configuredBuildId: config.temporal.versioning?.buildId,
         perSecond: rate,
         dryRun: values['dry-run'],
         identity: `${values.as ?? os.userInfo().username} (npm run ops)`,
         print,
-        usageError: (message) => new UsageError(message),
       });
     }
     const tenant = values.tenant ?? DEFAULT_TENANT;

@@ -22,7 +22,7 @@ export interface VersionCommandContext {
   client: Client;
   namespace: string;
   /** AFTERCARE_DEPLOYMENT_NAME, or --deployment. */
-  deploymentName: string | undefined;
+  deploymentName: string;
   /** The build id to promote (the positional argument); absent: this checkout's (AFTERCARE_BUILD_ID or its bundle's). */
   buildId: string | undefined;
   /** AFTERCARE_BUILD_ID. */
@@ -31,15 +31,11 @@ export interface VersionCommandContext {
   dryRun: boolean;
   identity: string;
   print: (value: unknown, text: () => string) => void;
-  usageError: (message: string) => Error;
 }
 
 export async function runVersionCommand(command: VersionCommand, ctx: VersionCommandContext): Promise<number> {
   const { client, namespace, print } = ctx;
   const deploymentName = ctx.deploymentName;
-  if (!deploymentName) {
-    throw ctx.usageError(`${command} needs the deployment: set AFTERCARE_DEPLOYMENT_NAME or pass --deployment NAME`);
-  }
   if (command === 'versions') {
     const view = await describeDeployment(client, namespace, deploymentName);
     if (!view) {
@@ -57,8 +53,10 @@ export async function runVersionCommand(command: VersionCommand, ctx: VersionCom
   if (command === 'promote') {
     // Bundling takes seconds: only when no build id is given (the workers of this checkout are promoted).
     const buildId = ctx.buildId ?? (await localBuildId(ctx.configuredBuildId));
+    // New workers bundle and connect before they poll: up to two minutes for the version to appear.
     const { previousBuildId } = await promoteBuild(client, namespace, deploymentName, buildId, {
       identity: ctx.identity,
+      timeoutMs: 120_000,
     });
     print({ current: buildId, previousBuildId }, () =>
       [

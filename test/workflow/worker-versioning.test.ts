@@ -178,10 +178,14 @@ describe('Worker Versioning: a deploy of a changed workflow', () => {
     ]);
     const wakeTask = oldEvents.slice(signalled).find((e) => e.workflowTaskStartedEventAttributes);
     expect(wakeTask?.workflowTaskStartedEventAttributes?.targetWorkerDeploymentVersionChanged).toBe(true);
-    const newRunEvents = (await client.workflow.getHandle(lifecycle.workflowId, movedRun).fetchHistory()).events ?? [];
-    console.log(
-      `wake cost: old run ${afterWake.filter((n) => BILLABLE.has(n)).join(', ')}; new run so far: ${newRunEvents.map(eventName).join(', ')}`,
-    );
+    // The new run's first task does what every new lifecycle run does: its search attributes, its timer.
+    const newRunNames = (
+      (await client.workflow.getHandle(lifecycle.workflowId, movedRun).fetchHistory()).events ?? []
+    ).map(eventName);
+    const completed = newRunNames.indexOf('WorkflowTaskCompleted');
+    const next = newRunNames.indexOf('WorkflowTaskScheduled', completed);
+    const firstTask = newRunNames.slice(completed + 1, next === -1 ? undefined : next);
+    expect(firstTask.filter((n) => BILLABLE.has(n))).toEqual(['UpsertWorkflowSearchAttributes', 'TimerStarted']);
     // The customer is remembered across the move.
     expect((await aftercare.getCustomer(old.customer.id)).orders.map((o) => o.orderId)).toEqual([old.orderId]);
 
