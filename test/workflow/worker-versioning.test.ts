@@ -126,9 +126,15 @@ describe('Worker Versioning: a deploy of a changed workflow', () => {
     expect(await runOps(['promote'], (l) => lines.push(l), opsEnv())).toBe(0);
     expect(lines.join('\n')).toContain(`${buildA} is the current build of "${deploymentName}".`);
 
+    // Two customers' journeys start on A: one stays idle through the deploy, the other's moves on during it.
     const old = sampleOrder();
+    const busy = sampleOrder();
     await aftercare.startOrderJourney(old);
+    await aftercare.startOrderJourney(busy);
     await eventually(async () => expect(await sentKeys(old.orderId)).toEqual(['status-placed']));
+    await eventually(async () => expect(await sentKeys(busy.orderId)).toEqual(['status-placed']));
+    const busyLifecycle = client.workflow.getHandle(customerLifecycleId(busy.customer.id));
+    expect(await versioningOf(busyLifecycle)).toEqual({ behavior: 'PINNED', buildId: buildA });
     const oldJourney = client.workflow.getHandle<typeof orderJourney>(orderJourneyId(old.orderId));
     const lifecycle = client.workflow.getHandle(customerLifecycleId(old.customer.id));
     expect(await versioningOf(oldJourney)).toEqual({ behavior: 'AUTO_UPGRADE', buildId: buildA });
@@ -149,7 +155,17 @@ describe('Worker Versioning: a deploy of a changed workflow', () => {
       previousBuildId: buildA,
     });
 
-    // The lifecycle stays on A while nothing wakes it; the ops command wakes it and it continues as new onto B.
+    // A lifecycle moves at its next workflow task: the busy customer's order completes (its journey tells the
+    // lifecycle), and the lifecycle continues as new onto B by itself.
+    expect(await versioningOf(busyLifecycle)).toEqual({ behavior: 'PINNED', buildId: buildA });
+    await aftercare.advanceStage(busy.orderId, { stage: 'delivered' });
+    await eventually(async () =>
+      expect(await versioningOf(busyLifecycle)).toEqual({ behavior: 'PINNED', buildId: buildB }),
+    );
+    expect((await aftercare.getCustomer(busy.customer.id)).orders[0]?.status).toBe('completed');
+
+    // The idle lifecycle stays on A while nothing wakes it; the ops command wakes it (and only it, the one still on
+    // A) and it continues as new onto B.
     expect(await versioningOf(lifecycle)).toEqual({ behavior: 'PINNED', buildId: buildA });
     lines.length = 0;
     expect(await runOps(['upgrade-lifecycles'], (l) => lines.push(l), opsEnv())).toBe(0);
