@@ -80,9 +80,19 @@ export class OrderGateway {
   async start(order: Order): Promise<StartResult> {
     const orderHash = hashOrder(order);
     const receivedAt = this.now().toISOString();
-    // Recorded with the customer first: a journey never runs for an order its customer does not know. A repeated
-    // request records nothing new (the lifecycle keeps each order id once) and finds the journey started.
-    const customer = await this.customers.lookUp(order.customer.id);
+    // An order id that has a journey already is answered before anything is recorded: the same order again (200),
+    // or another order under its id (409), which must not reach the customer it names (their lifecycle would
+    // start, or keep an order that is not theirs). Looked up beside the customer: no time added. Not billed. (Two
+    // different orders sent under one new id at the same moment can still both reach their customers before one
+    // journey wins; only the other gets the 409.)
+    const [existing, customer] = await Promise.all([
+      this.repeated(orderJourneyId(order.orderId, this.tenant), order.orderId, orderHash),
+      this.customers.lookUp(order.customer.id),
+    ]);
+    if (existing) return existing;
+    // Recorded with the customer first: a journey never runs for an order its customer does not know. A request
+    // repeated before its journey started (the first one died in between) records nothing new (the lifecycle keeps
+    // each order id once) and starts the journey.
     const lean = await this.customers.record(customer, order, this.playbook, receivedAt);
     return this.startJourney(order, orderHash, receivedAt, lean);
   }

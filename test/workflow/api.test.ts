@@ -61,6 +61,25 @@ describe('HTTP API', () => {
     expect(different.json().error.code).toBe('order_exists_with_different_content');
   });
 
+  it('a 409 for an order id taken by another order changes no customer (found by the fuzz drill)', async () => {
+    const order = sampleOrder();
+    expect((await post('/v1/orders', order)).statusCode).toBe(201);
+    // Another customer's order under the same id: a stranger, and a customer who has an order of their own.
+    const stranger = sampleOrder({ orderId: order.orderId });
+    const known = sampleOrder();
+    expect((await post('/v1/orders', known)).statusCode).toBe(201);
+    const taken = { ...sampleOrder({ orderId: order.orderId }), customer: known.customer };
+    for (const conflicting of [stranger, taken]) {
+      const res = await post('/v1/orders', conflicting);
+      expect(res.statusCode).toBe(409);
+      expect(res.json().error.code).toBe('order_exists_with_different_content');
+    }
+    // No lifecycle for the stranger; the known customer's history has only their own order.
+    await expect(h.aftercare.getCustomer(stranger.customer.id)).rejects.toThrow(/no customer/);
+    const history = (await h.aftercare.getCustomer(known.customer.id)).orders.map((o) => o.orderId);
+    expect(history).toEqual([known.orderId]);
+  });
+
   it('advances stages and reports the journey', async () => {
     const order = sampleOrder();
     await post('/v1/orders', order);
