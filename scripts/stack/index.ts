@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     `  Temporal       ${TEMPORAL_SERVER_VERSION} at ${stack.temporalAddress}, PostgreSQL databases aftercare_temporal{,_visibility}`,
     `  Temporal UI    ${stack.uiUrl}  (${TEMPORAL_UI_VERSION}; to read payloads, sign in at ${stack.apiUrls[0]}/codec/session with the operator key)`,
     ...stack.apiUrls.map((u, i) => `  API ${i + 1}          ${u}  (docs: ${u}/docs)`),
+    `  Build          ${stack.buildId ? `${stack.buildId}, current in Worker Deployment "aftercare" (docs/workflow-versions.md)` : 'unversioned'}`,
     `  Workers        ${stack.workers.map((w) => `${w.name} (pid ${w.pid})`).join(', ')}; /health and /metrics on 9464, 9465`,
     `  Keys           ${secretsFile}: KEY=$(node -p "require('${secretsFile}').apiKey")`,
     `  Providers      ${sandboxed.length > 0 ? `local sandbox for ${sandboxed.join(', ')} (nothing leaves this machine)` : 'as configured'}`,

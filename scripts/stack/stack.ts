@@ -8,6 +8,8 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import type { Logger } from '../../src/logger';
 import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
+import { promoteBuild } from '../../src/temporal/versioning';
+import { localBuildId } from '../../src/temporal/workflow-build';
 import { apiProcess, freePort, stackSecrets, workerProcess } from './aftercare';
 import { ensureStackBinaries } from './binaries';
 import { LOCAL_POSTGRES, setUpDatabases } from './postgres';
@@ -92,6 +94,9 @@ export async function startStack(
     });
     all.push(ui);
 
+    const deploymentName = opts.deploymentName === undefined ? 'aftercare' : opts.deploymentName || undefined;
+    // The id every worker of this checkout computes (a hash of the workflow bundle), given to them so all agree.
+    const buildId = deploymentName ? await localBuildId(opts.env.AFTERCARE_BUILD_ID) : undefined;
     const env: Record<string, string | undefined> = {
       ...opts.baseEnv,
       NODE_ENV: 'production',
@@ -105,6 +110,7 @@ export async function startStack(
       AFTERCARE_API_KEY: secrets.apiKey,
       AFTERCARE_SECRET: secrets.secret,
       AFTERCARE_OPERATOR_KEY: secrets.operatorKey,
+      ...(deploymentName && buildId ? { AFTERCARE_DEPLOYMENT_NAME: deploymentName, AFTERCARE_BUILD_ID: buildId } : {}),
       ...opts.env,
     };
     const healthPorts = await Promise.all(
@@ -118,11 +124,14 @@ export async function startStack(
     );
     all.push(...workers, ...apis);
     await Promise.all([ui.start(), ...workers.map((w) => w.start())]);
+    // New workflows reach a versioned worker once its build is current: compose's aftercare-promote does the same.
+    if (deploymentName && buildId) await promote(address, opts.namespace, deploymentName, buildId, opts.log);
     await Promise.all(apis.map((a) => a.start()));
     return {
       temporalAddress: address,
       namespace: opts.namespace,
       taskQueue: TASK_QUEUE,
+      buildId,
       uiUrl,
       apiUrls,
       apiKey: secrets.apiKey,
@@ -139,6 +148,18 @@ export async function startStack(
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+async function promote(address: string, namespace: string, deploymentName: string, buildId: string, log: Logger) {
+  const connection = await Connection.connect({ address });
+  try {
+    const { previousBuildId } = await promoteBuild(connection, namespace, deploymentName, buildId, {
+      timeoutMs: 120_000,
+    });
+    log.info({ deploymentName, buildId, previousBuildId: previousBuildId ?? null }, 'build promoted to current');
+  } finally {
+    await connection.close();
   }
 }
 

@@ -16,6 +16,11 @@ export interface StackOptions {
   workerMetricsPorts?: number[];
   namespace: string;
   /**
+   * Worker Versioning's deployment name (AFTERCARE_DEPLOYMENT_NAME), 'aftercare' by default as in compose: the
+   * workers poll as this checkout's build, which the stack then makes current. `false`: unversioned workers.
+   */
+  deploymentName?: string | false;
+  /**
    * Environment for every Aftercare process on top of what the stack sets itself (TEMPORAL_ADDRESS, keys,
    * data dir, ports): providers' keys and base URLs, the playbook, send rates.
    */
@@ -40,6 +45,8 @@ export interface Stack {
   namespace: string;
   /** The task queue the workers poll. */
   taskQueue: string;
+  /** The build the workers poll as and the stack made current (undefined: unversioned). */
+  buildId: string | undefined;
   uiUrl: string;
   /** One per API process, e.g. http://127.0.0.1:3000. */
   apiUrls: string[];

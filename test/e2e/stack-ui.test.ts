@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
@@ -67,6 +68,18 @@ describe('the production-like stack (npm run stack:prod)', () => {
     // Sent by a worker process through the real Resend adapter, over TLS to the sandbox.
     for (let i = 0; i < 150 && sandbox.resend.sent.length === 0; i++) await new Promise((r) => setTimeout(r, 200));
     expect(sandbox.resend.sent.map((m) => m.to).flat()).toContain(email);
+    // Worker Versioning as compose runs it: the journey ran on this checkout's build, which the stack made current.
+    const connection = await Connection.connect({ address: stack.temporalAddress });
+    try {
+      const info = await connection.workflowService.describeWorkflowExecution({
+        namespace: 'default',
+        execution: { workflowId: `order-${order.orderId}` },
+      });
+      expect(stack.buildId).toMatch(/^bundle-[0-9a-f]{12}$/);
+      expect(info.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId).toBe(stack.buildId);
+    } finally {
+      await connection.close();
+    }
 
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
