@@ -53,6 +53,11 @@ export const SERVICES: readonly StackService[] = [
   { compose: 'aftercare-worker-2', local: 'npm run worker', role: 'Temporal worker (src/worker.ts)' },
   { compose: 'aftercare-api-1', local: 'npm run api', role: 'HTTP API (src/server.ts)' },
   { compose: 'aftercare-api-2', local: 'npm run api', role: 'HTTP API (src/server.ts)' },
+  {
+    compose: 'aftercare-promote',
+    local: 'promoteBuild once the workers poll (= npm run ops -- promote)',
+    role: "one-shot: makes this build the Worker Deployment's current one",
+  },
 ];
 
 /** Ports of the stack on this machine; compose publishes the same ones. */
