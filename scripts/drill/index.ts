@@ -105,14 +105,16 @@ async function main(): Promise<void> {
     await fakes.close();
     throw err;
   });
-  // Ctrl-C: stop the stack's processes rather than leave them running.
-  process.once('SIGINT', () => {
-    say('interrupted: stopping the stack');
-    void stack
-      .stop()
-      .then(() => fakes.close())
-      .finally(() => process.exit(130));
-  });
+  // Ctrl-C or a timeout's SIGTERM: stop the stack's processes rather than leave them running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping the stack`);
+      void stack
+        .stop()
+        .then(() => fakes.close())
+        .finally(() => process.exit(130));
+    });
+  }
   const stackMs = Date.now() - started;
   say(`stack up in ${(stackMs / 1000).toFixed(1)} s: Temporal ${TEMPORAL_SERVER_VERSION} at ${stack.temporalAddress}`);
   const connection = await Connection.connect({ address: stack.temporalAddress });

@@ -102,7 +102,7 @@ export async function providerStormDrill(ctx: DrillContext): Promise<DrillResult
   if (gaps.length === 0) failures.push('no 429 was answered: Retry-After not measured');
   if (early.length > 0) {
     failures.push(
-      `Retry-After not honored: ${early.length} of ${gaps.length} retries came early (shortest ${Math.min(...early.map((g) => g.gapMs!))} ms after a ${retryAfterSeconds} s Retry-After)`,
+      `Retry-After not honored: ${early.length} of ${gaps.length} retries came early (e.g. ${early[0]!.gapMs} ms after a Retry-After of ${early[0]!.retryAfterMs / 1000} s)`,
     );
   }
   const unanswered = gaps.filter((g) => g.gapMs === undefined).length;
