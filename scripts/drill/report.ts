@@ -49,7 +49,7 @@ const HEADLINES: Record<string, string[]> = {
     'lost',
     'duplicated',
   ],
-  fuzz: ['bodies', 'serverErrors', 'workflowsFromInvalid'],
+  fuzz: ['bodies', 'routes', 'fiveXx', 'startedByInvalid', 'transportErrors'],
 };
 
 export function printSummary(results: DrillResult[], totalMs: number, say: (line: string) => void): void {
