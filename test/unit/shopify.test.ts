@@ -10,6 +10,7 @@ import {
   shipmentStatusOf,
   shopifyIdOf,
 } from '../../src/shops/shopify/mapping';
+import { handleShopifyDelivery, type ShopifyDeps } from '../../src/shops/shopify/events';
 import { shopifyHeaders, verifyShopifyHmac } from '../../src/shops/shopify/webhook';
 import type { Order } from '../../src/workflows/order/contract';
 import {
@@ -165,6 +166,52 @@ describe('Shopify mapping', () => {
       /shopify\.fulfillment\.delivered: "arrived" is not one of the stages/,
     );
     expect(() => parsePlaybook({ ...SHOP_PLAYBOOK_RAW(), shopify: { fulfillment: { lost: 'delivered' } } })).toThrow();
+  });
+});
+
+describe('Shopify deliveries', () => {
+  /** Orders whose journeys start, at a stage, with these stages; what each call did. */
+  function orders(stages: string[], at: string) {
+    const calls: string[] = [];
+    const deps: ShopifyDeps = {
+      orders: {
+        start: async (order) => (
+          calls.push(`start ${order.orderId}`),
+          { orderId: order.orderId, workflowId: 'w', created: true }
+        ),
+        get: async (orderId) => ({ orderId, status: 'active', stage: at, stages }) as never,
+        advanceStage: async (_id, update) => (
+          calls.push(`stage ${update.stage}`),
+          { stage: update.stage, status: 'active' }
+        ),
+        cancel: async () => ({}) as never,
+        refund: async () => ({}) as never,
+      },
+      erasure: { erase: async () => ({}) as never },
+      playbook: SHOP_PLAYBOOK,
+    };
+    return { deps, calls };
+  }
+
+  it('orders/paid that starts the journey says so, whatever the paid stage came to (found by the fuzz drill)', async () => {
+    const order = shopifyOrder();
+    const deliver = (deps: ShopifyDeps) =>
+      handleShopifyDelivery(deps, {
+        topic: 'orders/paid',
+        webhookId: 'w-1',
+        body: { ...order, financial_status: 'paid' },
+      });
+    // The journey has no paid stage (a playbook of its own), or is past it: the start is what happened.
+    for (const [stages, at] of [
+      [['placed', 'shipped'], 'placed'],
+      [STAGES, STAGES.at(-1)!],
+    ] as const) {
+      const { deps, calls } = orders([...stages], at);
+      const result = await deliver(deps);
+      expect(calls).toEqual([`start ${shopifyIdOf(order)}`]);
+      expect(result.outcome).toBe('applied');
+      expect(result.detail).toMatch(/^journey started; /);
+    }
   });
 });
 

@@ -52,7 +52,10 @@ export async function handleShopifyDelivery(deps: ShopifyDeps, d: ShopifyDeliver
       const started = await startOrder(deps, body);
       if (started.outcome === 'invalid' || !started.orderId) return started;
       const paid = (stages: readonly string[]) => paidStageOf(deps.playbook, stages);
-      return toStage(deps, d, started.orderId, paid, 'paid', occurredAtOf(d, body));
+      const moved = await toStage(deps, d, started.orderId, paid, 'paid', occurredAtOf(d, body));
+      // A journey it started is what it did, whatever the paid stage came to (no such stage, or past it).
+      if (started.outcome !== 'applied') return moved;
+      return { ...moved, outcome: 'applied', detail: `journey started; ${moved.detail}` };
     }
     case 'fulfillments/create':
     case 'fulfillments/update':
