@@ -36,6 +36,7 @@ const signingMode = fc.oneof(
   { weight: 1, arbitrary: fc.constant('invalid' as const) },
   { weight: 1, arbitrary: fc.constant('missing' as const) },
 );
+
 interface WebhookSpec {
   provider: Provider;
   route: string;
@@ -48,6 +49,7 @@ interface WebhookSpec {
   starts?: FuzzRequest['starts'];
 }
 
+/** A header as the provider sends it, mostly; sometimes garbage, sometimes empty (then left out). */
 const maybe = (value: fc.Arbitrary<string>) =>
   fc.oneof(
     { weight: 8, arbitrary: value },
