@@ -10,7 +10,7 @@
  * The figures go to .data/drill/drill-figures.json too (docs/reliability.md quotes them). Exits non-zero when any
  * figure misses its line, naming which.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -25,32 +25,12 @@ import { TEMPORAL_SERVER_VERSION } from '../stack/topology';
 import { apiKillDrill, API_KILL } from './api-kill';
 import { duplicateStormDrill, DUPLICATES } from './duplicates';
 import { drillEnv, startFakes } from './env';
+import { FUZZ_SHOP_ENV, fuzzDrill } from './fuzz';
 import { printResult, printSummary } from './report';
 import { providerStormDrill, STORM } from './storm';
 import { temporalRestartDrill, TEMPORAL_RESTART } from './temporal-restart';
 import type { Drill, DrillContext, DrillResult } from './types';
 import { workerKillDrill, WORKER_KILL } from './worker-kill';
-
-const FUZZ = 'fuzz';
-
-/**
- * The fuzz drill is another module's (scripts/drill/fuzz.ts, `fuzzDrill(ctx): Promise<DrillResult>`); until it
- * exists, the run says so as a failure rather than skipping it quietly.
- */
-const fuzz: Drill = async (ctx) => {
-  const file = path.join(__dirname, 'fuzz.ts');
-  if (!existsSync(file)) {
-    return {
-      name: FUZZ,
-      claim: 'generated bodies across every /v1 route and webhook: 0 5xx, 0 workflows started by an invalid body',
-      figures: {},
-      failures: ['scripts/drill/fuzz.ts (fuzzDrill) is not there yet'],
-      wallMs: 0,
-    };
-  }
-  const { fuzzDrill } = (await import(file)) as { fuzzDrill: Drill };
-  return fuzzDrill(ctx);
-};
 
 /** In run order: the Temporal restart last but one, since it disturbs the server the others measure. */
 const DRILLS: [string, Drill][] = [
@@ -59,7 +39,7 @@ const DRILLS: [string, Drill][] = [
   [API_KILL, apiKillDrill],
   [STORM, providerStormDrill],
   [TEMPORAL_RESTART, temporalRestartDrill],
-  [FUZZ, fuzz],
+  ['fuzz', fuzzDrill],
 ];
 
 function parseArgs(argv: string[]) {
@@ -97,7 +77,8 @@ async function main(): Promise<void> {
     apiPorts: [await freePort(), await freePort()],
     workers: 2,
     namespace: 'default',
-    env: drillEnv(stateDir, fakes),
+    // The shops' webhook secrets too, so the fuzz drill reaches those routes.
+    env: { ...drillEnv(stateDir, fakes), ...FUZZ_SHOP_ENV },
     cacheDir: config.system.cacheDir,
     baseEnv: config.system.childEnv,
     log,
