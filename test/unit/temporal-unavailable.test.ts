@@ -11,6 +11,7 @@ import {
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app';
+import { formPageScope } from '../../src/api/pages/shell';
 import { limitTemporalCalls, retryWithinDeadline, TEMPORAL_BUDGET_MS } from '../../src/api/temporal-budget';
 import { AftercareClient } from '../../src/client';
 import { isTemporalUnavailable } from '../../src/errors';
@@ -182,3 +183,25 @@ async function closedPort(): Promise<number> {
     });
   });
 }
+
+describe("a customer's form page while Temporal is out of reach", () => {
+  it('answers 503 with Retry-After and the "try again" page, not a 500', async () => {
+    const app = Fastify();
+    apps.push(app);
+    await app.register(async (scope) => {
+      formPageScope(scope, 'test', { unreadable: () => 'unreadable', failed: () => 'please try again later' });
+      scope.post('/page', async () => {
+        throw new ServiceError('Failed to query Workflow', { cause: grpcError(14, 'No connection established') });
+      });
+    });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/page',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'rating=5',
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).toContain('please try again later');
+  });
+});

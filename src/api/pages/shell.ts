@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isTemporalUnavailable, TEMPORAL_RETRY_AFTER_S } from '../../errors';
 import { describeError } from '../../lib/redact';
 
 /**
@@ -117,6 +118,12 @@ export function formPageScope(
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return sendPage(reply, err.statusCode, pages.unreadable(request));
+    }
+    // Temporal out of reach: the customer's "try again" page, as a 503 that says when (an outage, not a bug).
+    if (isTemporalUnavailable(err)) {
+      request.log.warn(`${name} page: Temporal unavailable; answered 503`);
+      reply.header('retry-after', String(TEMPORAL_RETRY_AFTER_S));
+      return sendPage(reply, 503, pages.failed(request));
     }
     request.log.error({ error: describeError(err) }, `${name} page failed`);
     return sendPage(reply, 500, pages.failed(request));
