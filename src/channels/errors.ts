@@ -15,6 +15,7 @@ export const DeliveryFailureType = {
   throttled: 'ProviderThrottled',
   transient: 'TransientDeliveryFailure',
   notConfigured: 'ChannelNotConfigured',
+  outcomeUnknown: 'DeliveryOutcomeUnknown',
 } as const;
 export type DeliveryFailureType = (typeof DeliveryFailureType)[keyof typeof DeliveryFailureType];
 
@@ -25,6 +26,12 @@ export type DeliveryProblem =
 export abstract class DeliveryError extends Error {
   abstract readonly retry: 'never' | 'after-delay' | 'backoff';
   abstract readonly failureType: DeliveryFailureType;
+  /**
+   * True when the provider surely did not accept the message (it answered with a refusal, or the request never
+   * reached it), so a retry cannot duplicate it. False when it may have (a timeout after the request went out).
+   * Read by the send activity for providers without an idempotency key (see ChannelAdapter.keyless).
+   */
+  notSent = false;
   constructor(
     message: string,
     readonly provider: string,
@@ -33,6 +40,12 @@ export abstract class DeliveryError extends Error {
   ) {
     super(message);
     this.name = new.target.name;
+  }
+
+  /** Says the provider surely did not accept the message (see `notSent`); returns the error, for `throw`. */
+  surelyNotSent(): this {
+    this.notSent = true;
+    return this;
   }
 }
 
@@ -62,10 +75,22 @@ export class ChannelNotConfiguredError extends PermanentDeliveryError {
   override readonly failureType = DeliveryFailureType.notConfigured;
 }
 
+/**
+ * The provider may or may not have accepted the message: an earlier attempt died or failed after its request went
+ * out, or the answer was lost. For a provider without an idempotency key a resend may put a second copy on the
+ * customer's phone, so this is permanent: never resent blindly. The journey records the attempt as failed with this
+ * type (an operator sees "DeliveryOutcomeUnknown" and can check the provider's logs) and says nothing about the address.
+ */
+export class OutcomeUnknownError extends PermanentDeliveryError {
+  override readonly failureType = DeliveryFailureType.outcomeUnknown;
+}
+
 /** The provider asked us to slow down: retry after its delay, with the same idempotency key. */
 export class ThrottledDeliveryError extends DeliveryError {
   readonly retry = 'after-delay' as const;
   readonly failureType = DeliveryFailureType.throttled;
+  /** A throttle is a refusal: nothing was accepted. */
+  override notSent = true;
   constructor(
     message: string,
     provider: string,

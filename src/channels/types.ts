@@ -48,6 +48,14 @@ export interface ChannelAdapter<C extends OutgoingContent = OutgoingContent> {
   /** e.g. "resend", "outbox". */
   readonly provider: string;
   send(message: OutgoingMessage<C>): Promise<SendResult>;
+  /**
+   * True when the provider has no idempotency key, so a resend is a second message (Twilio, Telegram, WhatsApp).
+   * The send activity then marks each attempt durably before the request, and an attempt after an earlier one's
+   * mark asks `findSent` (a provider that can list what it sent) or gives up as outcome unknown (one that cannot).
+   */
+  readonly keyless?: boolean;
+  /** The message an earlier attempt sent at or after `sinceMs` (same recipient, same text), if the provider has it. */
+  findSent?(message: OutgoingMessage<C>, sinceMs: number): Promise<SendResult | undefined>;
 }
 
 export interface WhatsAppTemplate {

@@ -8,6 +8,7 @@ import { DEFAULT_TENANT, tenantOfWorkflowId } from '../../workflows/tenant';
 import { compose, ratingOneTap } from './compose';
 import { toActivityFailure } from './failures';
 import { withLinks, type LinkSettings } from './links';
+import { guardedSend, recordMarkWith } from './send-guard';
 
 export interface SendDeps extends LinkSettings {
   renderer: MessageRenderer;
@@ -20,13 +21,19 @@ export interface SendDeps extends LinkSettings {
    * listed here, and the default one, send with `channels` and `emailFrom`.
    */
   tenants?: Readonly<Record<string, TenantSenders>>;
+  /**
+   * Records a durable "about to send" mark before each request to a provider without an idempotency key
+   * (./send-guard.ts); absent, those sends are not guarded against a worker dying mid-send.
+   */
+  client?: Parameters<typeof recordMarkWith>[0];
   now?: () => number;
 }
 
 /**
  * One message on one channel: links, then render, then compose for the channel, then the adapter.
  * Nothing else happens in this retry scope: a retry repeats only what is safe to repeat, and the
- * provider call carries the idempotency key. Counting what was sent is the workflow's next step.
+ * provider call carries the idempotency key, or, for providers without one, is guarded by a durable mark
+ * (./send-guard.ts). Counting what was sent is the workflow's next step.
  */
 export interface TenantSenders {
   channels: Partial<Record<Channel, ChannelAdapter>>;
@@ -34,6 +41,7 @@ export interface TenantSenders {
 }
 
 export function sendMessageActivity(deps: SendDeps) {
+  const recordMark = deps.client ? recordMarkWith(deps.client) : undefined;
   return async function sendMessage(req: SendMessageRequest): Promise<SendMessageResult> {
     try {
       const of = tenantOfWorkflowId(req.workflowId);
@@ -62,7 +70,7 @@ export function sendMessageActivity(deps: SendDeps) {
       });
       const oneTap = ratingOneTap(req, deps.keys.contacts, rendered.locale, of === DEFAULT_TENANT ? undefined : of);
       const content = compose(req, rendered, data, senders.emailFrom, oneTap);
-      const sent = await adapter.send({
+      const message = {
         idempotencyKey: req.idempotencyKey,
         content,
         meta: {
@@ -72,7 +80,8 @@ export function sendMessageActivity(deps: SendDeps) {
           locale: rendered.locale,
           ...(req.variant ? { variant: req.variant.id } : {}),
         },
-      });
+      };
+      const sent = await guardedSend(adapter, message, recordMark, deps.now ?? Date.now);
       Context.current().log.info('message sent', {
         messageKey: req.messageKey,
         kind: req.kind,

@@ -29,12 +29,16 @@
  *   (Twilio's logs show whether it went out; its StatusCallback would too, but carries only a sid we never got.)
  * Each send uses a fresh connection (agent: false): a reused keep-alive socket that the server closed while idle
  * fails with ECONNRESET after our write, which would turn a harmless race into an ambiguous outcome.
+ * A worker that dies mid-send leaves no error at all: the send activity marks each attempt durably before the
+ * request (`keyless`), and a retry after a mark calls `findSent` (./lookup.ts), which lists what Twilio sent to the
+ * number, instead of sending blindly.
  */
 import http from 'node:http';
 import https from 'node:https';
 import {
   type DeliveryError,
   InvalidAddressError,
+  OutcomeUnknownError,
   parseRetryAfter,
   PermanentDeliveryError,
   RecipientOptedOutError,
@@ -42,6 +46,7 @@ import {
   TransientDeliveryError,
 } from '../../errors';
 import type { ChannelAdapter, OutgoingMessage, SendResult, TextContent } from '../../types';
+import { findSentSms } from './lookup';
 import { isRecord, parseJson } from '../../../lib/http';
 import { redactPhoneNumbers } from '../../../lib/redact';
 
@@ -72,7 +77,7 @@ export const TWILIO_MAX_BODY_CHARS = 1600;
  * Twilio may or may not have accepted the message (timeout after sending, gateway 502/504, unreadable 2xx).
  * Permanent so it is never retried blindly; check the StatusCallback or the Twilio console before resending.
  */
-export class SmsOutcomeUnknownError extends PermanentDeliveryError {}
+export class SmsOutcomeUnknownError extends OutcomeUnknownError {}
 
 export type TwilioErrorKind = 'opted-out' | 'undeliverable' | 'throttled' | 'operator';
 
@@ -110,6 +115,7 @@ export function twilioErrorKind(code: number | undefined): TwilioErrorKind | und
 export class TwilioSmsAdapter implements ChannelAdapter<TextContent> {
   readonly channel = 'sms' as const;
   readonly provider = PROVIDER;
+  readonly keyless = true;
   private readonly url: URL;
   private readonly authorization: string;
   private readonly sender: { From: string } | { MessagingServiceSid: string };
@@ -155,7 +161,7 @@ export class TwilioSmsAdapter implements ChannelAdapter<TextContent> {
         PROVIDER,
         undefined,
         outcome.code,
-      );
+      ).surelyNotSent();
     }
     if (outcome.kind === 'unknown') {
       throw new SmsOutcomeUnknownError(
@@ -183,6 +189,21 @@ export class TwilioSmsAdapter implements ChannelAdapter<TextContent> {
     throw this.classify(outcome.status, outcome.headers, body, redact);
   }
 
+  /** The SMS an earlier attempt of this message created at or after `sinceMs`, from Twilio's list of messages. */
+  findSent(message: OutgoingMessage<TextContent>, sinceMs: number): Promise<SendResult | undefined> {
+    const { content } = message;
+    return findSentSms({
+      listUrl: this.url,
+      authorization: this.authorization,
+      to: content.to,
+      body: content.text,
+      sender: this.sender,
+      sinceMs,
+      timeoutMs: this.timeoutMs,
+      now: this.now,
+    });
+  }
+
   /** Maps a Twilio error response ({code, message, more_info, status}) to the DeliveryError that decides retries. */
   private classify(
     status: number,
@@ -204,7 +225,7 @@ export class TwilioSmsAdapter implements ChannelAdapter<TextContent> {
       case 'operator':
         // Wrong SID/token or a suspended account: the recipient is fine and rotating the credentials fixes it,
         // so keep retrying with backoff rather than dropping the message or skipping to another channel.
-        return new TransientDeliveryError(text, PROVIDER, status, code);
+        return new TransientDeliveryError(text, PROVIDER, status, code).surelyNotSent();
       case 'undeliverable':
         // Only these say the number itself will never work; the others are about route, content or account.
         return INVALID_ADDRESS_CODES.has(twilioCode!)
@@ -216,12 +237,14 @@ export class TwilioSmsAdapter implements ChannelAdapter<TextContent> {
       return new ThrottledDeliveryError(text, PROVIDER, parseRetryAfter(retryAfter, this.now(), 1000), status, code);
     }
     // A 401 means nothing was created; it is the same operator problem as 20003 whatever the code.
-    if (status === 401) return new TransientDeliveryError(text, PROVIDER, status, code);
+    if (status === 401) return new TransientDeliveryError(text, PROVIDER, status, code).surelyNotSent();
     // A gateway error without Twilio's JSON body may come after the API created the message.
     if ((status === 502 || status === 504) && twilioCode === undefined) {
       return new SmsOutcomeUnknownError(text, PROVIDER, status, code);
     }
-    if (status >= 500 || status === 408) return new TransientDeliveryError(text, PROVIDER, status, code);
+    // Answered by Twilio's API itself (a 5xx with its JSON, or any other 5xx/408): nothing was created (see above).
+    if (status >= 500 || status === 408)
+      return new TransientDeliveryError(text, PROVIDER, status, code).surelyNotSent();
     // Other 4xx: validation, an invalid or unowned From (21212/21606), permissions. Resending the same form won't help.
     return new PermanentDeliveryError(text, PROVIDER, status, code);
   }

@@ -12,6 +12,8 @@ const PROVIDER = 'telegram';
 const DEFAULT_API_ROOT = 'https://api.telegram.org';
 // Same shape as `telegramChatId` in the contract: private chats are positive, groups negative.
 const CHAT_ID = /^-?\d{1,20}$/;
+/** Network errors before a connection existed: the request never reached Telegram. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export interface TelegramAdapterOptions {
   botToken: string;
@@ -49,6 +51,9 @@ export class ChatUnreachableError extends ChannelUnreachableError {
  * Mitigations: errors where Telegram definitely refused the message (4xx) are never retried blindly; only 429
  * (refused, safe to resend), 5xx/network (usually not delivered) and 401 (refused) are retryable, and the network
  * error code is kept in `code` so callers can tell "never connected" (ECONNREFUSED) from "outcome unknown".
+ * `keyless`: the send activity marks each attempt durably before the request; an attempt after a mark whose
+ * outcome is unknown (a worker that died mid-send, a timeout, a 5xx) is not resent but fails as OutcomeUnknownError.
+ * Errors where Telegram surely refused or never saw the request say so (`surelyNotSent`), so their retry still sends.
  *
  * Privacy: error messages never include the chat id or the token, and telegraf's TelegramError is not attached as
  * `cause` because its `.on.payload` carries the chat id and the message text.
@@ -56,6 +61,7 @@ export class ChatUnreachableError extends ChannelUnreachableError {
 export class TelegramAdapter implements ChannelAdapter<TextContent> {
   readonly channel = 'telegram' as const;
   readonly provider = PROVIDER;
+  readonly keyless = true;
   private readonly bot: Telegraf;
   private readonly botToken: string;
   private readonly timeoutMs: number;
@@ -123,9 +129,15 @@ export class TelegramAdapter implements ChannelAdapter<TextContent> {
       if (status === 401 || status === 404) {
         // 401 is a revoked/wrong token and 404 a malformed token or apiRoot path: the operator fixes these, so keep
         // retrying with backoff instead of dropping the message or burning a fallback channel.
-        return new TransientDeliveryError(text, PROVIDER, status, status === 401 ? 'unauthorized' : 'not_found');
+        return new TransientDeliveryError(
+          text,
+          PROVIDER,
+          status,
+          status === 401 ? 'unauthorized' : 'not_found',
+        ).surelyNotSent();
       }
-      // telegraf turns any HTTP status >= 500 into a TelegramError with the status text as description.
+      // telegraf turns any HTTP status >= 500 into a TelegramError with the status text as description: maybe a
+      // proxy's, after Telegram took the message, so not surely unsent.
       if (status >= 500) return new TransientDeliveryError(text, PROVIDER, status, 'server_error');
       // 400 (text empty or too long, bad parameters), 409, 413…: resending the same payload won't help.
       return new PermanentDeliveryError(text, PROVIDER, status, 'bad_request');
@@ -148,7 +160,8 @@ export class TelegramAdapter implements ChannelAdapter<TextContent> {
     }
     if (e.name === 'FetchError') {
       const code = typeof e.code === 'string' ? e.code : typeof e.type === 'string' ? e.type : 'fetch_error';
-      return new TransientDeliveryError(`telegram: request failed: ${code}`, PROVIDER, undefined, code);
+      const error = new TransientDeliveryError(`telegram: request failed: ${code}`, PROVIDER, undefined, code);
+      return NEVER_CONNECTED.has(code) ? error.surelyNotSent() : error;
     }
     // Anything else is unexpected (a telegraf bug, an invalid URL); the outcome is unknown, so retry.
     const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);

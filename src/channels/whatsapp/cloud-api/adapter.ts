@@ -15,11 +15,13 @@ import { redactPhoneNumbers } from '../../../lib/redact';
  * WhatsApp Business Cloud API (Meta Graph API), over plain fetch: text, templates, and one-tap answers as a list.
  *
  * No idempotency: Graph has no idempotency key, so a request that reached Meta but whose answer was lost
- * (timeout, reset connection, 5xx, 131000) can be delivered and then sent again by the retry. Those cases
- * are still Transient (losing an order update is worse than a rare duplicate), but their `code` says
- * which ones are ambiguous ('timeout', 'network', 5xx) so callers can choose differently. The idempotency
- * key is sent as `biz_opaque_callback_data`, which Meta echoes on status webhooks, so a duplicate can at
- * least be recognised afterwards.
+ * (timeout, reset connection, a 5xx without Graph's error body) can be delivered and then sent again by a retry.
+ * Those errors are Transient, but this adapter is `keyless`: the send activity marks each attempt durably before
+ * the request, and the attempt after a mark whose outcome is unknown is not resent but fails as
+ * OutcomeUnknownError (Graph cannot list what it sent). Errors where Meta surely did not take the message (Graph
+ * answered with its error body, or the connection never opened) say so (`surelyNotSent`): their retry sends. The
+ * idempotency key is sent as `biz_opaque_callback_data`, which Meta echoes on status webhooks, so a message can be
+ * recognised afterwards.
  *
  * Many rejections are asynchronous: Meta often answers 200 with a wamid and reports 131047/131026 later as a
  * `failed` status on the webhook. `deliveryErrorForStatus` maps those to the same error classes.
@@ -45,6 +47,8 @@ const DEFAULT_BASE_URL = 'https://graph.facebook.com';
 // Current Graph version as of 2026-11 (released 2026-07-29); v21.0, often hard-coded, expires 2027-01-21.
 const DEFAULT_GRAPH_VERSION = 'v26.0';
 const SERVICE_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** Network errors before a connection existed: the request never reached Meta. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 // Inbound timestamps slightly ahead of our clock are skew, not the future.
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const MAX_CALLBACK_DATA_LENGTH = 512;
@@ -78,6 +82,7 @@ export class OutsideServiceWindowError extends PermanentDeliveryError {}
 export class WhatsAppCloudAdapter implements ChannelAdapter<WhatsAppContent> {
   readonly channel = 'whatsapp' as const;
   readonly provider = PROVIDER;
+  readonly keyless = true;
   private readonly url: string;
   private readonly token: string;
   private readonly timeoutMs: number;
@@ -130,12 +135,13 @@ export class WhatsAppCloudAdapter implements ChannelAdapter<WhatsAppContent> {
       // Unknown outcome: Meta may have accepted it. Retrying risks a duplicate, not retrying risks silence.
       const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
       const code = timedOut ? 'timeout' : 'network';
-      throw new TransientDeliveryError(
+      const error = new TransientDeliveryError(
         `whatsapp-cloud: ${code}: ${redact(describe(err), to)}`,
         PROVIDER,
         undefined,
         code,
       );
+      throw NEVER_CONNECTED.has(causeCode(err)) ? error.surelyNotSent() : error;
     }
 
     const json = parseJson(raw);
@@ -148,12 +154,14 @@ export class WhatsAppCloudAdapter implements ChannelAdapter<WhatsAppContent> {
 
     const graph = graphErrorSchema.safeParse(json).data?.error;
     const retryAfter = response.headers.get('retry-after');
-    throw classifyGraphError({
+    const error = classifyGraphError({
       status: response.status,
       code: graph?.code,
       text: describeGraphError(response.status, graph, to),
       delay: (fallbackMs) => parseRetryAfter(retryAfter, this.now(), fallbackMs),
     });
+    // Graph's own error body (or a 401) is Meta refusing the message; a bare 5xx may be a proxy after Meta took it.
+    throw graph || response.status === 401 ? error.surelyNotSent() : error;
   }
 }
 
@@ -298,6 +306,13 @@ function describeGraphError(status: number, error: GraphError | undefined, to: s
 
 /** Graph details sometimes quote the recipient: drop the exact number and anything phone-shaped. */
 export const redact = (text: string, digits: string) => redactPhoneNumbers(text, digits);
+
+/** undici's "fetch failed" keeps the system error (ECONNREFUSED, …) in `cause`. */
+function causeCode(err: unknown): string {
+  const cause = err instanceof Error ? err.cause : undefined;
+  const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : '';
+}
 
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
