@@ -6,8 +6,8 @@ import { type FakeResponse, HttpFake, pathOf, sleep, writeResponse } from './htt
 export type { FakeResponse };
 
 /**
- * A fake of Twilio's Messages API (POST /2010-04-01/Accounts/{sid}/Messages.json, GET …/Messages/{sid}.json) on
- * 127.0.0.1. Auth, form parsing, validation order, error bodies ({code, message, more_info, status}) and the
+ * A fake of Twilio's Messages API (POST /2010-04-01/Accounts/{sid}/Messages.json, GET …/Messages/{sid}.json, and the
+ * list, GET …/Messages.json with To, From, DateSent[<>], PageSize and Page, paged by next_page_uri) on 127.0.0.1. Auth, form parsing, validation order, error bodies ({code, message, more_info, status}) and the
  * message resource follow the live API; the magic numbers of Twilio's test credentials trigger their errors too
  * (To +15005550001 invalid, …0002 unroutable, …0003 no permission, …0004 opted out, …0009 not mobile).
  */
@@ -176,6 +176,7 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
       if (!message) return reply(res, 404, twilioError(404, 20404, `The requested resource ${path} was not found`));
       return reply(res, 200, toResource(message));
     }
+    if (method === 'GET') return reply(res, 200, listPage(new URL(req.url ?? '/', 'http://fake.invalid').searchParams));
     if (method !== 'POST') return reply(res, 405, twilioError(405, 20004, 'Method not allowed'));
 
     const invalid = validate(form);
@@ -224,6 +225,43 @@ export async function startFakeTwilio(opts: FakeTwilioOptions = {}): Promise<Fak
     const magic = MAGIC_TO[to];
     if (magic) return error(magic.code, magic.message(to));
     return undefined;
+  }
+
+  /**
+   * One page of the list, as Twilio answers it: most recent first (Twilio sorts by DateSent; this fake's messages
+   * are never sent, so by creation), filtered by To and From; the DateSent filters match only messages that have
+   * a date_sent (none here: a queued message has none yet).
+   */
+  function listPage(query: URLSearchParams) {
+    const pageSize = Math.min(1000, Math.max(1, Number(query.get('PageSize') ?? 50) || 50));
+    const page = Math.max(0, Number(query.get('Page') ?? 0) || 0);
+    const to = query.get('To');
+    const from = query.get('From');
+    const byDate = ['DateSent', 'DateSent<', 'DateSent>'].some((k) => query.has(k));
+    const matching = sent
+      .filter((m) => (to === null || m.to === to) && (from === null || m.from === from) && !byDate)
+      .reverse();
+    const messages = matching.slice(page * pageSize, (page + 1) * pageSize);
+    const uriFor = (p: number) => {
+      const q = new URLSearchParams(query);
+      q.set('PageSize', String(pageSize));
+      q.set('Page', String(p));
+      if (p > 0) q.set('PageToken', `PA${matching[p * pageSize - 1]?.sid ?? ''}`);
+      else q.delete('PageToken');
+      return `${base}/Messages.json?${q.toString()}`;
+    };
+    const hasNext = (page + 1) * pageSize < matching.length;
+    return {
+      end: page * pageSize + Math.max(0, messages.length - 1),
+      first_page_uri: uriFor(0),
+      messages: messages.map(toResource),
+      next_page_uri: hasNext ? uriFor(page + 1) : null,
+      page,
+      page_size: pageSize,
+      previous_page_uri: page > 0 ? uriFor(page - 1) : null,
+      start: page * pageSize,
+      uri: `${base}/Messages.json?${query.toString()}`,
+    };
   }
 
   function toResource(m: SentSms) {
