@@ -30,7 +30,7 @@ import type { KeylessWorkerOptions } from './keyless-worker-process';
  * took the message, Temporal retried the send on another worker, and providers without an idempotency key took it
  * again. Here a worker dies (SIGKILL) while both fakes hold an SMS and a Telegram message; another worker takes over:
  * the SMS is found in Twilio's list and recorded as sent, the Telegram message is not resent and is recorded as
- * outcome unknown. Each customer gets each message once.
+ * outcome unknown, and not sent by email instead. Each customer gets each message once.
  */
 let twilio: FakeTwilio | undefined;
 let telegram: FakeTelegram | undefined;
@@ -88,7 +88,8 @@ describe('a worker that dies mid-send on providers without an idempotency key', 
     const phone = '+447700900777';
     const chat = '700900777';
     const bySms = sampleOrder({}, { email: undefined, phone });
-    const byTelegram = sampleOrder({}, { email: undefined, telegramChatId: chat });
+    // An email address too: a message that may have reached Telegram must not go out again by email.
+    const byTelegram = sampleOrder({}, { email: 'tg-crash@example.com', telegramChatId: chat });
     await Promise.all([aftercare.startOrderJourney(bySms), aftercare.startOrderJourney(byTelegram)]);
 
     // Both sends are at their provider: kill the worker there and then, without a chance to drain.
@@ -137,6 +138,7 @@ describe('a worker that dies mid-send on providers without an idempotency key', 
 
     expect(telegram.sent.filter((m) => String(m.chat_id) === chat)).toHaveLength(1);
     expect(telegram.requests.filter((r) => r.apiMethod === 'sendMessage')).toHaveLength(1);
+    expect(tg.messages[0]!.reason).toMatch(/^outcome unknown on telegram/);
     expect(tg.messages[0]!.attempts).toEqual([
       expect.objectContaining({
         channel: 'telegram',

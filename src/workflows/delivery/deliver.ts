@@ -6,7 +6,7 @@
  * problem is reported) comes in through the Deliverer. Workflow code: deterministic.
  */
 import { ActivityFailure, ApplicationFailure, isCancellation, log, patched } from '@temporalio/workflow';
-import type { DeliveryFailureType } from '../../channels/errors';
+import { DeliveryFailureType } from '../../channels/errors';
 import type { Channel } from '../../channels/types';
 import type { KindAndData } from '../../messages/data';
 import { kindSpec, PURPOSE_OF } from '../../messages/kinds';
@@ -178,6 +178,16 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
     }
     // The failure's type only: a provider's message may quote the address (it is on the message record).
     log.warn('delivery attempt failed', { messageKey: message.key, channel, failure: outcome.failure });
+    if (outcome.failure === DeliveryFailureType.outcomeUnknown && patched('outcome-unknown-ends-delivery')) {
+      // The provider may have delivered it (no idempotency key, an attempt cut off after its request): another
+      // channel could be a second copy on the customer's phone. Recorded as failed for an operator, who can check
+      // the provider and retry; no other channel is tried.
+      record.status = 'failed';
+      record.reason = `outcome unknown on ${channel}: possibly delivered, not sent on another channel`;
+      countMessage('failed', message.kind);
+      d.onUndeliverable?.(record);
+      return record;
+    }
     if (outcome.problem) {
       const reported = d.reportProblem(
         {

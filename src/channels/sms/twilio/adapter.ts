@@ -25,7 +25,8 @@
  *   and 401 (nothing was created; see classify()).
  * - ambiguous → SmsOutcomeUnknownError (permanent, not retried): a timeout or reset after the body was written,
  *   a 502/504 from a gateway, or a 2xx we couldn't read. Policy: at most one SMS per message. Retrying could put a
- *   second copy on the customer's phone; giving up lets the workflow record "maybe sent" or try another channel.
+ *   second copy on the customer's phone; giving up lets the workflow record "maybe sent" (DeliveryOutcomeUnknown:
+ *   no other channel is tried, an operator checks).
  *   (Twilio's logs show whether it went out; its StatusCallback would too, but carries only a sid we never got.)
  * Each send uses a fresh connection (agent: false): a reused keep-alive socket that the server closed while idle
  * fails with ECONNRESET after our write, which would turn a harmless race into an ambiguous outcome.
