@@ -17,6 +17,7 @@ import {
   makeOrders,
   pool,
   sendUntilAnswered,
+  serverErrorsIn,
   waitForJourneys,
   type DrillOrder,
   type Tally,
@@ -148,6 +149,8 @@ export async function apiKillDrill(ctx: DrillContext): Promise<DrillResult> {
     const bad = Object.entries(tally).filter(([s]) => s !== '200' && s !== '201');
     if (bad.length > 0) failures.push(`${what} retries answered ${bad.map(([s, n]) => `${s} ×${n}`).join(', ')}`);
   }
+  const apiErrors = serverErrorsIn(after, false);
+  if (apiErrors > 0) failures.push(`${apiErrors} requests finishing the orders answered 5xx or not at all`);
   failures.push(...ledgerFailures(comparison));
   if (journeys !== orders.length) failures.push(`${journeys} journeys for ${orders.length} orders`);
   if (unfinished.length > 0) failures.push(`${unfinished.length} journeys did not complete`);

@@ -15,6 +15,7 @@ import {
   makeOrders,
   pool,
   seededRandom,
+  serverErrorsIn,
   waitForJourneys,
   type ApiOutcome,
   type Tally,
@@ -77,6 +78,8 @@ export async function duplicateStormDrill(ctx: DrillContext): Promise<DrillResul
   const failures = [...ledgerFailures(comparison)];
   if (journeys !== orderCount) failures.push(`${journeys} journeys for ${orderCount} orders`);
   if (unfinished.length > 0) failures.push(`${unfinished.length} journeys did not complete`);
+  const apiErrors = serverErrorsIn(followTally, false);
+  if (apiErrors > 0) failures.push(`${apiErrors} requests moving the orders answered 5xx or not at all`);
   failures.push(...problems.slice(0, 5));
   if (problems.length > 5) failures.push(`… and ${problems.length - 5} more`);
   return {

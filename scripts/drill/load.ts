@@ -142,6 +142,16 @@ export const count = (tally: Tally, outcome: ApiOutcome) => {
   tally[key] = (tally[key] ?? 0) + 1;
 };
 
+/**
+ * Answers in `tally` that count against the API: 5xx and no answer at all. A 503 (temporal_unavailable: "retry with
+ * the same key") is left out when `allow503`, for drills that take Temporal or every worker away on purpose.
+ */
+export function serverErrorsIn(tally: Tally, allow503: boolean): number {
+  return Object.entries(tally)
+    .filter(([status]) => status === 'none' || (Number(status) >= 500 && !(allow503 && status === '503')))
+    .reduce((sum, [, n]) => sum + n, 0);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

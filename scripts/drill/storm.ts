@@ -11,7 +11,17 @@ import type { FakeResponse } from '../../test/fakes/http-fake';
 import { resendFailures } from '../../test/fakes/resend-server';
 import { twilioError, twilioFailures } from '../../test/fakes/twilio-server';
 import { compareLedger, ledgerFailures, readLedger, type Registry } from './ledger';
-import { Api, driveOrder, makeOrders, pool, seededRandom, sleep, waitForJourneys, type Tally } from './load';
+import {
+  Api,
+  driveOrder,
+  makeOrders,
+  pool,
+  seededRandom,
+  serverErrorsIn,
+  sleep,
+  waitForJourneys,
+  type Tally,
+} from './load';
 import type { DrillContext, DrillResult } from './types';
 
 export const STORM = 'provider-storm';
@@ -108,6 +118,9 @@ export async function providerStormDrill(ctx: DrillContext): Promise<DrillResult
   const unanswered = gaps.filter((g) => g.gapMs === undefined).length;
   if (unanswered > 0 && comparison.lost > 0)
     failures.push(`${unanswered} rate-limited messages were never tried again`);
+  // The providers' storm is no reason for the API to fail: it only hands the orders to Temporal.
+  const apiErrors = serverErrorsIn(tally, false);
+  if (apiErrors > 0) failures.push(`${apiErrors} API requests answered 5xx or not at all`);
   failures.push(...problems.slice(0, 5));
   return {
     name: STORM,

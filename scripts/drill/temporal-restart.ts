@@ -136,7 +136,18 @@ export async function temporalRestartDrill(ctx: DrillContext): Promise<DrillResu
   if (unclear.length > 0) {
     const seen = [...new Set(unclear.map((p) => `${p.what} → ${p.outcome.status ?? p.outcome.error}`))].slice(0, 4);
     failures.push(
-      `${unclear.length} of ${probes.length} requests while down were not a 503 with an error code (${seen.join(', ')})`,
+      `${unclear.length} of ${whileDown.length} requests answered while down were not a 503 with an error code (${seen.join(', ')})`,
+    );
+  }
+  // Once the server is back, a request may succeed or still get the 503 (its budget ran out first), but never a 500.
+  const otherServerErrors = [
+    ...answered.map((p) => `${p.what} → ${p.outcome.status}`),
+    ...Object.entries(tally).flatMap(([status, n]) => Array<string>(n).fill(`load → ${status}`)),
+    ...Object.entries(probeTally).flatMap(([status, n]) => Array<string>(n).fill(`probe order → ${status}`)),
+  ].filter((s) => /→ 5\d\d$/.test(s) && !s.endsWith('503'));
+  if (otherServerErrors.length > 0) {
+    failures.push(
+      `${otherServerErrors.length} answers were a 5xx other than 503 (${[...new Set(otherServerErrors)].join(', ')})`,
     );
   }
   failures.push(...problems.slice(0, 5));

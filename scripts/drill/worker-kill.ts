@@ -11,7 +11,17 @@
 import type { StackProcess } from '../stack/types';
 import { EXPECTED_MESSAGE_KEYS, type DrillFakes } from './env';
 import { compareLedger, ledgerFailures, readLedger, type Registry } from './ledger';
-import { Api, driveOrder, makeOrders, pool, seededRandom, sleep, waitForJourneys, type Tally } from './load';
+import {
+  Api,
+  driveOrder,
+  makeOrders,
+  pool,
+  seededRandom,
+  serverErrorsIn,
+  sleep,
+  waitForJourneys,
+  type Tally,
+} from './load';
 import type { DrillContext, DrillResult } from './types';
 
 export const WORKER_KILL = 'worker-kill';
@@ -103,9 +113,7 @@ export async function workerKillDrill(ctx: DrillContext): Promise<DrillResult> {
   const comparison = compareLedger(readLedger(ctx.fakes, registry), orders);
   // 503 is the API's documented "Temporal did not answer in time, retry with the same key" (here: while no worker
   // ran), and the load retried it; any other 5xx, or no answer at all, is a failure.
-  const serverErrors = Object.entries(tally)
-    .filter(([status]) => status === 'none' || (Number(status) >= 500 && status !== '503'))
-    .reduce((sum, [, n]) => sum + n, 0);
+  const serverErrors = serverErrorsIn(tally, true);
   const failures = [...ledgerFailures(comparison)];
   if (kills.length < killCount) failures.push(`only ${kills.length} of ${killCount} kills happened`);
   if (unfinished.length > 0)
