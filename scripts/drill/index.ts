@@ -10,7 +10,7 @@
  * The figures go to .data/drill/drill-figures.json too (docs/reliability.md quotes them). Exits non-zero when any
  * figure misses its line, naming which.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -58,6 +58,32 @@ function parseArgs(argv: string[]) {
   return opts;
 }
 
+/**
+ * One drill run at a time per checkout: runs share the state directory and the databases (a second run would drop
+ * them under the first). A lock file names the run's pid; a lock whose process is gone is taken over.
+ */
+function holdRunLock(stateDir: string): void {
+  const lock = path.join(stateDir, 'run.lock');
+  mkdirSync(stateDir, { recursive: true });
+  const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8')) : undefined;
+  if (holder && holder !== process.pid && alive(holder)) {
+    throw new Error(`another npm run drill (pid ${holder}) is using ${stateDir} and its databases: wait for it to end`);
+  }
+  writeFileSync(lock, String(process.pid));
+  process.once('exit', () => {
+    if (existsSync(lock) && readFileSync(lock, 'utf8') === String(process.pid)) rmSync(lock);
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const started = Date.now();
@@ -66,6 +92,7 @@ async function main(): Promise<void> {
   const stateDir = path.resolve(__dirname, '..', '..', '.data', 'drill');
   const say = (line: string) => process.stdout.write(`${line}\n`);
   say(`drill run: seed ${opts.seed}${opts.short ? ', short (CI subset)' : ''}; state and logs in ${stateDir}`);
+  holdRunLock(stateDir);
 
   const fakes = await startFakes(stateDir);
   const stack = await startStack({
