@@ -76,19 +76,24 @@ export class TemporalUnavailableError extends AftercareError {
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNAVAILABLE = 14;
+const GRPC_FAILED_PRECONDITION = 9;
+/** A query with no worker to answer it: FAILED_PRECONDITION with this text (the server's own wording). */
+const NO_POLLER = /no poller seen/i;
 const UNAVAILABLE_CODES = new Set([GRPC_UNAVAILABLE, GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED]);
 
 /**
  * Whether a failure means Temporal was out of reach rather than that the request was wrong: a gRPC status of
  * UNAVAILABLE (connection refused or lost), DEADLINE_EXCEEDED (the request's budget ran out, also while the SDK
  * retried an unreachable server) or RESOURCE_EXHAUSTED (Temporal's rate limits), anywhere in the cause chain (the
- * client wraps them in its ServiceError), or an update call that timed out (WorkflowUpdateRPCTimeoutOrCancelledError).
+ * client wraps them in its ServiceError), a query that no worker polls for (FAILED_PRECONDITION "no poller seen": the
+ * workers are down, or the server has just restarted and not seen them yet), or an update call that timed out (WorkflowUpdateRPCTimeoutOrCancelledError).
  * Both connection kinds fail this way: the client's gRPC ServiceError and the worker's native one.
  */
 export function isTemporalUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
     if (e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
     if (isGrpcServiceError(e) && UNAVAILABLE_CODES.has(e.code)) return true;
+    if (isGrpcServiceError(e) && e.code === GRPC_FAILED_PRECONDITION && NO_POLLER.test(e.details ?? '')) return true;
   }
   return false;
 }

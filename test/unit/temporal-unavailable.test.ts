@@ -120,6 +120,15 @@ describe('Temporal out of reach', () => {
     expect(res.json()).toMatchObject({ error: { code: 'temporal_unavailable' } });
   });
 
+  it('is a 503 when a query finds no worker polling (the workers are down, or Temporal just came back)', async () => {
+    const noPoller = new ServiceError('Failed to query Workflow', {
+      cause: grpcError(9, 'no poller seen for task queue recently, worker may be down'),
+    });
+    expect(isTemporalUnavailable(noPoller)).toBe(true);
+    const res = await (await appFailingWith(noPoller)).inject({ method: 'GET', url: '/v1/orders/A-1', headers: auth });
+    expect(res.statusCode).toBe(503);
+  });
+
   it('is not what other failures are: INTERNAL or a bug stays a 500', async () => {
     for (const err of [grpcError(13, 'internal'), new ServiceError('oops', { cause: grpcError(9, 'failed') })]) {
       expect(isTemporalUnavailable(err)).toBe(false);
