@@ -86,6 +86,8 @@ export interface Comparison {
   /** Expected messages that reached the provider at least once. */
   delivered: number;
   lost: number;
+  /** The lost ones: order and message key. */
+  lostMessages: { orderId: string; key: string }[];
   /** Accepted messages beyond the first of each (order, message): real second sends. */
   duplicated: number;
   /** Messages that went out on another channel than the customer's. */
@@ -114,6 +116,7 @@ export function compareLedger(
     expected: 0,
     delivered: 0,
     lost: 0,
+    lostMessages: [],
     duplicated: 0,
     wrongChannel: 0,
     unexpected: reading.unattributed.length,
@@ -134,6 +137,7 @@ export function compareLedger(
       channel.expected++;
       if (got.length === 0) {
         result.lost++;
+        result.lostMessages.push({ orderId: order.orderId, key });
         example(`lost: ${order.orderId} ${key}`);
         continue;
       }
