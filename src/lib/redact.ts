@@ -20,12 +20,19 @@ export function redactPhoneNumbers(text: string, recipient?: string): string {
  * What of an error may be logged: its type, code and message with anything phone- or email-shaped masked.
  * Not `name`: the logger redacts that key as PII.
  */
-export function describeError(err: unknown): { type: string; message: string; code?: unknown } {
+export function describeError(err: unknown): { type: string; message: string; code?: unknown; grpcCode?: number } {
   const e = err instanceof Error ? err : new Error(String(err));
   const code = (err as { code?: unknown } | null)?.code;
+  // The gRPC status under a client's ServiceError (its own message names only the call): which failure it was.
+  let grpcCode: number | undefined;
+  for (let c: unknown = e.cause, depth = 0; c instanceof Error && depth < 8; c = c.cause, depth++) {
+    const cause = (c as { code?: unknown }).code;
+    if (typeof cause === 'number') grpcCode = cause;
+  }
   return {
     type: e.name,
     message: redactPhoneNumbers(redactEmails(e.message)),
     ...(code !== undefined ? { code } : {}),
+    ...(grpcCode !== undefined ? { grpcCode } : {}),
   };
 }

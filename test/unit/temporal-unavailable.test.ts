@@ -15,6 +15,7 @@ import { formPageScope } from '../../src/api/pages/shell';
 import { limitTemporalCalls, retryWithinDeadline, TEMPORAL_BUDGET_MS } from '../../src/api/temporal-budget';
 import { AftercareClient } from '../../src/client';
 import { isTemporalUnavailable } from '../../src/errors';
+import { describeError } from '../../src/lib/redact';
 import { deriveKeys } from '../../src/lib/keys';
 import { createLogger } from '../../src/logger';
 import { loadPlaybook } from '../../src/playbook/load';
@@ -212,5 +213,13 @@ describe("a customer's form page while Temporal is out of reach", () => {
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body).toContain('please try again later');
+  });
+});
+
+describe('the log line of a failed Temporal call', () => {
+  it("names the gRPC status under the client's ServiceError (its message names only the call)", () => {
+    const err = new ServiceError('Failed to signal Workflow', { cause: grpcError(1, 'Cancelled on client') });
+    expect(describeError(err)).toMatchObject({ type: 'ServiceError', grpcCode: 1 });
+    expect(describeError(new Error('plain'))).not.toHaveProperty('grpcCode');
   });
 });
