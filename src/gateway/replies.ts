@@ -9,6 +9,7 @@
  * a new reply on to the order's journey (one external signal), or handles it itself. The webhook answers once that
  * signal is accepted: nothing waits for a worker. The text is never logged.
  */
+import pLimit from 'p-limit';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { InboundReply, ReplyOutcome, ReplyRouter } from '../api/webhooks/replies';
 import { orderRef, parseRating, type Rating } from '../channels/replies';
@@ -78,7 +79,9 @@ export class ReplyGateway implements ReplyRouter {
     // One event per customer: the one the reply is about gets its text (their lifecycle hands it to the order's
     // journey, or handles it); anyone else with the same contact only hears that it wrote (channel news).
     const keeper = chosen?.owner ?? [...owners].sort((a, b) => a.lifecycleId.localeCompare(b.lifecycleId))[0]!;
-    for (const owner of owners) await this.signal(owner.lifecycleId, owner === keeper ? written : told);
+    // Side by side, as the consent webhooks do (a shared number can be on many customers).
+    const limit = pLimit(8);
+    await Promise.all([...owners].map((o) => limit(() => this.signal(o.lifecycleId, o === keeper ? written : told))));
     return chosen ? { outcome: 'routed', orderId: chosen.orderId } : { outcome: 'kept' };
   }
 

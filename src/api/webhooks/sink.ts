@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { FastifyRequest } from 'fastify';
 import { isNotFound } from '../../lib/http';
 import type { CustomerEventSink } from '../../gateway/customers';
@@ -9,6 +10,9 @@ export type { CustomerEventSink };
  * Records the events for whoever owns the contact key; false (and nothing recorded) when nobody
  * does. Unknown customers still get a 2xx from the webhook: providers retry anything else for days.
  */
+/** How many customers' lifecycles one webhook signals at once. */
+export const FAN_OUT = 8;
+
 export async function recordForContact(
   sink: CustomerEventSink,
   request: FastifyRequest,
@@ -18,15 +22,22 @@ export async function recordForContact(
   // Every customer the contact belongs to hears it: a STOP from a shared phone stops all of them.
   const customerIds = await ownersOf(sink, keys, events);
   let recorded = false;
-  for (const customerId of customerIds) {
-    try {
-      for (const event of events) await sink.recordCustomerEvent(customerId, fromAddress(event, keys[0]));
-      recorded = true;
-    } catch (err) {
-      // The lifecycle is gone (e.g. erased): same as an unknown customer, not worth a retry storm.
-      if (!isNotFound(err)) throw err;
-    }
-  }
+  // Customers side by side (a shop's own number can be on hundreds of them), each one's events in order: one after
+  // another, a webhook for 57 customers outlasted its Temporal budget (the fuzz drill).
+  const limit = pLimit(FAN_OUT);
+  await Promise.all(
+    customerIds.map((customerId) =>
+      limit(async () => {
+        try {
+          for (const event of events) await sink.recordCustomerEvent(customerId, fromAddress(event, keys[0]));
+          recorded = true;
+        } catch (err) {
+          // The lifecycle is gone (e.g. erased): same as an unknown customer, not worth a retry storm.
+          if (!isNotFound(err)) throw err;
+        }
+      }),
+    ),
+  );
   if (!recorded) {
     request.log.info({ eventIds: events.map((e) => e.eventId) }, 'webhook for an unknown contact ignored');
     return false;
