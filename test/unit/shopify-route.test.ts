@@ -58,9 +58,11 @@ class RecordingGateways implements ShopifyDeps {
       return { orderId, refundId: input.refundId, applied: true, refundedMinor: input.amountMinor };
     },
   };
+  erasureOptions: unknown[] = [];
   erasure: ShopifyDeps['erasure'] = {
-    erase: async (customerId) => {
+    erase: async (customerId, opts) => {
       this.erased.push(customerId);
+      this.erasureOptions.push(opts);
       return { customerId, orders: [], lifecycleRuns: 0, outboxRecords: 0, visibilityCleared: true };
     },
   };
@@ -105,6 +107,7 @@ describe('POST /webhooks/shopify/:tenant', () => {
     gw.updates = [];
     gw.cancels = [];
     gw.erased = [];
+    gw.erasureOptions = [];
     gw.refunds = [];
     gw.hangMs = 0;
     gw.staleUpdates = false;
@@ -120,7 +123,7 @@ describe('POST /webhooks/shopify/:tenant', () => {
         cancel: (id, i, o) => g.orders.cancel(id, i, o),
         refund: (id, i, o) => g.orders.refund(id, i, o),
       },
-      erasure: { erase: (id) => g.erasure.erase(id) },
+      erasure: { erase: (id, o) => g.erasure.erase(id, o) },
       playbook: g.playbook,
     };
   }
@@ -239,6 +242,8 @@ describe('POST /webhooks/shopify/:tenant', () => {
     const res = await send(shopify.deliver('customers/redact', customersRedact(customer, [1, 2])));
     expect(res.json()).toEqual({ ok: true, outcome: 'already' });
     expect(gw.erased).toEqual([String(customer.id)]);
+    // Within Shopify's 5 s: the deletions are durable once accepted, search forgets them a moment later.
+    expect(gw.erasureOptions).toEqual([{ awaitVisibility: false }]);
   });
 
   it('records refunds/create as a refund or return of its successful transactions, by the refund id', async () => {
