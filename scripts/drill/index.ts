@@ -39,13 +39,12 @@ import { workerKillDrill, WORKER_KILL } from './worker-kill';
  * disturbs the server the others measure.
  */
 const DRILLS: [string, Drill][] = [
-  [FUZZ, fuzz],
+  ['fuzz', fuzzDrill],
   [WORKER_KILL, workerKillDrill],
   [DUPLICATES, duplicateStormDrill],
   [API_KILL, apiKillDrill],
   [STORM, providerStormDrill],
   [TEMPORAL_RESTART, temporalRestartDrill],
-  ['fuzz', fuzzDrill],
 ];
 
 function parseArgs(argv: string[]) {
