@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { tenantClause, withinTenant } from '../workflows/tenant';
 import { NotFoundError } from '../errors';
-import { updateIdFor, type RequestOptions } from './idempotency';
+import { boundedUpdateId, updateIdFor, type RequestOptions } from './idempotency';
 import type { Consent } from '../schemas/customers';
 import type { ConsentView, CustomerView } from '../schemas/views';
 import {
@@ -100,7 +100,7 @@ export class CustomerGateway implements CustomerEventSink {
       // transactional messages), so the business's next call finds it applied everywhere.
       return await this.handle(customerId).executeUpdate(applyCustomerEventUpdate, {
         args: [event],
-        updateId: `consent:${event.eventId}`,
+        updateId: boundedUpdateId('consent', event.eventId),
       });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);

@@ -18,3 +18,16 @@ export function updateIdFor(kind: string, requestId: string | undefined, body: u
     .digest('base64url');
   return `request-${digest.slice(0, 32)}`;
 }
+
+/** Longest update id kept as it is, in UTF-8 bytes: the server refuses ids over its limit (320 in our deployment). */
+const READABLE_ID_BYTES = 200;
+
+/**
+ * `<kind>:<id>`, or `<kind>:sha256-<digest>` when that would be longer than READABLE_ID_BYTES: an event id from a
+ * caller (up to 200 characters, any script) or one made of a long customer id must not make the update invalid.
+ */
+export function boundedUpdateId(kind: string, id: string): string {
+  const plain = `${kind}:${id}`;
+  if (Buffer.byteLength(plain) <= READABLE_ID_BYTES) return plain;
+  return `${kind}:sha256-${createHash('sha256').update(id).digest('base64url')}`;
+}

@@ -22,6 +22,7 @@ import {
 } from '../workflows/customer/contract';
 import { FRESH_CUSTOMER, type CustomerSnapshot } from '../workflows/customer/snapshot';
 import { orderForCustomer, type Order, type OrderJourneyInput } from '../workflows/order/contract';
+import { boundedUpdateId } from './idempotency';
 
 /** How long the API waits for a known customer's lifecycle to record the order. */
 const RECORD_DEADLINE_MS = 5_000;
@@ -96,7 +97,10 @@ export class LeanStart {
     try {
       // Bounded: a lifecycle that does not answer (no worker polls, its tasks fail) must not hold the order.
       return await this.client.withDeadline(Date.now() + RECORD_DEADLINE_MS, () =>
-        handle.executeUpdate(recordOrderUpdate, { args: [signal], updateId: `record-order:${signal.order.orderId}` }),
+        handle.executeUpdate(recordOrderUpdate, {
+          args: [signal],
+          updateId: boundedUpdateId('record-order', signal.order.orderId),
+        }),
       );
     } catch (err) {
       // Closed since the look-up: as closed. Code without the update (a worker not yet upgraded), or no answer in

@@ -15,7 +15,7 @@ import {
   type OperatorActionResult,
   type StuckReason,
 } from '../workflows/order/contract';
-import { updateIdFor, type RequestOptions } from './idempotency';
+import { updateIdFor, type RequestOptions, boundedUpdateId } from './idempotency';
 import { journeyEndedOrMissing } from './orders';
 import { tenantClause } from '../workflows/tenant';
 import { STUCK_JOURNEYS_QUERY } from './stuck';
@@ -106,7 +106,7 @@ export class OperationsGateway {
     try {
       await this.client.workflow
         .getHandle(customerLifecycleId(customerId, this.tenant))
-        .executeUpdate(applyCustomerEventUpdate, { args: [event], updateId: `operator:${eventId}` });
+        .executeUpdate(applyCustomerEventUpdate, { args: [event], updateId: boundedUpdateId('operator', eventId) });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no customer "${customerId}"`);
       throw err;
