@@ -5,22 +5,18 @@
  */
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
 import type { Logger } from '../../src/logger';
-import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { promoteBuild } from '../../src/temporal/versioning';
 import { localBuildId } from '../../src/temporal/workflow-build';
 import { apiProcess, freePort, stackSecrets, workerProcess } from './aftercare';
 import { ensureStackBinaries } from './binaries';
 import { LOCAL_POSTGRES, setUpDatabases } from './postgres';
 import type { ManagedProcess } from './process';
-import { allServerPorts, portFree, temporalServerProcess } from './temporal';
+import { allServerPorts, portFree, registerNamespace, temporalServerProcess } from './temporal';
 import type { Stack, StackOptions } from './types';
 import { uiServerProcess } from './ui';
 
 export const TASK_QUEUE = 'aftercare';
-/** gRPC status of a namespace that exists already (a second start on the same databases). */
-const GRPC_ALREADY_EXISTS = 6;
 
 export async function startStack(
   opts: StackOptions & { cacheDir: string; log: Logger; baseEnv: Record<string, string | undefined> },
@@ -158,26 +154,6 @@ async function promote(address: string, namespace: string, deploymentName: strin
       timeoutMs: 120_000,
     });
     log.info({ deploymentName, buildId, previousBuildId: previousBuildId ?? null }, 'build promoted to current');
-  } finally {
-    await connection.close();
-  }
-}
-
-/** What docker-compose.yml's temporal-create-namespace does, through the API: idempotent. */
-async function registerNamespace(address: string, namespace: string, log: Logger): Promise<void> {
-  const connection = await Connection.connect({ address });
-  try {
-    try {
-      await connection.workflowService.registerNamespace({
-        namespace,
-        // Closed journeys stay readable in the UI for three days (compose: TEMPORAL_NAMESPACE_RETENTION).
-        workflowExecutionRetentionPeriod: msToTs('72h'),
-      });
-      log.info({ namespace }, 'namespace registered');
-    } catch (err) {
-      if ((err as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw err;
-    }
-    await ensureSearchAttributes(connection, namespace, log);
   } finally {
     await connection.close();
   }

@@ -3,6 +3,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
+import type { Logger } from '../../src/logger';
+import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
 import { ManagedProcess, until } from './process';
 import { databaseNames, serverPorts, SQL_PLUGIN } from './topology';
 import type { PostgresTarget } from './postgres';
@@ -31,26 +35,53 @@ function sqlStore(pg: PostgresTarget, databaseName: string, maxConns: number): s
         maxConnLifetime: "1h"`;
 }
 
-/** The server's static config: PostgreSQL for the default store and visibility, every service on loopback. */
-export function serverConfig(pg: PostgresTarget, databasePrefix: string, frontendPort: number): string {
-  const db = databaseNames(databasePrefix);
+/** Where the server keeps its state: the stack's PostgreSQL databases, or SQLite in memory (a test's own server). */
+export type ServerStore = { kind: 'postgres'; pg: PostgresTarget; databasePrefix: string } | { kind: 'sqlite-memory' };
+
+function sqliteStore(name: string): string {
+  return `      sql:
+        pluginName: "sqlite"
+        databaseName: "${name}"
+        connectAddr: "localhost"
+        connectProtocol: "tcp"
+        connectAttributes: { mode: "memory", cache: "private" }
+        maxConns: 1
+        maxIdleConns: 1
+        maxConnLifetime: "1h"`;
+}
+
+function datastores(store: ServerStore): string {
+  if (store.kind === 'sqlite-memory') {
+    return `  numHistoryShards: 1
+  datastores:
+    default:
+${sqliteStore('sqlite-default')}
+    visibility:
+${sqliteStore('sqlite-visibility')}`;
+  }
+  const db = databaseNames(store.databasePrefix);
+  return `  numHistoryShards: 4
+  datastores:
+    default:
+${sqlStore(store.pg, db.store, 20)}
+    visibility:
+${sqlStore(store.pg, db.visibility, 4)}`;
+}
+
+/** The server's static config: its store for persistence and visibility, every service on loopback. */
+export function serverConfig(store: ServerStore, frontendPort: number, dynamicConfig = DYNAMIC_CONFIG): string {
   const ports = serverPorts(frontendPort);
   const service = (p: { grpc: number; membership: number; http?: number }) =>
     `    rpc:\n      grpcPort: ${p.grpc}\n      membershipPort: ${p.membership}\n      bindOnLocalHost: true${p.http ? `\n      httpPort: ${p.http}` : ''}`;
-  return `# Written by scripts/stack (npm run stack:prod); regenerated at every start.
+  return `# Written by scripts/stack; regenerated at every start.
 log:
   stdout: true
   level: warn
 
 persistence:
-  defaultStore: postgres-default
-  visibilityStore: postgres-visibility
-  numHistoryShards: 4
-  datastores:
-    postgres-default:
-${sqlStore(pg, db.store, 20)}
-    postgres-visibility:
-${sqlStore(pg, db.visibility, 4)}
+  defaultStore: default
+  visibilityStore: visibility
+${datastores(store)}
 
 global:
   membership:
@@ -83,9 +114,39 @@ dcRedirectionPolicy:
   policy: "noop"
 
 dynamicConfigClient:
-  filepath: "${DYNAMIC_CONFIG}"
+  filepath: "${dynamicConfig}"
   pollInterval: "10s"
 `;
+}
+
+/** gRPC status of a namespace that exists already (a second start on the same databases). */
+const GRPC_ALREADY_EXISTS = 6;
+
+/**
+ * What docker-compose.yml's temporal-create-namespace does, through the API: the namespace (closed workflows kept
+ * `retention`; compose: TEMPORAL_NAMESPACE_RETENTION) and Aftercare's search attributes. Idempotent.
+ */
+export async function registerNamespace(
+  address: string,
+  namespace: string,
+  log: Logger,
+  retention: Duration = '72h',
+): Promise<void> {
+  const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+  try {
+    try {
+      await connection.workflowService.registerNamespace({
+        namespace,
+        workflowExecutionRetentionPeriod: msToTs(retention),
+      });
+      log.info({ namespace }, 'namespace registered');
+    } catch (err) {
+      if ((err as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw err;
+    }
+    await ensureSearchAttributes(connection, namespace, log);
+  } finally {
+    await connection.close();
+  }
 }
 
 export function temporalServerProcess(opts: {
@@ -102,7 +163,7 @@ export function temporalServerProcess(opts: {
   mkdirSync(path.join(root, 'config'), { recursive: true });
   writeFileSync(
     path.join(root, 'config', 'aftercare.yaml'),
-    serverConfig(opts.pg, opts.databasePrefix, opts.frontendPort),
+    serverConfig({ kind: 'postgres', pg: opts.pg, databasePrefix: opts.databasePrefix }, opts.frontendPort),
   );
   const address = `127.0.0.1:${opts.frontendPort}`;
   return new ManagedProcess({

@@ -8,78 +8,15 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
 import { ensureStackBinaries } from '../../scripts/stack/binaries';
-import { DYNAMIC_CONFIG } from '../../scripts/stack/temporal';
-import { serverPorts } from '../../scripts/stack/topology';
+import { DYNAMIC_CONFIG, freeFrontendPort, registerNamespace, serverConfig } from '../../scripts/stack/temporal';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { freePort } from '../../src/temporal/dev-server';
-import { ensureSearchAttributes } from '../../src/temporal/search-attributes';
-
-const GRPC_ALREADY_EXISTS = 6;
 
 export interface FullTemporalServer {
   address: string;
   namespace: string;
   stop(): Promise<void>;
-}
-
-function sqliteStore(name: string): string {
-  return `    ${name}:
-      sql:
-        pluginName: "sqlite"
-        databaseName: "${name}"
-        connectAddr: "localhost"
-        connectProtocol: "tcp"
-        connectAttributes: { mode: "memory", cache: "private" }
-        maxConns: 1
-        maxIdleConns: 1
-        maxConnLifetime: "1h"`;
-}
-
-function serverConfig(frontend: number, dynamicConfig: string): string {
-  const ports = serverPorts(frontend);
-  const service = (p: { grpc: number; membership: number }) =>
-    `    rpc: { grpcPort: ${p.grpc}, membershipPort: ${p.membership}, bindOnLocalHost: true }`;
-  return `log: { stdout: true, level: warn }
-persistence:
-  defaultStore: sqlite-default
-  visibilityStore: sqlite-visibility
-  numHistoryShards: 1
-  datastores:
-${sqliteStore('sqlite-default')}
-${sqliteStore('sqlite-visibility')}
-global:
-  membership: { maxJoinDuration: 30s, broadcastAddress: "127.0.0.1" }
-services:
-  frontend:
-${service(ports.frontend)}
-  history:
-${service(ports.history)}
-  matching:
-${service(ports.matching)}
-  worker:
-${service(ports.worker)}
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: "active"
-  currentClusterName: "active"
-  clusterInformation:
-    active: { enabled: true, initialFailoverVersion: 1, rpcName: "frontend", rpcAddress: "127.0.0.1:${frontend}" }
-dcRedirectionPolicy: { policy: "noop" }
-dynamicConfigClient: { filepath: "${dynamicConfig}", pollInterval: "10s" }
-`;
-}
-
-/** A port whose derived ports (history, matching, worker, membership: serverPorts) are likely free too. */
-async function frontendPort(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port + 106 < 65535) return port;
-  }
 }
 
 /**
@@ -96,8 +33,8 @@ export async function startFullTemporalServer(
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aftercare-temporal-'));
   const dynamicConfig = path.join(dir, 'dynamicconfig.yaml');
   writeFileSync(dynamicConfig, `${readFileSync(DYNAMIC_CONFIG, 'utf8')}\n${opts.extraDynamicConfig ?? ''}`);
-  const port = await frontendPort();
-  writeFileSync(path.join(dir, 'test.yaml'), serverConfig(port, dynamicConfig));
+  const port = await freeFrontendPort();
+  writeFileSync(path.join(dir, 'test.yaml'), serverConfig({ kind: 'sqlite-memory' }, port, dynamicConfig));
   const child = spawn(server, ['--root', dir, '--config', '.', '--env', 'test', '--allow-no-auth', 'start'], {
     cwd: dir,
     env: config.system.childEnv,
@@ -126,18 +63,8 @@ export async function startFullTemporalServer(
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`Temporal server exited:\n${output}`);
       try {
-        const connection = await Connection.connect({ address, connectTimeout: 1000 });
-        try {
-          await connection.workflowService
-            .registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('24h') })
-            .catch((err: { code?: number }) => {
-              if (err.code !== GRPC_ALREADY_EXISTS) throw err;
-            });
-          await ensureSearchAttributes(connection, namespace, log);
-          return { address, namespace, stop };
-        } finally {
-          await connection.close();
-        }
+        await registerNamespace(address, namespace, log, '24h');
+        return { address, namespace, stop };
       } catch (err) {
         if (Date.now() > deadline)
           throw new Error(`Temporal server did not serve: ${(err as Error).message}\n${output}`);
