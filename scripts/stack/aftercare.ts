@@ -30,52 +30,51 @@ export function stackSecrets(stateDir: string): StackSecrets {
   return secrets;
 }
 
-/** Node as `npm run worker` / `npm run api` start it, without npm in between (signals reach the process). */
-function nodeArgs(entry: 'src/worker.ts' | 'src/server.ts'): string[] {
-  return ['--max-old-space-size=512', '--import', 'tsx', entry];
-}
-
-export function workerProcess(opts: {
+interface ProcessOptions {
   name: string;
-  /** Its own /health and /metrics (AFTERCARE_WORKER_METRICS_PORT): how the stack sees it is up, at any log level. */
-  healthPort: number;
   env: Record<string, string | undefined>;
   logDir: string;
   echo: boolean;
-}): ManagedProcess {
+}
+
+/**
+ * Node as `npm run worker` / `npm run api` start it, without npm in between (signals reach the process), ready once
+ * its own /health on `port` answers (whatever the log level).
+ */
+function aftercareProcess(
+  opts: ProcessOptions & { entry: 'src/worker.ts' | 'src/server.ts'; port: number; readyTimeoutMs: number },
+): ManagedProcess {
   return new ManagedProcess({
     name: opts.name,
     command: process.execPath,
-    args: nodeArgs('src/worker.ts'),
+    args: ['--max-old-space-size=512', '--import', 'tsx', opts.entry],
     cwd: root,
-    env: { ...opts.env, AFTERCARE_WORKER_METRICS_PORT: String(opts.healthPort) },
+    env: opts.env,
     logDir: opts.logDir,
     echo: opts.echo,
-    // Bundling the workflow code takes a few seconds per worker, more on a loaded machine.
-    readyTimeoutMs: 120_000,
-    // The listener opens once the worker is built (workflow bundle included), right before it polls.
-    ready: (_output, alive) =>
-      until(async () => (await fetch(`http://127.0.0.1:${opts.healthPort}/health`)).ok, alive, 300),
+    readyTimeoutMs: opts.readyTimeoutMs,
+    ready: (_output, alive) => until(async () => (await fetch(`http://127.0.0.1:${opts.port}/health`)).ok, alive, 300),
   });
 }
 
-export function apiProcess(opts: {
-  name: string;
-  port: number;
-  env: Record<string, string | undefined>;
-  logDir: string;
-  echo: boolean;
-}): ManagedProcess {
-  return new ManagedProcess({
-    name: opts.name,
-    command: process.execPath,
-    args: nodeArgs('src/server.ts'),
-    cwd: root,
+/** A worker; its /health and /metrics listener (AFTERCARE_WORKER_METRICS_PORT) opens right before it polls. */
+export function workerProcess(opts: ProcessOptions & { healthPort: number }): ManagedProcess {
+  return aftercareProcess({
+    ...opts,
+    entry: 'src/worker.ts',
+    port: opts.healthPort,
+    env: { ...opts.env, AFTERCARE_WORKER_METRICS_PORT: String(opts.healthPort) },
+    // Bundling the workflow code takes a few seconds per worker, more on a loaded machine.
+    readyTimeoutMs: 120_000,
+  });
+}
+
+export function apiProcess(opts: ProcessOptions & { port: number }): ManagedProcess {
+  return aftercareProcess({
+    ...opts,
+    entry: 'src/server.ts',
     env: { ...opts.env, AFTERCARE_HOST: '127.0.0.1', AFTERCARE_PORT: String(opts.port) },
-    logDir: opts.logDir,
-    echo: opts.echo,
     readyTimeoutMs: 60_000,
-    ready: (_output, alive) => until(async () => (await fetch(`http://127.0.0.1:${opts.port}/health`)).ok, alive, 300),
   });
 }
 
