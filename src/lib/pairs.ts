@@ -1,6 +1,6 @@
 /**
  * "name=value,name=value" (SHOPIFY_WEBHOOK_SECRETS, WOOCOMMERCE_WEBHOOK_SECRETS) by name; a value keeps any "=" it
- * holds after the first. The variables' own patterns in config.ts refuse malformed lists first.
+ * holds after the first. The variables' own patterns in src/config refuse malformed lists first.
  */
 export function namedValues(list: string | undefined): Record<string, string> {
   const values: Record<string, string> = {};

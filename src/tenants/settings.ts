@@ -1,7 +1,7 @@
 /**
  * The tenants file as configuration sees it: read and checked (src/tenants/file.ts), then checked against the
  * environment it sits in (the default tenant's keys, the deployment's secrets, the shops' secret lists).
- * config.ts calls it while it parses the environment; nothing else reads the file.
+ * src/config calls it while it parses the environment; nothing else reads the file.
  */
 import path from 'node:path';
 import { namedValues } from '../lib/pairs';

@@ -19,7 +19,7 @@ export const DEFAULT_RECONCILE_EVERY_MS = 5 * 60_000;
 
 /**
  * WOOCOMMERCE_URL, _CONSUMER_KEY, _CONSUMER_SECRET and _WEBHOOK_SECRET are the "default" tenant's;
- * WOOCOMMERCE_WEBHOOK_SECRETS ("tenant=secret,…") adds other tenants' webhooks. Checked by config.ts first.
+ * WOOCOMMERCE_WEBHOOK_SECRETS ("tenant=secret,…") adds other tenants' webhooks. Checked by src/config first.
  */
 export function wooCommerceTenantsFromEnv(e: {
   url?: string | undefined;
