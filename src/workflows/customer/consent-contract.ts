@@ -5,7 +5,7 @@
  */
 import type { Channel } from '../../channels/types';
 import type { DeliveryProblem, SendPermit } from '../delivery/contract';
-import type { CustomerPreferences } from './talk-contract';
+import type { SwitchableTopic } from '../../messages/topics';
 
 export interface ConsentMark {
   reason: string;
@@ -104,3 +104,19 @@ export type CustomerEvent =
   /** Not consent: follow-up facts the lifecycle remembers (offers for attribution, answers). */
   | ({ type: 'offer-issued'; code: string; orderId: string; expiresAt: string; variant?: string } & EventBase)
   | ({ type: 'feedback'; orderId: string; rating: number; comment?: string } & EventBase);
+
+/** What the customer chose on their preferences page. */
+export interface CustomerPreferences {
+  /** Channels in the customer's order (those switched on come first, in this order). */
+  channels?: Channel[];
+  /** Channels the customer switched off: nothing goes there (order news too), until they switch it on. */
+  off?: Channel[];
+  /** Topics switched off (order news cannot be: it is always on while an order is open). */
+  topicsOff?: SwitchableTopic[];
+  /** The language they read messages in. */
+  locale?: string;
+  /** The customer's own marketing pause (30 or 90 days); an operator's pause is consent.marketingPaused. */
+  pausedUntil?: string;
+  source: string;
+  at: string;
+}

@@ -6,7 +6,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { Channel } from '../../channels/types';
 import type { SwitchableTopic } from '../../messages/topics';
-import type { ConsentState } from './contract';
+import type { ConsentState, CustomerPreferences } from './consent-contract';
 
 /** One message in the conversation with the customer. */
 export interface ConversationEntry {
@@ -53,22 +53,6 @@ export interface QuestionnaireState {
   greeted?: string[];
   /** Ids of the answers applied (the last few): the same form posted twice is applied once. */
   eventIds?: string[];
-}
-
-/** What the customer chose on their preferences page. */
-export interface CustomerPreferences {
-  /** Channels in the customer's order (those switched on come first, in this order). */
-  channels?: Channel[];
-  /** Channels the customer switched off: nothing goes there (order news too), until they switch it on. */
-  off?: Channel[];
-  /** Topics switched off (order news cannot be: it is always on while an order is open). */
-  topicsOff?: SwitchableTopic[];
-  /** The language they read messages in. */
-  locale?: string;
-  /** The customer's own marketing pause (30 or 90 days); an operator's pause is consent.marketingPaused. */
-  pausedUntil?: string;
-  source: string;
-  at: string;
 }
 
 /** A change from the preferences page; absent fields stay as they are. */
