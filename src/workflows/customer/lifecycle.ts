@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -10,52 +9,24 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { upgradePlaybook } from '../../playbook/upgrade';
-import { applyCustomerEvent, emptyConsent, marketingAllowed } from './consent';
-import { currentContactKeys, linkedChatFor, linkTelegram, mergeProfile, orderKeys } from './contacts';
-import { decidePermit } from './permit';
+import { emptyConsent, marketingAllowed } from './consent';
 import { bookkeeping } from '../activity-options';
-import {
-  customerEventSignal,
-  getCustomerQuery,
-  orderCompletedSignal,
-  orderPlacedSignal,
-  applyCustomerEventUpdate,
-  journeyNewsSignal,
-  recordOrderUpdate,
-  requestSendPermitUpdate,
-  updateCustomerUpdate,
-  type CustomerEvent,
-  type OrderPlacedSignal,
-  type CustomerLifecycleInput,
-  type CustomerLifecycleState,
-} from './contract';
+import { getCustomerQuery, type CustomerLifecycleInput, type CustomerLifecycleState } from './contract';
 import type { Lifecycle } from './context';
 import { customerView } from './operator-view';
-import { creditCompletedOrder, loyaltyView, refreshValue } from './value';
-import { attributeOrder, runWinback, skipWinback, winbackDue } from './winback';
+import { refreshValue } from './value';
+import { runWinback, skipWinback, winbackDue } from './winback';
 import { deliverOwn } from './own-messages';
 import { anonymousStatId } from '../stats/contract';
 import { sendCounts } from '../stats/send-counts';
 import { Alarm } from './alarm';
-import { applyJourneyNews, pushSnapshots, rememberFeedback, rememberOffer, toConsentAnswer } from './journeys';
-import { snapshotFor } from './snapshot';
-import { rememberInbound } from './conversation';
+import { pushSnapshots } from './journeys';
 import { handlePreferences } from './preferences';
 import { handleQuestionnaire, questionnaireWakeAt, runQuestionnaireDuties } from './questionnaire';
-import { clipItemNames, withPersonal } from './personal';
 import { continueLifecycleAsNew, handleUpgradeWake, newerBuildIsCurrent } from './upgrade';
-
-/** Events that change what lean journeys keep of the customer. */
-const CHANGES_SNAPSHOTS = new Set(['opt-out', 'opt-in', 'delivery-problem', 'telegram-linked', 'inbound']);
-
-/**
- * A reply on SMS or Telegram changes nothing a journey decides by (only WhatsApp's 24-hour window reads when the
- * customer last wrote): no snapshot push, one signal per running journey saved. Replies carry their text; inbound
- * events from before replies were kept carry none, and push as they always did (recorded histories replay).
- */
-const replyJourneysNeedNot = (event: CustomerEvent) =>
-  event.type === 'inbound' && event.text !== undefined && event.channel !== 'whatsapp';
+import { handleOrders } from './orders';
+import { handleCustomerEvents } from './customer-events';
+import { handleRequests } from './requests';
 
 /** Continue-as-new well before Temporal's own limits; the server may suggest it earlier. */
 const DEFAULT_HISTORY_LIMIT = 2_000;
@@ -124,134 +95,15 @@ export async function customerLifecycle(input: CustomerLifecycleInput): Promise<
     now: nowIso,
   };
 
-  // --- handlers -----------------------------------------------------------------------------------
+  // --- handlers (in this order: orders, customer events, permits and notes, preferences, upgrade, questionnaire) ---
   setHandler(getCustomerQuery, () => state);
-  const recordOrder = (signal: OrderPlacedSignal) => {
-    const { order, rules, contactKeys, playbook } = signal;
-    const isNewest = !state.lastOrderAt || order.placedAt >= state.lastOrderAt;
-    mergeProfile(state, signal, isNewest);
-    // Signals from journeys that predate consent carry neither rules nor contact keys.
-    if (rules && (isNewest || !state.rules)) state.rules = rules;
-    if (playbook && (isNewest || !state.playbook)) state.playbook = upgradePlaybook(playbook);
-    if (!state.profileKeys) state.contactKeys = [...new Set([...state.contactKeys, ...(contactKeys ?? [])])];
-    // Activities may deliver the same signal twice (retries): order ids make it idempotent.
-    if (!state.orders.some((o) => o.orderId === order.orderId)) {
-      const { promoCode, telegramTag: _tag, items, ...summary } = order;
-      const names = clipItemNames(items);
-      state.orders.push({ ...summary, ...(names ? { items: names } : {}), ...orderKeys(signal), status: 'active' });
-      state.firstSeenAt ??= order.placedAt;
-      if (!state.lastOrderAt || order.placedAt > state.lastOrderAt) state.lastOrderAt = order.placedAt;
-      orderArrived += 1;
-      if (withLoyalty) attributeOrder(l, order.orderId, order.placedAt, promoCode);
-    }
-    if (state.profileKeys) state.contactKeys = currentContactKeys(state);
-    // Its journey keeps a snapshot of the customer: a consent change sends it a new one.
-    const recorded = state.orders.find((o) => o.orderId === order.orderId);
-    if (recorded && signal.keepsSnapshot) recorded.snapshotted = true;
-    if (recorded && signal.reportsFollowUps) recorded.reportsFollowUps = true;
-    dirty = true;
-    describe();
-  };
-  setHandler(orderPlacedSignal, recordOrder);
-  setHandler(recordOrderUpdate, (signal) => {
-    recordOrder({ ...signal, keepsSnapshot: true });
-    return snapshotFor(state, signal.order.orderId);
+  const takeNews = handleOrders(l, {
+    replan: () => (dirty = true),
+    orderArrived: () => (orderArrived += 1),
+    describe,
   });
-  const completeOrder = (orderId: string, completedAt: string) => {
-    const order = state.orders.find((o) => o.orderId === orderId);
-    if (order && order.status !== 'completed') {
-      order.status = 'completed';
-      order.completedAt = completedAt;
-      creditCompletedOrder(l, orderId);
-    }
-    dirty = true;
-    describe();
-  };
-  setHandler(orderCompletedSignal, ({ orderId, completedAt }) => completeOrder(orderId, completedAt));
-  setHandler(journeyNewsSignal, (news) => {
-    applyJourneyNews(l, news, completeOrder);
-    // A cancelled order, or follow-ups done, move the win-back clock: the main loop computes its next wake-up again.
-    if (news.cancelledAt || news.followUpsDoneAt) dirty = true;
-    describe();
-  });
-  /** Applies an event; what lean journeys keep of the customer changed: each gets the new snapshot (awaitable). */
-  const applyEvent = (event: CustomerEvent): Promise<void> => {
-    const outcome = applyCustomerEvent(state.consent, event, state.profileKeys);
-    if (outcome.ignored)
-      log.info('customer event ignored', { type: event.type, eventId: event.eventId, why: outcome.ignored });
-    if (outcome.profilePatch && state.profile) state.profile = { ...state.profile, ...outcome.profilePatch };
-    if (event.type === 'telegram-linked' && outcome.applied) {
-      linkTelegram(state, event);
-      state.contactKeys = state.profileKeys
-        ? currentContactKeys(state)
-        : [...new Set([...state.contactKeys, event.contactKey])];
-    }
-    if (outcome.applied && event.type === 'offer-issued') rememberOffer(l, event);
-    if (outcome.applied && event.type === 'feedback') rememberFeedback(l, event);
-    if (outcome.applied && event.type === 'inbound') rememberInbound(l, event);
-    const pushed =
-      outcome.applied && CHANGES_SNAPSHOTS.has(event.type) && !replyJourneysNeedNot(event)
-        ? pushSnapshots(l)
-        : Promise.resolve();
-    describe();
-    return pushed;
-  };
-  setHandler(customerEventSignal, (event) => void applyEvent(event));
-  // The business's own consent calls: answered once every lean journey of the customer has the change, so the
-  // next call it makes (a stage update) already finds it there.
-  setHandler(applyCustomerEventUpdate, async (event) => {
-    await applyEvent(event);
-    return toConsentAnswer(state);
-  });
-  setHandler(
-    requestSendPermitUpdate,
-    (request) => {
-      // A lean journey's news rides on its permit request: applied first (an offer, an answer, its completion).
-      if (request.news) {
-        applyJourneyNews(l, request.news, completeOrder);
-        if (request.news.cancelledAt || request.news.followUpsDoneAt) dirty = true;
-      }
-      const permit = decidePermit(state.consent, state.profile, request, state.rules!, Date.now(), {
-        profileKeys: state.profileKeys,
-        linkedChat: linkedChatFor(state, request.orderId),
-      });
-      if (permit.decision === 'send' && state.loyalty && request.kind === 'thank_you') {
-        // The thank-you shows the customer's cashback and tier.
-        return withPersonal(state, { ...permit, loyalty: loyaltyView(l) });
-      }
-      describe();
-      return withPersonal(state, permit);
-    },
-    {
-      description: 'May this message go out now, and on which channels? (consent, caps, quiet hours, reachability)',
-      validator: (_request) => {
-        if (!state.rules) throw new Error('no order has reached this customer yet');
-      },
-    },
-  );
-  setHandler(
-    updateCustomerUpdate,
-    (patch) => {
-      if (patch.notes !== undefined) state.notes = patch.notes;
-      if (state.profile) {
-        state.profile = {
-          ...state.profile,
-          ...(patch.preferredChannels ? { preferredChannels: patch.preferredChannels } : {}),
-          ...(patch.locale ? { locale: patch.locale } : {}),
-          ...(patch.timeZone ? { timeZone: patch.timeZone } : {}),
-        };
-      }
-      describe();
-      return state;
-    },
-    {
-      description: 'Notes and preferences the business keeps about the customer.',
-      validator: (_patch) => {
-        if (!state.profile) throw ApplicationFailure.nonRetryable('the customer has no order yet', 'CustomerUnknown');
-      },
-    },
-  );
-
+  handleCustomerEvents(l, describe);
+  handleRequests(l, takeNews, describe);
   handlePreferences(l, () => pushSnapshots(l), describe);
   handleUpgradeWake();
   handleQuestionnaire(l, describe, () => (dirty = true));
