@@ -1,5 +1,5 @@
 /**
- * SMS through Twilio's Messages API, with a small node:http(s) client instead of the `twilio` SDK.
+ * SMS through Twilio's Messages API, with a small node:http(s) client (./post-form.ts) instead of the `twilio` SDK.
  *
  * SDK or not: measured in fresh `node --expose-gc` processes (Node 20.20, twilio 6.2.0, 2-core box, 7–9 runs each;
  * hrtime around the require, RSS/heap delta after gc()), median [range]:
@@ -22,7 +22,7 @@
  * Twilio may become a billed SMS, so errors are split by whether the message was surely NOT accepted:
  * - surely not accepted → retry: connection refused, DNS failure, a timeout or reset before the request body was
  *   written (Twilio can't create a message from a partial form), 429/20429, 5xx answered by Twilio's API itself,
- *   and 401 (nothing was created; see classify()).
+ *   and 401 (nothing was created; see classifyTwilioError() in ./twilio-errors.ts).
  * - ambiguous → SmsOutcomeUnknownError (permanent, not retried): a timeout or reset after the body was written,
  *   a 502/504 from a gateway, or a 2xx we couldn't read. Policy: at most one SMS per message. Retrying could put a
  *   second copy on the customer's phone; giving up lets the workflow record "maybe sent" (DeliveryOutcomeUnknown:
@@ -34,22 +34,16 @@
  * request (`keyless`), and a retry after a mark calls `findSent` (./lookup.ts), which lists what Twilio sent to the
  * number, instead of sending blindly.
  */
-import http from 'node:http';
-import https from 'node:https';
-import {
-  type DeliveryError,
-  InvalidAddressError,
-  OutcomeUnknownError,
-  parseRetryAfter,
-  PermanentDeliveryError,
-  RecipientOptedOutError,
-  ThrottledDeliveryError,
-  TransientDeliveryError,
-} from '../../errors';
+import { PermanentDeliveryError, TransientDeliveryError } from '../../errors';
 import type { ChannelAdapter, OutgoingMessage, SendResult, TextContent } from '../../types';
 import { findSentSms } from './lookup';
+import { postForm } from './post-form';
+import { classifyTwilioError, PROVIDER, SmsOutcomeUnknownError } from './twilio-errors';
 import { isRecord, parseJson } from '../../../lib/http';
 import { redactPhoneNumbers } from '../../../lib/redact';
+
+// Split by concern; everything is still importable from here.
+export { SmsOutcomeUnknownError, twilioErrorKind, type TwilioErrorKind } from './twilio-errors';
 
 export interface TwilioSmsAdapterOptions {
   accountSid: string;
@@ -68,50 +62,10 @@ export interface TwilioSmsAdapterOptions {
   now?: () => number;
 }
 
-const PROVIDER = 'twilio';
 const DEFAULT_BASE_URL = 'https://api.twilio.com';
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Twilio caps Body at 1600 characters; a longer one is rejected with 21617. */
 export const TWILIO_MAX_BODY_CHARS = 1600;
-
-/**
- * Twilio may or may not have accepted the message (timeout after sending, gateway 502/504, unreadable 2xx).
- * Permanent so it is never retried blindly; check the StatusCallback or the Twilio console before resending.
- */
-export class SmsOutcomeUnknownError extends OutcomeUnknownError {}
-
-export type TwilioErrorKind = 'opted-out' | 'undeliverable' | 'throttled' | 'operator';
-
-// https://www.twilio.com/docs/api/errors. 30003–30008 normally arrive in StatusCallback's ErrorCode, not on create.
-const UNDELIVERABLE_CODES = new Set([
-  21211, // invalid To
-  21214, // To cannot be reached (not a valid number)
-  21408, // no permission to send to this region
-  21602, // Body required
-  21608, // trial account: unverified To
-  21612, // To is not reachable via SMS (carrier/route)
-  21614, // To is not a mobile number
-  21617, // Body over 1600 characters
-  30003, // handset unreachable
-  30004, // message blocked
-  30005, // unknown destination handset
-  30006, // landline or unreachable carrier
-  30007, // carrier filtering
-  30008, // unknown error
-]);
-
-/** Codes that mean "this number will never work" (invalid, or not a mobile number). */
-const INVALID_ADDRESS_CODES = new Set([21211, 21614]);
-
-/** Maps a Twilio error code (from a create response or a StatusCallback ErrorCode) to what it means for us. */
-export function twilioErrorKind(code: number | undefined): TwilioErrorKind | undefined {
-  if (code === undefined) return undefined;
-  if (code === 21610) return 'opted-out';
-  if (code === 20429) return 'throttled';
-  if (code === 20003) return 'operator';
-  if (UNDELIVERABLE_CODES.has(code)) return 'undeliverable';
-  return undefined;
-}
 
 export class TwilioSmsAdapter implements ChannelAdapter<TextContent> {
   readonly channel = 'sms' as const;
@@ -187,7 +141,7 @@ export class TwilioSmsAdapter implements ChannelAdapter<TextContent> {
       }
       return { provider: PROVIDER, providerMessageId: sid };
     }
-    throw this.classify(outcome.status, outcome.headers, body, redact);
+    throw classifyTwilioError(outcome.status, outcome.headers, body, redact, this.now);
   }
 
   /** The SMS an earlier attempt of this message created at or after `sinceMs`, from Twilio's list of messages. */
@@ -204,117 +158,4 @@ export class TwilioSmsAdapter implements ChannelAdapter<TextContent> {
       now: this.now,
     });
   }
-
-  /** Maps a Twilio error response ({code, message, more_info, status}) to the DeliveryError that decides retries. */
-  private classify(
-    status: number,
-    headers: http.IncomingHttpHeaders,
-    body: unknown,
-    redact: (text: string) => string,
-  ): DeliveryError {
-    const twilioCode = isRecord(body) && typeof body.code === 'number' ? body.code : undefined;
-    const detail = isRecord(body) && typeof body.message === 'string' ? body.message : '';
-    const code = twilioCode !== undefined ? String(twilioCode) : `http_${status}`;
-    const text = `twilio: ${code} (${status})${detail ? `: ${redact(detail)}` : ''}`;
-    const retryAfter = headers['retry-after'];
-
-    switch (twilioErrorKind(twilioCode)) {
-      case 'opted-out':
-        return new RecipientOptedOutError(text, PROVIDER, status, code);
-      case 'throttled':
-        return new ThrottledDeliveryError(text, PROVIDER, parseRetryAfter(retryAfter, this.now(), 1000), status, code);
-      case 'operator':
-        // Wrong SID/token or a suspended account: the recipient is fine and rotating the credentials fixes it,
-        // so keep retrying with backoff rather than dropping the message or skipping to another channel.
-        return new TransientDeliveryError(text, PROVIDER, status, code).surelyNotSent();
-      case 'undeliverable':
-        // Only these say the number itself will never work; the others are about route, content or account.
-        return INVALID_ADDRESS_CODES.has(twilioCode!)
-          ? new InvalidAddressError(text, PROVIDER, status, code)
-          : new PermanentDeliveryError(text, PROVIDER, status, code);
-    }
-
-    if (status === 429) {
-      return new ThrottledDeliveryError(text, PROVIDER, parseRetryAfter(retryAfter, this.now(), 1000), status, code);
-    }
-    // A 401 means nothing was created; it is the same operator problem as 20003 whatever the code.
-    if (status === 401) return new TransientDeliveryError(text, PROVIDER, status, code).surelyNotSent();
-    // A gateway error without Twilio's JSON body may come after the API created the message.
-    if ((status === 502 || status === 504) && twilioCode === undefined) {
-      return new SmsOutcomeUnknownError(text, PROVIDER, status, code);
-    }
-    // Answered by Twilio's API itself (a 5xx with its JSON, or any other 5xx/408): nothing was created (see above).
-    if (status >= 500 || status === 408)
-      return new TransientDeliveryError(text, PROVIDER, status, code).surelyNotSent();
-    // Other 4xx: validation, an invalid or unowned From (21212/21606), permissions. Resending the same form won't help.
-    return new PermanentDeliveryError(text, PROVIDER, status, code);
-  }
-}
-
-type PostOutcome =
-  | { kind: 'response'; status: number; headers: http.IncomingHttpHeaders; text: string }
-  /** Failed before the whole body was written: Twilio cannot have created a message. */
-  | { kind: 'not-sent'; reason: string; code: string }
-  /** Failed after the body was written: Twilio may have created the message. */
-  | { kind: 'unknown'; reason: string; code: string; status?: number };
-
-/** One POST on a fresh connection; resolves (never rejects) with how far the request got. */
-function postForm(url: URL, authorization: string, body: string, timeoutMs: number): Promise<PostOutcome> {
-  return new Promise((resolve) => {
-    let bodyWritten = false;
-    let status: number | undefined;
-    let settled = false;
-    const settle = (outcome: PostOutcome) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-    const fail = (err: unknown) => {
-      const code = errorCode(err);
-      const reason = err instanceof Error ? err.message : String(err);
-      if (!bodyWritten) settle({ kind: 'not-sent', reason, code });
-      else settle({ kind: 'unknown', reason, code, ...(status !== undefined ? { status } : {}) });
-    };
-
-    const request = (url.protocol === 'https:' ? https : http).request(url, {
-      method: 'POST',
-      agent: false,
-      headers: {
-        authorization,
-        accept: 'application/json',
-        'content-type': 'application/x-www-form-urlencoded',
-        'content-length': Buffer.byteLength(body, 'utf8'),
-        'user-agent': 'aftercare-sms',
-      },
-    });
-    const timer = setTimeout(() => {
-      const err = new Error(`timed out after ${timeoutMs} ms`);
-      fail(Object.assign(err, { code: 'timeout' }));
-      request.destroy(err);
-    }, timeoutMs);
-
-    // 'finish' = the whole body was handed to the socket; before it, Twilio has at most a partial form.
-    request.on('finish', () => (bodyWritten = true));
-    request.on('error', fail);
-    request.on('response', (res) => {
-      status = res.statusCode ?? 0;
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', fail);
-      // Connection dropped mid-body: the status is known, the outcome (for a 2xx) is not.
-      res.on('close', () => {
-        if (!res.complete) fail(Object.assign(new Error('response cut off'), { code: 'ECONNRESET' }));
-      });
-      res.on('end', () =>
-        settle({ kind: 'response', status: status ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }),
-      );
-    });
-    request.end(body);
-  });
-}
-
-function errorCode(err: unknown): string {
-  const code = isRecord(err) ? err.code : undefined;
-  return typeof code === 'string' ? code : 'network_error';
 }
