@@ -1,29 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Connection } from '@temporalio/client';
+import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { TwilioSmsAdapter } from '../../src/channels/sms/twilio/adapter';
 import { TelegramAdapter } from '../../src/channels/telegram/telegraf/adapter';
 import type { ChannelAdapter } from '../../src/channels/types';
-import { AftercareClient } from '../../src/client';
 import { parsePlaybook } from '../../src/playbook/load';
 import type { PlaybookInput } from '../../src/playbook/schema';
-import { dataConverterFor } from '../../src/temporal/codec';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-server';
 import { startFakeTwilio, TWILIO_MAGIC_FROM, type FakeTwilio } from '../fakes/twilio-server';
-import {
-  eventually,
-  FAST_PLAYBOOK,
-  sampleOrder,
-  startHarness,
-  TEST_KEYS,
-  TEST_SECRET,
-  uniqueId,
-  type Harness,
-} from '../support/harness';
-import type { KeylessWorkerOptions } from './keyless-worker-process';
+import { eventually, FAST_PLAYBOOK, sampleOrder, startHarness, uniqueId, type Harness } from '../support/harness';
+import { aftercareClientOf, startWorkerProcess, type SpawnedWorker } from '../support/spawned-worker';
 
 /**
  * #13's worker-kill drill found SMS, Telegram and WhatsApp messages sent twice: a worker died after the provider
@@ -35,11 +22,11 @@ import type { KeylessWorkerOptions } from './keyless-worker-process';
 let twilio: FakeTwilio | undefined;
 let telegram: FakeTelegram | undefined;
 let h: Harness | undefined;
-let child: ChildProcess | undefined;
+let worker: SpawnedWorker | undefined;
 let connection: Connection | undefined;
 
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  await worker?.killWithoutDrain();
   await h?.stop();
   await connection?.close();
   await twilio?.close();
@@ -54,37 +41,18 @@ describe('a worker that dies mid-send on providers without an idempotency key', 
     twilio.setLatency(8_000);
     telegram.setLatency(8_000);
     const taskQueue = uniqueId('crash-keyless');
-    const options: KeylessWorkerOptions = {
-      address: inject('temporalAddress'),
-      namespace: inject('temporalNamespace'),
-      taskQueue,
-      bundlePath: inject('workflowBundlePath'),
+    worker = await startWorkerProcess(taskQueue, {
       twilio: { url: twilio.url, accountSid: twilio.accountSid, authToken: twilio.authToken, from: TWILIO_MAGIC_FROM },
       telegram: { apiRoot: telegram.apiRoot, token: telegram.token },
-      secret: TEST_SECRET,
-    };
-    const worker = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(__dirname, 'keyless-worker-process.ts'), JSON.stringify(options)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    child = worker;
-    let out = '';
-    worker.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await eventually(async () => expect(out).toContain('worker ready'), { timeoutMs: 30_000 });
-
-    connection = await Connection.connect({ address: options.address });
-    const base = YAML.parse(readFileSync(FAST_PLAYBOOK, 'utf8')) as PlaybookInput;
-    const aftercare = new AftercareClient({
-      client: new Client({
-        connection,
-        namespace: options.namespace,
-        dataConverter: dataConverterFor(TEST_KEYS.payloads),
-      }),
-      playbook: parsePlaybook({ ...base, channels: ['telegram', 'sms', 'email'] }),
-      keys: TEST_KEYS,
-      taskQueue,
     });
+
+    connection = await Connection.connect({ address: worker.options.address });
+    const base = YAML.parse(readFileSync(FAST_PLAYBOOK, 'utf8')) as PlaybookInput;
+    const aftercare = aftercareClientOf(
+      worker,
+      connection,
+      parsePlaybook({ ...base, channels: ['telegram', 'sms', 'email'] }),
+    );
     const phone = '+447700900777';
     const chat = '700900777';
     const bySms = sampleOrder({}, { email: undefined, phone });
@@ -100,9 +68,7 @@ describe('a worker that dies mid-send on providers without an idempotency key', 
       },
       { timeoutMs: 30_000, intervalMs: 50 },
     );
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGKILL');
-    await exited;
+    await worker.killWithoutDrain();
     twilio.setLatency(0);
     telegram.setLatency(0);
 

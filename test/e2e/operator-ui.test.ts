@@ -1,20 +1,21 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { runOps } from '../../src/ops/cli';
 import { listQueries, listUrl } from '../../src/ops/list-links';
 import { freePort } from '../../src/temporal/dev-server';
 import { resendFailures, startFakeResend, type FakeResend } from '../fakes/resend-server';
+import { DESKTOP_VIEWPORT, launchHeadlessChromium } from '../support/browser';
 import { eventually, FAST_PLAYBOOK, sampleOrder } from '../support/harness';
+import { postOrder } from '../support/order-api';
 import { spawnApp, stopAll, type SpawnedApp } from '../support/spawn-app';
 
 /** Screenshots stay here after the run (the test prints their paths). */
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aftercare-operator-ui-'));
 const API_KEY = 'e2e-key-0123456789abcdef';
-const CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT = 60_000;
 
 let app: SpawnedApp | undefined;
@@ -58,18 +59,11 @@ describe('an operator in the Temporal UI of npm start', () => {
 
     const order = sampleOrder();
     const placedAt = Date.now();
-    const created = await fetch(`${app.api}/v1/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(order),
-    });
+    const created = await postOrder(app.api, API_KEY, order);
     expect(created.status).toBe(201);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-    });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    browser = await launchHeadlessChromium();
+    const page = await browser.newPage({ viewport: DESKTOP_VIEWPORT });
     const shoot = async (p: Page, name: string) => {
       const file = path.join(dir, `${name}.png`);
       await p.screenshot({ path: file, fullPage: true });

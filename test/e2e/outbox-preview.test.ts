@@ -10,13 +10,13 @@ import { FileOutbox } from '../../src/channels/outbox';
 import { AftercareClient } from '../../src/client';
 import { createLogger } from '../../src/logger';
 import { loadPlaybook } from '../../src/playbook/load';
+import { CHROMIUM_EXECUTABLE } from '../support/browser';
 
 /**
  * The business previews an order from the dev outbox page in a real browser (headless Chromium, the page's own
  * CSP): the form posts to /v1/preview with the API key typed in, and the list shows. Nothing reaches Temporal:
  * its client here fails on any use.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const API_KEY = 'outbox-preview-key-0123456789';
 const unreachable = new Proxy({} as Client, {
   get: () => {
@@ -38,7 +38,7 @@ beforeAll(async () => {
     outbox: new FileOutbox(mkdtempSync(path.join(os.tmpdir(), 'aftercare-outbox-preview-'))),
   });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  browser = await chromium.launch({ executablePath: CHROMIUM_EXECUTABLE });
 });
 afterAll(async () => {
   await browser?.close();

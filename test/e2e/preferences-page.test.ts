@@ -1,12 +1,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { FileOutbox } from '../../src/channels/outbox';
 import { freePort } from '../../src/temporal/dev-server';
+import { launchHeadlessChromium } from '../support/browser';
 import { eventually, FAST_PLAYBOOK, sampleOrder } from '../support/harness';
+import { postOrder } from '../support/order-api';
 import { spawnApp, stopAll, type SpawnedApp } from '../support/spawn-app';
 
 /**
@@ -16,7 +18,6 @@ import { spawnApp, stopAll, type SpawnedApp } from '../support/spawn-app';
  */
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aftercare-preferences-page-'));
 const API_KEY = 'e2e-preferences-key-0123456789';
-const CHROMIUM = '/usr/bin/chromium';
 
 let app: SpawnedApp | undefined;
 let browser: Browser | undefined;
@@ -44,11 +45,7 @@ describe('the preferences page in a browser', () => {
     });
 
     const order = sampleOrder({}, { phone: '+447700900777' });
-    const created = await fetch(`${app.api}/v1/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(order),
-    });
+    const created = await postOrder(app.api, API_KEY, order);
     expect(created.status).toBe(201);
 
     // The "Order received" email as the customer got it (the dev outbox), and the link at its foot.
@@ -66,10 +63,7 @@ describe('the preferences page in a browser', () => {
     );
     expect(link.startsWith(`http://localhost:${port}/preferences/`)).toBe(true);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-gpu'],
-    });
+    browser = await launchHeadlessChromium();
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const errors: string[] = [];
     page.on('console', (m) => {

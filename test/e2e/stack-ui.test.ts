@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -13,7 +13,9 @@ import { startSandboxProviders, type SandboxProviders } from '../../scripts/stac
 import { startStack } from '../../scripts/stack/stack';
 import { freeFrontendPort } from '../../scripts/stack/temporal';
 import type { Stack } from '../../scripts/stack/types';
+import { DESKTOP_VIEWPORT, launchHeadlessChromium } from '../support/browser';
 import { FAST_PLAYBOOK, sampleOrder, uniqueId } from '../support/harness';
+import { postOrder } from '../support/order-api';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aftercare-stack-'));
 const prefix = `aftercare_e2e_${process.pid}`;
@@ -59,11 +61,7 @@ describe('the production-like stack (npm run stack:prod)', () => {
     const api = stack.apiUrls[0]!.replace('127.0.0.1', 'localhost');
     const email = `${uniqueId('stack').replace(/[^a-z0-9]/gi, '')}@private.example`;
     const order = sampleOrder({}, { email });
-    const created = await fetch(`${api}/v1/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify(order),
-    });
+    const created = await postOrder(api, stack.apiKey, order);
     expect(created.status).toBe(201);
     // Sent by a worker process through the real Resend adapter, over TLS to the sandbox.
     for (let i = 0; i < 150 && sandbox.resend.sent.length === 0; i++) await new Promise((r) => setTimeout(r, 200));
@@ -81,18 +79,8 @@ describe('the production-like stack (npm run stack:prod)', () => {
       await connection.close();
     }
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    browser = await launchHeadlessChromium({ skipFirstRunAndSync: true });
+    const page = await browser.newPage({ viewport: DESKTOP_VIEWPORT });
     const decodeCalls: string[] = [];
     page.on('response', (r) => {
       if (r.url().includes('/codec/decode')) decodeCalls.push(`${r.status()}`);

@@ -1,15 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/temporal/dev-server';
+import { DESKTOP_VIEWPORT, launchHeadlessChromium } from '../support/browser';
 import { FAST_PLAYBOOK, sampleOrder, uniqueId } from '../support/harness';
+import { postOrder } from '../support/order-api';
 import { spawnApp, stopAll, type SpawnedApp } from '../support/spawn-app';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'aftercare-ui-codec-'));
 const API_KEY = 'e2e-key-0123456789abcdef';
-const CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT = 60_000;
 
 let app: SpawnedApp | undefined;
@@ -40,25 +41,11 @@ describe('the Temporal UI of npm start', () => {
     const api = await startApp(ports);
     const email = `${uniqueId('ui').replace(/[^a-z0-9]/gi, '')}@private.example`;
     const order = sampleOrder({}, { email });
-    const created = await fetch(`${api}/v1/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify(order),
-    });
+    const created = await postOrder(api, API_KEY, order);
     expect(created.status).toBe(201);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    browser = await launchHeadlessChromium({ skipFirstRunAndSync: true });
+    const page = await browser.newPage({ viewport: DESKTOP_VIEWPORT });
     const decodeCalls: string[] = [];
     page.on('response', (response) => {
       if (response.url().includes('/codec/decode')) decodeCalls.push(`${response.status()} ${response.url()}`);

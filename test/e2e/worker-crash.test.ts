@@ -1,30 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { Connection } from '@temporalio/client';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ResendEmailAdapter } from '../../src/channels/email/resend/adapter';
-import { AftercareClient } from '../../src/client';
 import { loadPlaybook } from '../../src/playbook/load';
-import { dataConverterFor } from '../../src/temporal/codec';
 import { startFakeResend, type FakeResend } from '../fakes/resend-server';
-import {
-  eventually,
-  FAST_PLAYBOOK,
-  sampleOrder,
-  startHarness,
-  TEST_KEYS,
-  TEST_SECRET,
-  uniqueId,
-  type Harness,
-} from '../support/harness';
+import { eventually, FAST_PLAYBOOK, sampleOrder, startHarness, uniqueId, type Harness } from '../support/harness';
+import { aftercareClientOf, startWorkerProcess, type SpawnedWorker } from '../support/spawned-worker';
 
 let resend: FakeResend | undefined;
 let h: Harness | undefined;
-let child: ChildProcess | undefined;
+let worker: SpawnedWorker | undefined;
 let connection: Connection | undefined;
 
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  await worker?.killWithoutDrain();
   await h?.stop();
   await connection?.close();
   await resend?.close();
@@ -35,37 +23,10 @@ describe('a worker that dies mid-send', () => {
     resend = await startFakeResend();
     resend.setLatency(3_000); // the provider is still working on the email when the worker dies
     const taskQueue = uniqueId('crash');
-    const options = {
-      address: inject('temporalAddress'),
-      namespace: inject('temporalNamespace'),
-      taskQueue,
-      bundlePath: inject('workflowBundlePath'),
-      resend: { url: resend.url, apiKey: resend.apiKey },
-      secret: TEST_SECRET,
-    };
-    const worker = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(__dirname, '..', 'support', 'worker-process.ts'), JSON.stringify(options)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    child = worker;
-    let out = '';
-    worker.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await eventually(async () => expect(out).toContain('worker ready'), { timeoutMs: 30_000 });
+    worker = await startWorkerProcess(taskQueue, { resend: { url: resend.url, apiKey: resend.apiKey } });
 
-    connection = await Connection.connect({ address: options.address });
-    const aftercare = new AftercareClient({
-      client: new Client({
-        connection,
-        namespace: options.namespace,
-        dataConverter: dataConverterFor(TEST_KEYS.payloads),
-      }),
-      playbook: loadPlaybook(FAST_PLAYBOOK),
-      keys: TEST_KEYS,
-      taskQueue,
-    });
+    connection = await Connection.connect({ address: worker.options.address });
+    const aftercare = aftercareClientOf(worker, connection, loadPlaybook(FAST_PLAYBOOK));
     const order = sampleOrder({}, { email: 'crash@example.com' });
     await aftercare.startOrderJourney(order);
 
@@ -73,9 +34,7 @@ describe('a worker that dies mid-send', () => {
     await eventually(async () => expect(resend!.requests.filter((r) => r.method === 'POST')).toHaveLength(1), {
       timeoutMs: 20_000,
     });
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGKILL');
-    await exited;
+    await worker.killWithoutDrain();
 
     // Another worker takes over; the activity times out (startToClose 30 s) and is retried there.
     h = await startHarness({

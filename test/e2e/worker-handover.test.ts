@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app';
 import { AftercareClient } from '../../src/client';
 import { startFakeResend, type FakeResend } from '../fakes/resend-server';
@@ -10,11 +8,11 @@ import {
   sampleOrder,
   startHarness,
   TEST_KEYS,
-  TEST_SECRET,
   testLogger,
   uniqueId,
   type Harness,
 } from '../support/harness';
+import { startWorkerProcess, type SpawnedWorker } from '../support/spawned-worker';
 
 /**
  * The API's Temporal budget (src/api/temporal-budget.ts) against a worker that just died: the journey's next workflow
@@ -23,12 +21,12 @@ import {
  */
 const API_KEY = 'handover-api-key-0123456789';
 let resend: FakeResend | undefined;
-let child: ChildProcess | undefined;
+let worker: SpawnedWorker | undefined;
 let survivor: Harness | undefined;
 let app: FastifyInstance | undefined;
 
 afterAll(async () => {
-  child?.kill('SIGKILL');
+  await worker?.killWithoutDrain();
   await app?.close();
   await survivor?.stop();
   await resend?.close();
@@ -38,23 +36,7 @@ describe('a stage update right after the journey’s worker died', () => {
   it('waits for the sticky handover within its budget and answers 200', async () => {
     resend = await startFakeResend();
     const taskQueue = uniqueId('handover');
-    const options = {
-      address: inject('temporalAddress'),
-      namespace: inject('temporalNamespace'),
-      taskQueue,
-      bundlePath: inject('workflowBundlePath'),
-      resend: { url: resend.url, apiKey: resend.apiKey },
-      secret: TEST_SECRET,
-    };
-    const worker = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(__dirname, '..', 'support', 'worker-process.ts'), JSON.stringify(options)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    child = worker;
-    let out = '';
-    worker.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    await eventually(async () => expect(out).toContain('worker ready'), { timeoutMs: 30_000 });
+    worker = await startWorkerProcess(taskQueue, { resend: { url: resend.url, apiKey: resend.apiKey } });
 
     // The API as startApi builds it: every request's Temporal calls within its budget.
     survivor = await startHarness({ taskQueue: uniqueId('idle') }); // its client only, for now
@@ -78,9 +60,7 @@ describe('a stage update right after the journey’s worker died', () => {
 
     // Another worker polls the task queue; then the first one dies without a word.
     const second = await startHarness({ taskQueue });
-    const exited = new Promise((resolve) => worker.once('exit', resolve));
-    worker.kill('SIGKILL');
-    await exited;
+    await worker.killWithoutDrain();
 
     const started = Date.now();
     const res = await app.inject({

@@ -1,11 +1,15 @@
 /**
- * A worker in its own process, so a test can kill it mid-send (SIGKILL: no drain, no goodbye).
- * Configured by the parent test through argv (JSON), never by environment variables.
+ * A worker in its own process, so a test can kill it mid-send (SIGKILL: no drain, no goodbye). Spawned by
+ * ./spawned-worker.ts as `node --import tsx worker-process.ts <options as JSON>`: configured through argv, never by
+ * environment variables. It serves the channels whose provider the options name (Resend email, Twilio SMS, Telegram).
+ * Import only its types elsewhere: importing its values would run a worker.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ResendEmailAdapter } from '../../src/channels/email/resend/adapter';
-import type { ChannelAdapter } from '../../src/channels/types';
+import { TwilioSmsAdapter } from '../../src/channels/sms/twilio/adapter';
+import { TelegramAdapter } from '../../src/channels/telegram/telegraf/adapter';
+import type { Channel, ChannelAdapter } from '../../src/channels/types';
 import { deriveKeys } from '../../src/lib/keys';
 import { createLogger } from '../../src/logger';
 import { createRenderer } from '../../src/messages/renderer';
@@ -13,17 +17,44 @@ import { installTemporalRuntime } from '../../src/runtime';
 import { dataConverterFor } from '../../src/temporal/codec';
 import { createWorker } from '../../src/worker';
 
-interface Options {
+/** The fake providers the worker sends through; a channel whose provider is absent is not served. */
+export interface WorkerProcessProviders {
+  resend?: { url: string; apiKey: string };
+  twilio?: { url: string; accountSid: string; authToken: string; from: string };
+  telegram?: { apiRoot: string; token: string };
+}
+
+export interface WorkerProcessOptions {
   address: string;
   namespace: string;
   taskQueue: string;
   bundlePath: string;
-  resend: { url: string; apiKey: string };
+  providers: WorkerProcessProviders;
   secret: string;
 }
 
+function channelsFor(providers: WorkerProcessProviders): Partial<Record<Channel, ChannelAdapter>> {
+  const { resend, twilio, telegram } = providers;
+  return {
+    ...(resend && {
+      email: new ResendEmailAdapter({ apiKey: resend.apiKey, baseUrl: resend.url }) as ChannelAdapter,
+    }),
+    ...(twilio && {
+      sms: new TwilioSmsAdapter({
+        accountSid: twilio.accountSid,
+        authToken: twilio.authToken,
+        from: twilio.from,
+        baseUrl: twilio.url,
+      }) as ChannelAdapter,
+    }),
+    ...(telegram && {
+      telegram: new TelegramAdapter({ botToken: telegram.token, apiRoot: telegram.apiRoot }) as ChannelAdapter,
+    }),
+  };
+}
+
 async function main(): Promise<void> {
-  const opts = JSON.parse(process.argv[2] ?? '{}') as Options;
+  const opts = JSON.parse(process.argv[2] ?? '{}') as WorkerProcessOptions;
   installTemporalRuntime(createLogger('error'));
   const keys = deriveKeys(opts.secret);
   const dataConverter = dataConverterFor(keys.payloads);
@@ -38,15 +69,13 @@ async function main(): Promise<void> {
     workflowBundle: { codePath: opts.bundlePath },
     activities: {
       renderer: await createRenderer(),
-      channels: {
-        email: new ResendEmailAdapter({ apiKey: opts.resend.apiKey, baseUrl: opts.resend.url }) as ChannelAdapter,
-      },
+      channels: channelsFor(opts.providers),
       client: new Client({ connection, namespace: opts.namespace, dataConverter }),
       keys,
       publicUrl: 'http://aftercare.test',
     },
   });
-  process.stdout.write('worker ready\n');
+  process.stdout.write('worker ready\n'); // what ./spawned-worker.ts waits for
   await worker.run();
 }
 
