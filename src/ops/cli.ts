@@ -38,8 +38,13 @@ const USAGE = `npm run ops -- <command> [options]
 
   Worker Versioning (AFTERCARE_DEPLOYMENT_NAME, or --deployment NAME; docs/workflow-versions.md):
   versions                                the deployment's builds: current, draining, drained, pinned workflows left
-  promote [buildId]                       make a build current (its workers must be polling; default: this
-                                          checkout's build, AFTERCARE_BUILD_ID or its workflow bundle's hash)
+  promote [buildId] [--force]             make a build current (its workers must be polling; default: this
+                                          checkout's build, AFTERCARE_BUILD_ID or its workflow bundle's hash);
+                                          refuses a build older than the current one: use rollback (--force: the
+                                          newer build added no patch, its journeys replay on the older one)
+  rollback <buildId>                      make an older build current safely: pin the running journeys of the
+                                          current build to it, promote <buildId>, pin those started meanwhile
+  unpin <buildId> [--force]               lift those pins once a build that keeps <buildId>'s patches is current
   upgrade-lifecycles [--rate N] [--dry-run]   wake lifecycles pinned to older builds: each continues as new onto
                                           the current one (up to 4 Actions each; N signals a second, default 20)
 
@@ -76,6 +81,7 @@ export async function runOps(
       deployment: { type: 'string' },
       rate: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -119,6 +125,7 @@ export async function runOps(
         configuredBuildId: config.temporal.versioning?.buildId,
         perSecond: rate,
         dryRun: values['dry-run'],
+        force: values.force,
         identity: `${values.as ?? os.userInfo().username} (npm run ops)`,
         print,
       });

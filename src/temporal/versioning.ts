@@ -47,8 +47,9 @@ export interface DeploymentView {
   versions: DeploymentVersionView[];
 }
 
+/** To the millisecond: builds deployed within a second are still ordered (promote's rollback guard). */
 const tsDate = (ts: { seconds?: unknown; nanos?: number | null } | null | undefined): Date | undefined =>
-  ts?.seconds !== undefined && ts.seconds !== null ? new Date(Number(ts.seconds) * 1000) : undefined;
+  ts?.seconds != null ? new Date(Number(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)) : undefined;
 
 function statusName(status: number | null | undefined): VersionStatusName {
   switch (status) {
@@ -201,7 +202,8 @@ async function waitUntilRouted(
 /** The visibility value of a version (`TemporalWorkerDeploymentVersion`). */
 export const versionKey = (deploymentName: string, buildId: string) => `${deploymentName}:${buildId}`;
 
-const quoted = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** A string literal of the visibility query language. */
+export const quoted = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** Running customer lifecycles pinned to a version of the deployment other than `current`. */
 export function pinnedLifecyclesQuery(deploymentName: string, current: string): string {

@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOps } from '../../src/ops/cli';
+import { pinPass, rollbackTo } from '../../src/temporal/rollback';
 import { promoteBuild } from '../../src/temporal/versioning';
 import { customerLifecycleId } from '../../src/workflows/customer/contract';
 import { orderJourneyId } from '../../src/workflows/order/contract';
@@ -27,7 +26,8 @@ import {
  * 1.32.1 like worker-versioning.test.ts. Build B (test/support/workflows-build-b.ts) adds a patch at the journey's
  * start, so every journey B starts carries its marker. Promoting A again on its own breaks those journeys: A's code
  * meets a marker it does not know and fails their workflow tasks, and the shop's stage updates are refused, until B
- * is current again. Pinning what ran on B to B before promoting A keeps them running on B.
+ * is current again, and `ops promote` refuses to do it without --force. `ops rollback` pins what ran on B to B
+ * before promoting A, which keeps them running on B; `ops unpin` lifts the pins once a build with B's patch is current.
  */
 let d: VersionedDeployment;
 let buildA: string;
@@ -52,47 +52,12 @@ async function ops(...args: string[]): Promise<string> {
   return lines.join('\n');
 }
 
-const run = promisify(execFile);
-
-/** The Temporal CLI (1.5.1, the run's dev server binary) against this file's server, as an operator runs it. */
-async function temporalCli(...args: string[]): Promise<string> {
-  const cli = inject('temporalCli');
-  expect(cli, 'the tests run on the Temporal CLI (npm run temporal:install)').not.toBe('');
-  const { stdout } = await run(cli, [...args, '--address', d.server.address, '--namespace', d.server.namespace]);
-  return stdout;
+/** An ops command that refuses (exit code 1) and says why. */
+async function opsRefused(...args: string[]): Promise<string> {
+  const lines: string[] = [];
+  expect(await runOps(args, (l) => lines.push(l), d.opsEnv())).toBe(1);
+  return lines.join('\n');
 }
-
-/** The docs' `temporal workflow update-options` batch: each running journey that last ran on `buildId`. */
-async function overrideJourneysOn(buildId: string, override: string[]): Promise<void> {
-  const query =
-    `WorkflowType = 'orderJourney' AND ExecutionStatus = 'Running' AND ` +
-    `TemporalWorkerDeploymentVersion = '${d.deploymentName}:${buildId}'`;
-  const out = await temporalCli(
-    'workflow',
-    'update-options',
-    '--query',
-    query,
-    ...override,
-    '--reason',
-    'rollback',
-    '--yes',
-  );
-  const jobId = /Started batch for job ID: (\S+)/.exec(out)?.[1];
-  expect(jobId, out).toBeDefined();
-  await eventually(async () =>
-    expect(await temporalCli('batch', 'describe', '--job-id', jobId!)).toMatch(/State\s+Completed/),
-  );
-}
-
-const pinJourneysTo = (buildId: string) =>
-  overrideJourneysOn(buildId, [
-    '--versioning-override-behavior',
-    'pinned',
-    '--versioning-override-deployment-name',
-    d.deploymentName,
-    '--versioning-override-build-id',
-    buildId,
-  ]);
 
 const journeyOf = (order: { orderId: string }) => d.client.workflow.getHandle(orderJourneyId(order.orderId));
 const lifecycleOf = (order: { customer: { id: string } }) =>
@@ -122,8 +87,12 @@ describe('Worker Versioning: rolling back a deploy', () => {
     expect(patchMarkers(await historyOf(journeyOf(late)))).toEqual([BUILD_B_PATCH]);
     expect(await versioningOf(lifecycleOf(late))).toEqual({ behavior: 'PINNED', buildId: buildB });
 
-    // A rollback by promotion alone (what the docs said before this test): A current again, nothing else.
-    expect(await ops('promote', buildA)).toContain(
+    // A rollback by promotion alone: `ops promote` refuses an older build and points to `ops rollback`...
+    const refusal = await opsRefused('promote', buildA);
+    expect(refusal).toContain(`Not promoted: ${buildA} is older than the current build ${buildB}.`);
+    expect(refusal).toContain(`npm run ops -- rollback ${buildA}`);
+    // ...and with --force (the operator says B's journeys are safe on A, wrongly here) does it: A current again.
+    expect(await ops('promote', buildA, '--force')).toContain(
       `${buildA} is the current build of "${d.deploymentName}" (was ${buildB}).`,
     );
     // The shop moves the late order on: the task goes to A, which cannot replay B's marker.
@@ -185,9 +154,13 @@ describe('Worker Versioning: rolling back a deploy', () => {
     expect(await versioningOf(journeyOf(late))).toEqual({ behavior: 'AUTO_UPGRADE', buildId: buildB });
 
     // Pinning it to B now does not bring it back: its task still goes to A and fails there again (a new failure is
-    // recorded after the pin; only A's code lacks the patch).
+    // recorded after the pin; only A's code lacks the patch). The pass sees it: its task has moved to A.
     const failedBeforePin = (await failedTasksOf(journeyOf(late))).length;
-    await pinJourneysTo(buildB);
+    expect(await pinPass(d.client, d.deploymentName, buildB, 'pin', { checkTransitions: true })).toEqual({
+      changed: 1,
+      ended: 0,
+      movedElsewhere: [orderJourneyId(late.orderId)],
+    });
     expect(await pinnedTo(journeyOf(late))).toBe(buildB);
     await eventually(
       async () => expect((await failedTasksOf(journeyOf(late))).length).toBeGreaterThan(failedBeforePin),
@@ -215,17 +188,22 @@ describe('Worker Versioning: rolling back a deploy', () => {
       expect(failed.failure?.message).toBe(failure.failure?.message);
   }, 120_000);
 
-  it('pinning what ran on the new build to it, then promoting the old one, rolls back without a failed task', async () => {
+  it('ops rollback pins what ran on the new build to it, then promotes the old one, without a failed task', async () => {
     await promoteBuild(d.connection, d.server.namespace, d.deploymentName, buildB);
     const onB = sampleOrder();
     await startJourney(onB);
 
-    // The rollback: pin every running journey whose last task ran on B to B, promote A, pin again (journeys B
-    // started in between).
-    await pinJourneysTo(buildB);
+    // The rollback: every running journey whose last task ran on B pinned to B, A promoted, the journeys B started
+    // in between pinned (none here), none of them too late.
+    const rolledBack = await ops('rollback', buildA);
+    expect(rolledBack).toContain(`${buildA} is the current build again (was ${buildB}).`);
+    expect(rolledBack).toMatch(
+      new RegExp(`^Pinned to ${buildB}: [1-9]\\d* running journey\\(s\\) before the promotion, 0 after it`, 'm'),
+    );
+    expect(rolledBack).toContain(`Keep the workers of ${buildB} running`);
+    expect(rolledBack).toContain(`then \`npm run ops -- unpin ${buildB}\``);
+    expect(rolledBack).not.toContain('TMPRL1100');
     expect(await pinnedTo(journeyOf(onB))).toBe(buildB);
-    expect(await ops('promote', buildA)).toContain(`(was ${buildB})`);
-    await pinJourneysTo(buildB);
 
     // New journeys start on A.
     const fresh = sampleOrder();
@@ -248,10 +226,14 @@ describe('Worker Versioning: rolling back a deploy', () => {
     await d.aftercare.advanceStage(onB.orderId, { stage: 'shipped' });
     await eventually(async () => expect(await d.sentKeys(onB.orderId)).toEqual(['status-placed', 'status-shipped']));
 
-    // Fixed forward: a build that keeps B's patch is current (here B itself stands in for it), the pin is lifted,
-    // and the journey follows the current build again.
-    await ops('promote', buildB);
-    await overrideJourneysOn(buildB, ['--versioning-override-behavior', 'unspecified']);
+    // The pins stay while A is current: lifted, the journeys would fail on A.
+    expect(await opsRefused('unpin', buildB)).toContain(`Not unpinned: the current build ${buildA} is older`);
+    expect(await pinnedTo(journeyOf(onB))).toBe(buildB);
+
+    // Fixed forward: a build that keeps B's patch is current (here B itself stands in for it; newer than A, so
+    // `ops promote` takes it), the pin is lifted, and the journey follows the current build again.
+    expect(await ops('promote', buildB)).toContain(`(was ${buildA})`);
+    expect(await ops('unpin', buildB)).toMatch(new RegExp(`^Unpinned [1-9]\\d* journey\\(s\\) from ${buildB}`));
     expect(await pinnedTo(journeyOf(onB))).toBeUndefined();
     await d.aftercare.advanceStage(onB.orderId, { stage: 'delivered' });
     expect((await journeyOf(onB).result()).status).toBe('completed');
@@ -259,5 +241,39 @@ describe('Worker Versioning: rolling back a deploy', () => {
     const history = await historyOf(journeyOf(onB));
     expect(new Set(taskBuilds(history))).toEqual(new Set([buildB]));
     expect(history.map(eventName)).not.toContain('WorkflowTaskFailed');
+  }, 90_000);
+
+  it('pins a journey that started on the new build just before the promotion in the pass after it', async () => {
+    await promoteBuild(d.connection, d.server.namespace, d.deploymentName, buildB);
+    // The journey starts on B after the last pass before the promotion, and waits (no task pending) when A becomes
+    // current: the pass after the promotion pins it before its next task.
+    const between = sampleOrder();
+    const passes: string[] = [];
+    const report = await rollbackTo(d.client, d.deploymentName, buildA, {
+      onPass: async (what) => {
+        passes.push(what);
+        if (what !== 'pass 2 before the promotion') return;
+        await startJourney(between);
+        await eventually(async () => {
+          const { raw } = await journeyOf(between).describe();
+          expect(raw.pendingWorkflowTask ?? undefined).toBeUndefined();
+          expect(raw.pendingActivities ?? []).toEqual([]);
+        });
+      },
+    });
+    expect(passes).toEqual([
+      'pass 1 before the promotion',
+      'pass 2 before the promotion',
+      'pass after the promotion',
+      'last pass',
+    ]);
+    expect(report).toMatchObject({ current: buildA, draining: buildB, pinnedAfter: 1, failing: [] });
+    expect(await pinnedTo(journeyOf(between))).toBe(buildB);
+    await d.aftercare.advanceStage(between.orderId, { stage: 'shipped' });
+    await eventually(async () =>
+      expect(await d.sentKeys(between.orderId)).toEqual(['status-placed', 'status-shipped']),
+    );
+    expect(new Set(taskBuilds(await historyOf(journeyOf(between))))).toEqual(new Set([buildB]));
+    expect(await failedTasksOf(journeyOf(between))).toEqual([]);
   }, 90_000);
 });

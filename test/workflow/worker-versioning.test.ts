@@ -1,25 +1,25 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { decodeVersioningBehavior } from '@temporalio/common';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { FileOutbox, OutboxChannelAdapter } from '../../src/channels/outbox';
-import { CHANNELS, type Channel, type ChannelAdapter } from '../../src/channels/types';
-import { AftercareClient } from '../../src/client';
-import { createRenderer } from '../../src/messages/renderer';
-import { loadPlaybook } from '../../src/playbook/load';
 import { loadConfig } from '../../src/config';
 import { runOps } from '../../src/ops/cli';
-import { dataConverterFor, failureConverterPath } from '../../src/temporal/codec';
+import { dataConverterFor } from '../../src/temporal/codec';
 import { describeDeployment, promoteBuild } from '../../src/temporal/versioning';
-import { createWorker, type AftercareWorker } from '../../src/worker';
+import { createWorker } from '../../src/worker';
 import { customerLifecycleId } from '../../src/workflows/customer/contract';
 import type { orderJourney } from '../../src/workflows';
 import { orderJourneyId } from '../../src/workflows/order/contract';
-import { startFullTemporalServer, type FullTemporalServer } from '../support/full-temporal-server';
-import { eventually, FAST_PLAYBOOK, sampleOrder, TEST_KEYS, TEST_SECRET, uniqueId } from '../support/harness';
+import { eventually, sampleOrder, TEST_KEYS, uniqueId } from '../support/harness';
+import {
+  buildABundle,
+  buildBBundle,
+  eventName,
+  FAST_DRAINAGE,
+  patchMarkers,
+  startVersionedDeployment,
+  taskBuilds,
+  versioningOf,
+  type VersionedDeployment,
+} from '../support/versioned-deployment';
 import { BUILD_B_PATCH } from '../support/workflows-build-b';
 
 /**
@@ -28,157 +28,76 @@ import { BUILD_B_PATCH } from '../support/workflows-build-b';
  * A journey started on A moves to B and finishes through the patch's old branch; a new journey takes the new one;
  * the customer lifecycle stays on A until it is woken, then continues as new onto B; A drains.
  */
-let server: FullTemporalServer;
-let connection: Connection;
-let client: Client;
-let aftercare: AftercareClient;
-let outbox: FileOutbox;
-const deploymentName = uniqueId('aftercare-wv');
-const taskQueue = uniqueId('tq-wv');
-const running: { worker: AftercareWorker; done: Promise<void> }[] = [];
+let d: VersionedDeployment;
 let buildB: string;
 
-async function startBuild(workflowBundle: { code: string } | { codePath: string }): Promise<AftercareWorker> {
-  const channels: Partial<Record<Channel, ChannelAdapter>> = {};
-  for (const c of CHANNELS) channels[c] = new OutboxChannelAdapter(outbox, c) as ChannelAdapter;
-  // One connection per build, as each build is its own process in production.
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: server.namespace,
-    taskQueue,
-    dataConverter: dataConverterFor(TEST_KEYS.payloads),
-    sendRates: { email: 1000, sms: 1000, telegram: 1000, whatsapp: 1000 },
-    workflowBundle,
-    // No build id: each build's is its bundle's hash, as in production without AFTERCARE_BUILD_ID.
-    versioning: { deploymentName },
-    activities: {
-      renderer: await createRenderer(),
-      channels,
-      client,
-      keys: TEST_KEYS,
-      publicUrl: 'http://aftercare.test',
-      telegramBotUsername: undefined,
-      temporalUi: { baseUrl: 'http://temporal-ui.test', namespace: server.namespace },
-    },
-  });
-  running.push({ worker, done: worker.run().finally(() => nativeConnection.close()) });
-  return worker;
-}
-
-const versioningOf = async (handle: WorkflowHandle) => {
-  const info = (await handle.describe()).raw.workflowExecutionInfo?.versioningInfo;
-  return { behavior: decodeVersioningBehavior(info?.behavior), buildId: info?.deploymentVersion?.buildId };
-};
-
-const sentKeys = async (orderId: string) =>
-  (await outbox.list())
-    .filter((m) => m.workflowId === orderJourneyId(orderId))
-    .reverse()
-    .map((m) => m.messageKey);
-
-const opsEnv = () => ({
-  NODE_ENV: 'development',
-  TEMPORAL_ADDRESS: server.address,
-  TEMPORAL_NAMESPACE: server.namespace,
-  AFTERCARE_DEPLOYMENT_NAME: deploymentName,
-  AFTERCARE_SECRET: TEST_SECRET,
-  AFTERCARE_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'aftercare-ops-')),
-});
-
 beforeAll(async () => {
-  server = await startFullTemporalServer({
-    // The server rechecks a draining version's pinned workflows every 3 minutes by default.
-    extraDynamicConfig: [
-      'matching.wv.VersionDrainageStatusRefreshInterval:',
-      '  - value: 2s',
-      'matching.wv.VersionDrainageStatusVisibilityGracePeriod:',
-      '  - value: 2s',
-    ].join('\n'),
-  });
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection, namespace: server.namespace, dataConverter: dataConverterFor(TEST_KEYS.payloads) });
-  outbox = new FileOutbox(mkdtempSync(path.join(os.tmpdir(), 'aftercare-outbox-')));
-  aftercare = new AftercareClient({
-    client,
-    playbook: loadPlaybook(FAST_PLAYBOOK),
-    taskQueue,
-    outbox,
-    keys: TEST_KEYS,
-  });
+  d = await startVersionedDeployment({ extraDynamicConfig: FAST_DRAINAGE });
 }, 300_000);
 
 afterAll(async () => {
-  for (const r of running) r.worker.shutdown();
-  await Promise.all(running.map((r) => r.done));
-  await connection?.close();
-  await server?.stop();
+  await d?.stop();
 });
 
 describe('Worker Versioning: a deploy of a changed workflow', () => {
   it('moves a running journey to the new build on the old path, new journeys on the new one, and the pinned lifecycle by continue-as-new', async () => {
     // Build A: today's workflows (the run's shared bundle), promoted as a deploy would.
-    const a = await startBuild({ codePath: inject('workflowBundlePath') });
+    const a = await d.startBuild(buildABundle());
     const buildA = a.version!.buildId;
     expect(buildA).toMatch(/^bundle-[0-9a-f]{12}$/);
     // `ops promote` with no build id promotes this checkout's build: the one the worker computed from its bundle.
     const lines: string[] = [];
-    expect(await runOps(['promote'], (l) => lines.push(l), opsEnv())).toBe(0);
-    expect(lines.join('\n')).toContain(`${buildA} is the current build of "${deploymentName}".`);
+    expect(await runOps(['promote'], (l) => lines.push(l), d.opsEnv())).toBe(0);
+    expect(lines.join('\n')).toContain(`${buildA} is the current build of "${d.deploymentName}".`);
 
     // Two customers' journeys start on A: one stays idle through the deploy, the other's moves on during it.
     const old = sampleOrder();
     const busy = sampleOrder();
-    await aftercare.startOrderJourney(old);
-    await aftercare.startOrderJourney(busy);
-    await eventually(async () => expect(await sentKeys(old.orderId)).toEqual(['status-placed']));
-    await eventually(async () => expect(await sentKeys(busy.orderId)).toEqual(['status-placed']));
-    const busyLifecycle = client.workflow.getHandle(customerLifecycleId(busy.customer.id));
+    await d.aftercare.startOrderJourney(old);
+    await d.aftercare.startOrderJourney(busy);
+    await eventually(async () => expect(await d.sentKeys(old.orderId)).toEqual(['status-placed']));
+    await eventually(async () => expect(await d.sentKeys(busy.orderId)).toEqual(['status-placed']));
+    const busyLifecycle = d.client.workflow.getHandle(customerLifecycleId(busy.customer.id));
     expect(await versioningOf(busyLifecycle)).toEqual({ behavior: 'PINNED', buildId: buildA });
-    const oldJourney = client.workflow.getHandle<typeof orderJourney>(orderJourneyId(old.orderId));
-    const lifecycle = client.workflow.getHandle(customerLifecycleId(old.customer.id));
+    const oldJourney = d.client.workflow.getHandle<typeof orderJourney>(orderJourneyId(old.orderId));
+    const lifecycle = d.client.workflow.getHandle(customerLifecycleId(old.customer.id));
     expect(await versioningOf(oldJourney)).toEqual({ behavior: 'AUTO_UPGRADE', buildId: buildA });
     expect(await versioningOf(lifecycle)).toEqual({ behavior: 'PINNED', buildId: buildA });
     const lifecycleRunOnA = (await lifecycle.describe()).runId;
 
     // Build B: the changed journey, its own build id by its own bundle; A keeps running for what is pinned to it.
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: path.resolve(__dirname, '..', 'support', 'workflows-build-b.ts'),
-      failureConverterPath,
-      logger: new DefaultLogger('WARN'),
-    });
-    const b = await startBuild({ code });
+    const b = await d.startBuild(await buildBBundle());
     buildB = b.version!.buildId;
     expect(buildB).not.toBe(buildA);
     // As the stack promotes a build once its workers poll.
-    expect(await promoteBuild(connection, server.namespace, deploymentName, buildB)).toEqual({
+    expect(await promoteBuild(d.connection, d.server.namespace, d.deploymentName, buildB)).toEqual({
       previousBuildId: buildA,
     });
 
     // A lifecycle moves at its next workflow task: the busy customer's order completes (its journey tells the
     // lifecycle), and the lifecycle continues as new onto B by itself.
     expect(await versioningOf(busyLifecycle)).toEqual({ behavior: 'PINNED', buildId: buildA });
-    await aftercare.advanceStage(busy.orderId, { stage: 'delivered' });
+    await d.aftercare.advanceStage(busy.orderId, { stage: 'delivered' });
     await eventually(async () =>
       expect(await versioningOf(busyLifecycle)).toEqual({ behavior: 'PINNED', buildId: buildB }),
     );
-    expect((await aftercare.getCustomer(busy.customer.id)).orders[0]?.status).toBe('completed');
+    expect((await d.aftercare.getCustomer(busy.customer.id)).orders[0]?.status).toBe('completed');
 
     // The idle lifecycle stays on A while nothing wakes it; the ops command wakes it (and only it, the one still on
     // A) and it continues as new onto B.
     expect(await versioningOf(lifecycle)).toEqual({ behavior: 'PINNED', buildId: buildA });
     lines.length = 0;
-    expect(await runOps(['upgrade-lifecycles'], (l) => lines.push(l), opsEnv())).toBe(0);
+    expect(await runOps(['upgrade-lifecycles'], (l) => lines.push(l), d.opsEnv())).toBe(0);
     expect(lines.join('\n')).toContain(
       `Woke 1 lifecycle(s) pinned to an older build: each continues as new onto ${buildB}`,
     );
     const movedRun = await eventually(async () => {
-      const d = await lifecycle.describe();
-      expect(d.runId).not.toBe(lifecycleRunOnA);
+      const described = await lifecycle.describe();
+      expect(described.runId).not.toBe(lifecycleRunOnA);
       expect(await versioningOf(lifecycle)).toEqual({ behavior: 'PINNED', buildId: buildB });
-      return d.runId;
+      return described.runId;
     });
-    const oldRun = client.workflow.getHandle(lifecycle.workflowId, lifecycleRunOnA);
+    const oldRun = d.client.workflow.getHandle(lifecycle.workflowId, lifecycleRunOnA);
     expect((await oldRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
     // What the wake cost: the signal and the continue-as-new in the old run, and what the new run's first task did.
     const oldEvents = (await oldRun.fetchHistory()).events ?? [];
@@ -196,22 +115,22 @@ describe('Worker Versioning: a deploy of a changed workflow', () => {
     expect(wakeTask?.workflowTaskStartedEventAttributes?.targetWorkerDeploymentVersionChanged).toBe(true);
     // The new run's first task does what every new lifecycle run does: its search attributes, its timer.
     const newRunNames = (
-      (await client.workflow.getHandle(lifecycle.workflowId, movedRun).fetchHistory()).events ?? []
+      (await d.client.workflow.getHandle(lifecycle.workflowId, movedRun).fetchHistory()).events ?? []
     ).map(eventName);
     const completed = newRunNames.indexOf('WorkflowTaskCompleted');
     const next = newRunNames.indexOf('WorkflowTaskScheduled', completed);
     const firstTask = newRunNames.slice(completed + 1, next === -1 ? undefined : next);
     expect(firstTask.filter((n) => BILLABLE.has(n))).toEqual(['UpsertWorkflowSearchAttributes', 'TimerStarted']);
     // The customer is remembered across the move.
-    expect((await aftercare.getCustomer(old.customer.id)).orders.map((o) => o.orderId)).toEqual([old.orderId]);
+    expect((await d.aftercare.getCustomer(old.customer.id)).orders.map((o) => o.orderId)).toEqual([old.orderId]);
 
     // The old journey finishes on B through the patch's old branch: every message, no marker, no memo, no failure.
-    await aftercare.advanceStage(old.orderId, { stage: 'shipped' });
-    await aftercare.advanceStage(old.orderId, { stage: 'delivered' });
+    await d.aftercare.advanceStage(old.orderId, { stage: 'shipped' });
+    await d.aftercare.advanceStage(old.orderId, { stage: 'delivered' });
     const result = await oldJourney.result();
     expect(result.status).toBe('completed');
     expect(result.messages.every((m) => m.status === 'sent')).toBe(true);
-    expect(await sentKeys(old.orderId)).toEqual(['status-placed', 'status-shipped', 'status-delivered', 'thank-you']);
+    expect(await d.sentKeys(old.orderId)).toEqual(['status-placed', 'status-shipped', 'status-delivered', 'thank-you']);
     expect(await versioningOf(oldJourney)).toEqual({ behavior: 'AUTO_UPGRADE', buildId: buildB });
     const oldHistory = (await oldJourney.fetchHistory()).events ?? [];
     expect(patchMarkers(oldHistory)).toEqual([]);
@@ -222,13 +141,13 @@ describe('Worker Versioning: a deploy of a changed workflow', () => {
 
     // A new journey (a new customer) runs B's new path from its first task.
     const fresh = sampleOrder();
-    await aftercare.startOrderJourney(fresh);
-    await eventually(async () => expect(await sentKeys(fresh.orderId)).toEqual(['status-placed']));
-    const freshJourney = client.workflow.getHandle(orderJourneyId(fresh.orderId));
+    await d.aftercare.startOrderJourney(fresh);
+    await eventually(async () => expect(await d.sentKeys(fresh.orderId)).toEqual(['status-placed']));
+    const freshJourney = d.client.workflow.getHandle(orderJourneyId(fresh.orderId));
     expect(patchMarkers((await freshJourney.fetchHistory()).events ?? [])).toEqual([BUILD_B_PATCH]);
     expect((await freshJourney.describe()).memo?.startedBy).toBe('build B');
     expect(await versioningOf(freshJourney)).toEqual({ behavior: 'AUTO_UPGRADE', buildId: buildB });
-    expect(await versioningOf(client.workflow.getHandle(customerLifecycleId(fresh.customer.id)))).toEqual({
+    expect(await versioningOf(d.client.workflow.getHandle(customerLifecycleId(fresh.customer.id)))).toEqual({
       behavior: 'PINNED',
       buildId: buildB,
     });
@@ -236,14 +155,14 @@ describe('Worker Versioning: a deploy of a changed workflow', () => {
     // Nothing is pinned to A any more: the server reports it drained, and `ops versions` says its workers can go.
     await eventually(
       async () => {
-        const view = await describeDeployment(connection, server.namespace, deploymentName);
+        const view = await describeDeployment(d.connection, d.server.namespace, d.deploymentName);
         expect(view?.current).toBe(buildB);
         expect(view?.versions.find((v) => v.buildId === buildA)?.status).toBe('drained');
       },
       { timeoutMs: 60_000, intervalMs: 1000 },
     );
     lines.length = 0;
-    expect(await runOps(['versions'], (l) => lines.push(l), opsEnv())).toBe(0);
+    expect(await runOps(['versions'], (l) => lines.push(l), d.opsEnv())).toBe(0);
     expect(lines.join('\n')).toMatch(
       new RegExp(`${buildA}\\s+drained .*0 pinned workflow\\(s\\) running: its workers can stop`),
     );
@@ -282,7 +201,7 @@ describe('Worker Versioning: configuration and servers', () => {
           dataConverter: dataConverterFor(TEST_KEYS.payloads),
           sendRates: { email: 1, sms: 1, telegram: 1, whatsapp: 1 },
           workflowBundle: { codePath: inject('workflowBundlePath') },
-          versioning: { deploymentName },
+          versioning: { deploymentName: d.deploymentName },
           activities: {} as never,
         }),
       ).rejects.toThrow(/needs Temporal server 1\.31 or later, and this one is 1\.29/);
@@ -291,8 +210,6 @@ describe('Worker Versioning: configuration and servers', () => {
     }
   });
 });
-
-type HistoryEvent = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>[number];
 
 /** Events that cost an Action (docs: evaluate/cloud/actions) among those a lifecycle's wake can cause. */
 const BILLABLE = new Set([
@@ -304,25 +221,3 @@ const BILLABLE = new Set([
   'StartChildWorkflowExecutionInitiated',
   'SignalExternalWorkflowExecutionInitiated',
 ]);
-
-function eventName(e: HistoryEvent): string {
-  const key = Object.keys(e).find((k) => k.endsWith('EventAttributes') && (e as Record<string, unknown>)[k]);
-  return key ? key.replace(/EventAttributes$/, '').replace(/^./, (c) => c.toUpperCase()) : 'Unknown';
-}
-
-function patchMarkers(events: HistoryEvent[]): string[] {
-  return events
-    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-    .map((e) => {
-      const id = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-      return id ? (JSON.parse(Buffer.from(id).toString()) as { id: string }).id : '?';
-    });
-}
-
-/** The build of the worker that completed each workflow task. */
-function taskBuilds(events: HistoryEvent[]): string[] {
-  return events.flatMap((e) => {
-    const build = e.workflowTaskCompletedEventAttributes?.deploymentVersion?.buildId;
-    return build ? [build] : [];
-  });
-}
