@@ -5,37 +5,28 @@
  * What differs between the two callers (where the permit comes from, how a wait is shown, where a
  * problem is reported) comes in through the Deliverer. Workflow code: deterministic.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, log, patched } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import { DeliveryFailureType } from '../../channels/errors';
 import type { Channel } from '../../channels/types';
 import type { KindAndData } from '../../messages/data';
-import { kindSpec, PURPOSE_OF } from '../../messages/kinds';
-import { chosen, variantFor, type MessageVariant } from '../../messages/variants';
+import { PURPOSE_OF } from '../../messages/kinds';
+import { variantFor } from '../../messages/variants';
 import type { Playbook } from '../../playbook/schema';
 import { bookkeeping, send } from '../activity-options';
 import { countMessage, skipReasonCode } from '../metrics';
 import type { CustomerEvent } from '../customer/contract';
+import { attemptSend } from './attempt';
 import {
   channelsFor,
-  DELIVERY_PROBLEM_OF,
-  idempotencyKeyFor,
   NO_REACHABLE_CHANNEL,
-  type DeliveryProblem,
   type MessageRecord,
-  type SendMessageRequest,
   type SendPermit,
   type SendPermitRequest,
 } from './contract';
+import { sendRequest } from './send-request';
 
-/** Thrown through the journey's code once an operator cancelled what remained; the journey ends, keeping its record. */
-export class FollowUpsCancelled extends Error {
-  override name = 'FollowUpsCancelled';
-}
-
-/** An operator skipped the message being sent: it is recorded as skipped, with their reason. */
-export class SkippedByOperator extends Error {
-  override name = 'SkippedByOperator';
-}
+export { FollowUpsCancelled, SkippedByOperator } from './errors';
+export { attemptSend, type AttemptOutcome } from './attempt';
 
 /** A message a workflow wants sent: a kind with that kind's data, so the compiler checks them where it is built. */
 export type Outgoing = Envelope & KindAndData;
@@ -50,7 +41,6 @@ interface Envelope {
 }
 
 type Waiting = Extract<SendPermit, { decision: 'wait' }>;
-type Allowed = Extract<SendPermit, { decision: 'send' }>;
 
 /**
  * What the caller provides. Hooks that may complete synchronously return a plain value: the loop
@@ -211,93 +201,6 @@ export async function deliver(d: Deliverer, message: Outgoing): Promise<MessageR
     tried: permit.channels.map((c) => c.channel),
   });
   return record;
-}
-
-/** The send activity's input for one channel: the playbook's settings, the permit's recipient. */
-function sendRequest(
-  d: Deliverer,
-  message: Outgoing,
-  permit: Allowed,
-  channel: Channel,
-  to: string,
-  variant: MessageVariant | undefined,
-) {
-  const { playbook } = d;
-  // The thank-you shows the customer's standing, which only the lifecycle knows. Kind and data come
-  // from one Outgoing, so they belong together even though TypeScript loses that when they are read apart.
-  const withLoyalty =
-    permit.loyalty && message.kind === 'thank_you' ? { ...message.data, loyalty: permit.loyalty } : message.data;
-  // What templates may say about the customer; never in messages to the business.
-  const personal = permit.personal && !kindSpec(message.kind)?.toBusiness ? { personal: permit.personal } : undefined;
-  const kindAndData = {
-    kind: message.kind,
-    data: personal ? { ...withLoyalty, ...personal } : withLoyalty,
-  } as KindAndData;
-  const request: SendMessageRequest = {
-    ...kindAndData,
-    idempotencyKey: idempotencyKeyFor(d.workflowId, message.key, channel),
-    workflowId: d.workflowId,
-    customerId: d.customerId,
-    messageKey: message.key,
-    purpose: PURPOSE_OF[message.kind],
-    channel,
-    to,
-    recipientName: permit.name,
-    locale: permit.locale,
-    timeZone: permit.timeZone,
-    fallbackLocale: playbook.defaultLocale,
-    brand: playbook.brand,
-    whatsapp: { windowOpen: permit.whatsappWindowOpen, template: playbook.whatsapp.templates[message.kind] },
-    smsMaxSegments: playbook.sms.maxSegments,
-    issuedAt: d.now(),
-  };
-  if (message.linkExpiresAt) request.linkExpiresAt = message.linkExpiresAt;
-  if (variant) request.variant = chosen(variant);
-  if (d.offersTelegramLink) {
-    request.offerTelegramLink =
-      playbook.channels.includes('telegram') && !permit.channels.some((c) => c.channel === 'telegram');
-  }
-  return request;
-}
-
-export type AttemptOutcome =
-  | { sent: true }
-  | { sent: false; error: string; failure: string; problem?: DeliveryProblem }
-  | { sent: false; skipped: string };
-
-/**
- * One attempt on one channel, recorded on the message. A permanent failure, or transient trouble
- * that outlasted giveUpAfter, is returned (with the channel problem to remember, if any) so the
- * caller can try the next channel; cancellation propagates.
- */
-export async function attemptSend(
-  record: MessageRecord,
-  channel: Channel,
-  attempt: () => Promise<{ provider: string; providerMessageId: string }>,
-  now: () => string,
-): Promise<AttemptOutcome> {
-  try {
-    const result = await attempt();
-    record.attempts.push({
-      channel,
-      outcome: 'sent',
-      provider: result.provider,
-      providerMessageId: result.providerMessageId,
-      at: now(),
-    });
-    record.status = 'sent';
-    record.channel = channel;
-    return { sent: true };
-  } catch (err) {
-    if (isCancellation(err) || err instanceof FollowUpsCancelled) throw err;
-    if (err instanceof SkippedByOperator) return { sent: false, skipped: err.message };
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : 'Error';
-    const error = cause instanceof Error ? `${type}: ${cause.message}` : String(cause);
-    record.attempts.push({ channel, outcome: 'failed', error, at: now() });
-    const problem = DELIVERY_PROBLEM_OF[type as DeliveryFailureType];
-    return { sent: false, error, failure: type, ...(problem ? { problem } : {}) };
-  }
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

@@ -7,11 +7,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { formatDuration } from '../../playbook/duration';
-import type { Playbook } from '../../playbook/schema';
 import { upgradePlaybook } from '../../playbook/upgrade';
 import { bookkeeping } from '../activity-options';
-import { contactFor, type SendPermit } from '../delivery/contract';
-import { deliver, FollowUpsCancelled, type Deliverer, type Outgoing } from '../delivery/deliver';
+import { deliver, FollowUpsCancelled, type Outgoing } from '../delivery/deliver';
 import { handleAnswers } from './answers';
 import type { Journey } from './context';
 import { countEach, countInBatches } from './counts';
@@ -21,10 +19,10 @@ import {
   flushCountsUpdate,
   orderForCustomer,
   getJourneyQuery,
-  type Order,
   type OrderJourneyInput,
   type OrderJourneyState,
 } from './contract';
+import { journeyDeliverer } from './deliverer';
 import { thankYouMessage } from './follow-up-plan';
 import { runFollowUps } from './follow-ups';
 import { operatorView } from './operator-view';
@@ -33,6 +31,7 @@ import { operations } from './operations';
 import { endCancelled, handleCancellation } from './cancellation';
 import { handleRefunds } from './refunds';
 import { handleReplies } from './replies';
+import { awaitStageDue, settleBurst } from './stage-waits';
 import { handleStageUpdates, stageMessage } from './stages';
 
 const nowIso = () => new Date().toISOString();
@@ -97,53 +96,20 @@ export async function orderJourney(input: OrderJourneyInput): Promise<OrderJourn
   handleStageUpdates({ order, playbook, state, queue, beforeQueue: beforeUpdateQueues }, nowIso);
   const answers = handleAnswers(order, state, nowIso);
 
-  const deliverer: Deliverer = {
-    workflowId,
-    customerId: order.customer.id,
+  const deliverer = journeyDeliverer({
+    order,
     playbook,
-    track: (record) => state.messages.push(record),
-    // Before send permits existed, the journey used the order's own contacts; old histories replay that way.
-    permit: (request) => (usePermits ? customer.permit(request) : localPermit(order, playbook)),
-    waitReason: (permit) => permit.reason,
-    waitUntil: async (waitingFor, what, untilIso) => {
-      const until = new Date(untilIso);
-      view.show(waitingFor, what, until);
-      const ms = until.getTime() - Date.now();
-      // Held for more than a day by quiet hours or the frequency cap: an operator should know.
-      const heldAfter = playbook.delivery.heldStuckAfter ?? DAY;
-      const held =
-        tools && ms > heldAfter
-          ? {
-              ms: heldAfter,
-              mark: () =>
-                ops.mark(
-                  'held',
-                  `${what}: held for ${formatDuration(heldAfter)} so far, until ${untilIso}`,
-                  `nothing, if the wait is right; otherwise shorten it: \`npm run ops -- wait ${order.orderId} --until <ISO time> --reason "…"\``,
-                ),
-            }
-          : undefined;
-      if (ms > 0) await ops.wait(ms, what, undefined, held);
-      if (held) ops.clear('held');
-    },
-    // An acknowledgement of a reply goes beside the journey's flow: what the journey waits for (the survey's
-    // answer, say) stays shown, and no search attribute moves for it.
-    beforeAttempt: (message, channel) =>
-      message.kind === 'reply_received'
-        ? undefined
-        : view.show('delivery', `delivery of ${message.kind} (${message.key}) via ${channel}`),
-    problemSource: () => `journey:${workflowId}`,
-    // Tell the lifecycle, so no other journey of this customer tries this channel again.
-    reportProblem: (event, address) => (usePermits ? customer.report(event, address) : undefined),
-    onUndeliverable: () => view.countDeliveryFailure(),
-    controlledSend: (key, what, send) => ops.controlledSend(key, what, send),
-    offersTelegramLink: usePermits,
-    byProvider: lean,
-    ...(lean
-      ? { count: (event: { kind: string; key: string }) => void counter.count({ ...event, metric: 'sent' }) }
-      : {}),
+    workflowId,
+    state,
+    view,
+    ops,
+    customer,
+    counter,
+    usePermits,
+    lean,
+    operatorTools: tools,
     now: nowIso,
-  };
+  });
   const journey: Journey = {
     order,
     playbook,
@@ -246,65 +212,3 @@ setWorkflowOptions(
   () => (workflowInfo().currentDeploymentVersion?.deploymentName ? { versioningBehavior: 'AUTO_UPGRADE' } : {}),
   orderJourney,
 );
-
-/**
- * The playbook's burst window: before a status message goes, wait until no newer stage update has come for the
- * window; then only the latest status is sent, the ones it superseded are recorded as not sent.
- */
-async function settleBurst(j: Journey, queue: Outgoing[]): Promise<void> {
-  const window = j.playbook.delays.stageBurstWindow ?? 0;
-  const statuses = () => queue.filter((m) => m.kind === 'order_status');
-  if (queue[0]?.kind !== 'order_status') return;
-  for (let seen = statuses().length; ; seen = statuses().length) {
-    const more = await j.ops.wait(window, 'more stage updates within the burst window', () => statuses().length > seen);
-    if (!more) break;
-  }
-  const all = statuses();
-  const latest = all.at(-1)!;
-  for (const superseded of all.slice(0, -1)) {
-    queue.splice(queue.indexOf(superseded), 1);
-    j.state.messages.push({
-      key: superseded.key,
-      kind: superseded.kind,
-      purpose: 'transactional',
-      status: 'skipped',
-      reason: `superseded by ${latest.key} within the burst window`,
-      attempts: [],
-      queuedAt: j.now(),
-    });
-  }
-}
-
-/** Waits for the next stage's update; past the stage's expected time the journey marks itself stuck until it comes. */
-async function awaitStageDue(j: Journey, next: string, expectedWithin: number, moved: () => boolean): Promise<void> {
-  const { state, view, ops } = j;
-  const last = [...state.events].reverse().find((e) => e.type === 'stage');
-  const due = new Date(Date.parse(last?.at ?? j.now()) + expectedWithin);
-  const what = `the "${next}" update from the business (expected within ${formatDuration(expectedWithin)})`;
-  view.show('stage-update', what, due);
-  if (await ops.wait(due.getTime() - Date.now(), what, moved)) return;
-  ops.mark(
-    'stage-overdue',
-    `no "${next}" update since "${state.stage}" (${last?.at ?? 'the start'}); expected within ${formatDuration(expectedWithin)}`,
-    `send the stage update (\`POST /v1/orders/${j.order.orderId}/stage\`); if the order will never move: \`npm run ops -- cancel ${j.order.orderId} --reason "…"\``,
-    due,
-  );
-  view.show('stage-update', `the "${next}" update from the business (overdue since ${due.toISOString()})`);
-  await ops.waitFor(moved);
-  ops.clear('stage-overdue');
-}
-
-/** The order's own contacts on the playbook's channels: how journeys from before send permits sent. */
-function localPermit(order: Order, playbook: Playbook): SendPermit {
-  return {
-    decision: 'send',
-    channels: playbook.channels.flatMap((channel) => {
-      const to = contactFor(channel, order.customer);
-      return to ? [{ channel, to }] : [];
-    }),
-    whatsappWindowOpen: false,
-    name: order.customer.name,
-    ...(order.customer.locale ? { locale: order.customer.locale } : {}),
-    ...(order.customer.timeZone ? { timeZone: order.customer.timeZone } : {}),
-  };
-}
