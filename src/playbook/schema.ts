@@ -3,16 +3,15 @@ import { CHANNELS } from '../channels/types';
 import { MESSAGE_KINDS } from '../messages/kind-names';
 import type { LocalizedText } from '../messages/localized';
 import { parseDuration } from './duration';
+import { clock, duration, stageId } from './fields';
+import { followUpsSchema } from './follow-ups';
+import { loyaltySchema, rfmSchema, winbackSchema } from './loyalty';
 import { messagesSchema, variantIssues } from './message-settings';
 import { localeTag, localizedText } from './texts';
 import { questionnaireSchema } from './questionnaire';
 import { ISSUE_KINDS, type IssueKind } from './issues';
-import { SHOPIFY_SHIPMENT_STATUSES } from '../shops/shopify/statuses';
-import {
-  WOOCOMMERCE_ACTIONS,
-  WOOCOMMERCE_IGNORED_STATUSES,
-  WOOCOMMERCE_STATUS_SLUG,
-} from '../shops/woocommerce/statuses';
+import { shopifySchema, woocommerceSchema } from './shops';
+import { WOOCOMMERCE_ACTIONS, WOOCOMMERCE_IGNORED_STATUSES } from '../shops/woocommerce/statuses';
 
 /**
  * The playbook: what a business tunes without touching code. Pure (no I/O) so workflows can
@@ -23,25 +22,7 @@ import {
 /** Stage events that report trouble without moving the order forward. */
 export { ISSUE_KINDS, type IssueKind };
 
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${text}" is not a duration; write e.g. "30s", "15m", "2h", "3 days", "2 weeks"`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day such as "21:00"');
-
 export type { LocalizedText };
-
-const stageId = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]{0,39}$/, 'must be lower_snake_case, starting with a letter (e.g. "out_for_delivery")');
 
 const stageSchema = z.object({
   id: stageId.refine((id) => !(ISSUE_KINDS as readonly string[]).includes(id), {
@@ -116,47 +97,11 @@ export const playbookBaseSchema = z.object({
     })
     .prefault({}),
   /** Regulars and VIPs: tiers (low to high) with their discount, and cashback on every completed order. */
-  loyalty: z
-    .object({
-      tiers: z
-        .array(
-          z
-            .object({
-              id: z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be lower_snake_case'),
-              label: localizedText,
-              minOrders: z.number().int().min(1).optional(),
-              /** Lifetime spend in minor units (cents) of the business's currency. */
-              minSpendMinor: z.number().int().min(1).optional(),
-              discountPercent: z.number().min(0).max(50),
-            })
-            .refine((t) => t.minOrders !== undefined || t.minSpendMinor !== undefined, {
-              message: 'a tier needs minOrders or minSpendMinor',
-            }),
-        )
-        .default([]),
-      /** Percent of each completed order credited to the next one (0 for none). */
-      cashbackPercent: z.number().min(0).max(50).default(5),
-    })
-    .prefault({}),
+  loyalty: loyaltySchema.prefault({}),
   /** Value scoring: recency (days since last order), frequency (orders) and monetary (minor units) thresholds. */
-  rfm: z
-    .object({
-      recencyDays: z.array(z.number().int().positive()).length(4).default([30, 90, 180, 365]),
-      frequencyOrders: z.array(z.number().int().positive()).length(4).default([2, 3, 5, 10]),
-      monetaryMinor: z.array(z.number().int().positive()).length(4).default([5_000, 20_000, 50_000, 100_000]),
-    })
-    .prefault({}),
+  rfm: rfmSchema.prefault({}),
   /** "We miss you" when no order came for a while; stops the moment they order again. Omit to send none. */
-  winback: z
-    .object({
-      after: duration.default(parseDuration('90 days')!),
-      secondAfter: duration.default(parseDuration('30 days')!),
-      discountPercent: z.number().min(1).max(90).default(15),
-      validFor: duration.default(parseDuration('30 days')!),
-      /** An order within this time of a win-back message counts as won back. */
-      attributionWindow: duration.default(parseDuration('30 days')!),
-    })
-    .optional(),
+  winback: winbackSchema.optional(),
   /** Who hears about unhappy customers: an email address and/or a Telegram chat of the business. */
   operator: z
     .object({
@@ -172,45 +117,7 @@ export const playbookBaseSchema = z.object({
       digestEvery: duration.refine((ms) => ms >= 60_000, { message: 'must be at least 1 minute' }).optional(),
     })
     .default({}),
-  followUps: z
-    .object({
-      /** Ask after every purchase: a rating page link, one reminder, then move on. Omit to skip. */
-      survey: z
-        .object({
-          after: duration,
-          reminderAfter: duration.default(parseDuration('3 days')!),
-          /** How long the answer is awaited in all (from the survey message). */
-          window: duration.default(parseDuration('7 days')!),
-          /** After an answer, how long a changed answer still replaces it before the journey acts. */
-          changeWindow: duration.default(parseDuration('15 minutes')!),
-          /** Ratings from this value up count as satisfied. */
-          satisfiedAt: z.number().int().min(1).max(5).default(4),
-        })
-        .optional(),
-      /** Satisfied customers are asked for a review, and later for a referral. */
-      review: z
-        .object({
-          url: z.url(),
-          referralAfter: duration.optional(),
-          referralRewardPercent: z.number().min(1).max(90).default(10),
-        })
-        .optional(),
-      /** Check in shortly before each item's warranty ends (items with warrantyMonths). */
-      warranty: z
-        .object({ leadTime: duration.default(parseDuration('30 days')!), inspectionOffer: localizedText.optional() })
-        .optional(),
-      /** Cross-sell after completion: other services with a discount. Omit to send none. */
-      offer: z
-        .object({
-          after: duration,
-          discountPercent: z.number().min(1).max(90).default(10),
-          validFor: duration.default(parseDuration('30 days')!),
-          conditions: localizedText.optional(),
-          services: z.array(z.object({ name: localizedText, price: z.string().optional() })).default([]),
-        })
-        .optional(),
-    })
-    .prefault({}),
+  followUps: followUpsSchema.prefault({}),
   delivery: z
     .object({
       /** How long a message keeps retrying transient provider errors before it counts as failed. */
@@ -234,48 +141,13 @@ export const playbookBaseSchema = z.object({
    * A Shopify shop's webhooks (src/shops/shopify): which stage `orders/paid` and each shipment status move the
    * order to, or which notice they send; `null` ignores one. Omitted keys keep the defaults (mapping.ts).
    */
-  shopify: z
-    .object({
-      paid: stageId.nullable().optional(),
-      fulfillment: z
-        .partialRecord(
-          z.enum(SHOPIFY_SHIPMENT_STATUSES),
-          z.union([
-            stageId,
-            z.object({ notice: z.enum(ISSUE_KINDS), reason: z.string().trim().min(1).max(300).optional() }),
-            z.null(),
-          ]),
-        )
-        .default({}),
-    })
-    .optional(),
+  shopify: shopifySchema.optional(),
   /**
    * A WooCommerce shop (src/shops/woocommerce): what each order status does (`start` the journey, `cancel` it, move
    * it to a stage, or send a notice; `null` ignores one), and how old an order may be and still start a journey.
    * Omitted statuses keep the defaults (mapping.ts).
    */
-  woocommerce: z
-    .object({
-      statuses: z
-        .record(
-          z.string().regex(WOOCOMMERCE_STATUS_SLUG, 'must be an order status slug such as "processing" or "on-hold"'),
-          z.union([
-            z.enum(WOOCOMMERCE_ACTIONS),
-            stageId,
-            z.object({
-              notice: z.enum(ISSUE_KINDS),
-              reason: z.string().trim().min(1).max(300).optional(),
-              /** Whether this status starts the order's journey when it has none (default true). */
-              start: z.boolean().optional(),
-            }),
-            z.null(),
-          ]),
-        )
-        .default({}),
-      /** An order created longer ago than this does not start a journey (an edit of an old order is no new order). */
-      startWithin: duration.optional(),
-    })
-    .optional(),
+  woocommerce: woocommerceSchema.optional(),
 });
 
 export const playbookSchema = playbookBaseSchema.superRefine((p, ctx) => {
