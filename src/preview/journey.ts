@@ -29,9 +29,11 @@ import {
 } from '../workflows/order/follow-up-plan';
 import { standingAfter } from '../workflows/order/lean-link';
 import { noticeMessage, stageMessage } from '../workflows/order/stages';
+import { settleBurst } from './burst-window';
 import { planDelivery, type PlannedMessage, type PreviewDeliverer } from './delivery';
 import type { LifecyclePlan } from './lifecycle';
 import { placeholderCode } from './placeholders';
+import { recipientOf, toTheBusiness } from './recipients';
 import type { VirtualTime } from './virtual-time';
 
 const DAY = 86_400_000;
@@ -227,83 +229,4 @@ export async function playJourney(
   }
   flush();
   return outcome;
-}
-
-/** The order's own contacts, as a lean journey addresses its customer. */
-function recipientOf(order: Order): SendPermitRequest['recipient'] {
-  const { name, locale, timeZone, preferredChannels, email, phone, telegramChatId } = order.customer;
-  const addresses = (
-    [
-      ['email', email],
-      ['sms', phone],
-      ['whatsapp', phone],
-      ['telegram', telegramChatId],
-    ] as const
-  ).flatMap(([channel, to]) => (to ? [{ channel, to, key: '' }] : []));
-  return {
-    name,
-    ...(locale ? { locale } : {}),
-    ...(timeZone ? { timeZone } : {}),
-    ...(preferredChannels ? { preferredChannels } : {}),
-    addresses,
-  };
-}
-
-/**
- * The playbook's burst window (journey.ts settleBurst): a status message waits until no newer stage update came
- * for the window; then only the latest goes, the ones it superseded are recorded as not sent.
- */
-async function settleBurst(time: VirtualTime, window: number, queue: Outgoing[], out: PlannedMessage[]) {
-  const statuses = () => queue.filter((m) => m.kind === 'order_status');
-  if (queue[0]?.kind !== 'order_status') return;
-  for (let seen = statuses().length; ; seen = statuses().length) {
-    const more = await time.until(time.now + window, () => statuses().length > seen);
-    if (!more) break;
-  }
-  const all = statuses();
-  const latest = all.at(-1)!;
-  for (const superseded of all.slice(0, -1)) {
-    queue.splice(queue.indexOf(superseded), 1);
-    out.push({
-      key: superseded.key,
-      kind: superseded.kind,
-      purpose: 'transactional',
-      to: 'customer',
-      from: 'order journey',
-      at: time.now,
-      dueAt: time.now,
-      held: [],
-      passedOver: [],
-      skipped: `superseded by ${latest.key} within the burst window`,
-      data: superseded.data,
-    });
-  }
-}
-
-/** notifyOperator: an unhappy customer's alert on each of the business's own channels, at once. */
-function toTheBusiness(
-  time: VirtualTime,
-  playbook: Playbook,
-  message: ReturnType<typeof operatorAlert>,
-  out: PlannedMessage[],
-) {
-  const channels = [
-    ...(playbook.operator.email ? ['email' as const] : []),
-    ...(playbook.operator.telegramChatId ? ['telegram' as const] : []),
-  ];
-  for (const channel of channels) {
-    out.push({
-      key: 'operator-alert',
-      kind: message.kind,
-      purpose: 'transactional',
-      to: 'business',
-      from: 'order journey',
-      at: time.now,
-      dueAt: time.now,
-      held: [],
-      passedOver: [],
-      channel,
-      data: message.data,
-    });
-  }
 }
