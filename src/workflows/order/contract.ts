@@ -1,19 +1,22 @@
 /**
  * The order journey's contract, shared by the workflow, the client and the API: id, updates,
- * queries, signals, search attributes, its input and the state it shows. Deterministic: no I/O.
+ * queries, signals, search attributes, its input and the state it shows (./journey-state.ts). Deterministic: no I/O.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { IssueKind, Playbook } from '../../playbook/schema';
+import type { Playbook } from '../../playbook/schema';
 import { tenantPrefix } from '../tenant';
 import { customerRulesOf, type CustomerProfile, type OrderPlacedSignal } from '../customer/contract';
-import type { Address, MessageRecord } from '../delivery/contract';
+import type { Address } from '../delivery/contract';
 import type { CustomerSnapshot } from '../customer/snapshot';
 import type { Channel } from '../../channels/types';
-import type { ConversationEntry } from '../customer/contract';
-import type { OperatorAction } from './operator-contract';
+import type { FeedbackInput, OrderJourneyState } from './journey-state';
 
+// The contract's other parts, each in its own file; importers keep importing them from here.
 export * from './operator-contract';
+export * from './journey-state';
+export * from './cancellation-contract';
+export * from './refund-contract';
 
 /** The order's journey: one per order and tenant (the default tenant's ids have no prefix: ./tenant.ts). */
 export const orderJourneyId = (orderId: string, tenant?: string) => `${tenantPrefix(tenant)}order-${orderId}`;
@@ -32,26 +35,6 @@ export const ORDER_SA = {
   /** Since when it is stuck. */
   stuckSince: defineSearchAttributeKey('AftercareStuckSince', SearchAttributeType.DATETIME),
 } as const;
-
-/**
- * Why a journey needs a person, kept by the journey itself (no poller):
- * - delivery-failing: a send still retrying transient provider errors after the playbook's `delivery.stuckAfter`;
- * - stage-overdue: no update for the next stage within that stage's `expectedWithin`;
- * - waiting-on-lifecycle: the customer's lifecycle has not answered a permit request for longer than expected;
- * - held: quiet hours or the frequency cap have held a message for more than a day.
- */
-export const STUCK_REASONS = ['delivery-failing', 'stage-overdue', 'waiting-on-lifecycle', 'held'] as const;
-export type StuckReason = (typeof STUCK_REASONS)[number];
-
-/** The journey's stuck mark as it shows it (state and search attributes). */
-export interface StuckMark {
-  reason: StuckReason;
-  since: string;
-  /** What is wrong, with the last error class where there is one (no customer data). */
-  detail: string;
-  /** What an operator can do about it. */
-  remedy: string;
-}
 
 export interface OrderItem {
   sku: string;
@@ -113,70 +96,6 @@ export interface StageUpdateResult {
   stale?: boolean;
 }
 
-/** The customer's satisfaction answer, as submitted. */
-export interface FeedbackInput {
-  rating: number;
-  comment?: string;
-  /** Where the answer came from: the survey page, or the business's own channel. */
-  source?: string;
-}
-export type Feedback = FeedbackInput & { at: string };
-
-export type FollowUpStatus = 'scheduled' | 'done' | 'answered' | 'no-answer' | 'cancelled';
-
-export type JourneyEvent =
-  | { type: 'stage'; stage: string; note?: string; eta?: string; at: string }
-  | { type: IssueKind; reason: string; eta?: string; at: string }
-  | { type: 'cancelled'; reason: string; source: string; at: string }
-  | OperatorEvent;
-
-/** An operator's action, as the journey's record keeps it (its audit trail). */
-export interface OperatorEvent {
-  type: 'operator';
-  action: OperatorAction;
-  reason: string;
-  /** Who acted, as they named themselves (`--by`, the API's `by`; the command defaults to the login name). */
-  by?: string;
-  messageKey?: string;
-  /** What came of it, e.g. "the offer's wait ends at …" or "re-sent as offer~resend-1". */
-  outcome: string;
-  at: string;
-}
-
-export interface OrderJourneyState {
-  orderId: string;
-  customerId: string;
-  /** cancelled: an operator cancelled what remained; the record stays. */
-  status: 'active' | 'completed' | 'cancelled';
-  stage: string;
-  stages: string[];
-  events: JourneyEvent[];
-  messages: MessageRecord[];
-  /** What the journey waits for next and, when it is a timer, until when. */
-  next: { what: string; until?: string } | null;
-  /** The cross-sell offer sent after completion, if any. */
-  offer?: { code: string; discountPercent: number; expiresAt: string };
-  /** The customer's satisfaction answer (the latest one). */
-  feedback?: Feedback;
-  /** Follow-ups after completion: what is planned, when, and what became of it. */
-  followUps: { key: string; what: string; at: string; status: FollowUpStatus; doneAt?: string }[];
-  operatorAlerts: { channel: 'email' | 'telegram'; outcome: 'sent' | 'failed'; at: string }[];
-  reviewClicks: { eventId: string; at: string }[];
-  referralCode?: string;
-  completedAt?: string;
-  /** What the journey knows of its customer's consent (lean path): the snapshot's version and what it rules out. */
-  customer?: { version: number; stopped: boolean; blocked: string[] };
-  /** Why it needs a person, while it does. */
-  stuck?: StuckMark;
-  cancelledAt?: string;
-  /** Set when the business cancelled the order (an operator's cancel of the follow-ups leaves it unset). */
-  cancellation?: { reason: string; source: string; at: string };
-  /** Refunds and returns, in the order they came. */
-  refunds?: RefundRecord[];
-  /** What the customer wrote about this order, and what went back; bounded, never logged. */
-  conversation?: ConversationEntry[];
-}
-
 /** Error types the update validators use; the client maps them to HTTP statuses. */
 export const JourneyErrorType = {
   unknownStage: 'UnknownStage',
@@ -208,50 +127,6 @@ export const reviewClickedSignal = defineSignal<[{ eventId: string; at: string }
 export const flushCountsUpdate = defineUpdate<void, []>('flushCounts');
 /** The customer's lifecycle: what the journey keeps of the customer changed (an opt-out, a bounce, a link). */
 export const customerSnapshotSignal = defineSignal<[CustomerSnapshot]>('customerSnapshot');
-
-/** The business (or its shop) cancels the order: the customer is told, every remaining follow-up stops. */
-export interface CancelOrderInput {
-  reason: string;
-  /** When it happened at the source (the shop's time); defaults to when Aftercare heard of it. */
-  occurredAt?: string;
-  /** Where it came from: "api", "shopify", "woocommerce". */
-  source?: string;
-}
-export interface CancelOrderResult {
-  orderId: string;
-  status: OrderJourneyState['status'];
-  /** True when the order was cancelled already: nothing changed, nothing was sent again. */
-  alreadyCancelled: boolean;
-  messageKey?: string;
-}
-export const cancelOrderUpdate = defineUpdate<CancelOrderResult, [CancelOrderInput]>('cancelOrder');
-
-/** Money back for the order (a refund), or for goods sent back (a return), whole or in part, in minor units. */
-export interface RefundInput {
-  /** The business's (or shop's) id for it: the same id again is the same refund. */
-  refundId: string;
-  kind: 'refund' | 'return';
-  amountMinor: number;
-  /** Must be the order's currency. */
-  currency: string;
-  reason?: string;
-  occurredAt?: string;
-  source?: string;
-}
-export interface RefundResult {
-  orderId: string;
-  refundId: string;
-  /** False for a repeat of a refund already recorded: nothing changed, nothing was sent again. */
-  applied: boolean;
-  /** All refunded so far, in minor units. */
-  refundedMinor: number;
-  messageKey?: string;
-}
-export const recordRefundUpdate = defineUpdate<RefundResult, [RefundInput]>('recordRefund');
-export type RefundRecord = Required<Pick<RefundInput, 'refundId' | 'kind' | 'amountMinor' | 'source'>> & {
-  reason?: string;
-  at: string;
-};
 
 /**
  * Something the customer wrote about this order (an SMS, Telegram or WhatsApp reply), handed on by the customer's
