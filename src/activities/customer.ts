@@ -8,7 +8,7 @@ import { cancellationSignal, Context } from '@temporalio/activity';
 import { DEFAULT_TENANT, fairFor, tenantOfWorkflowId, tenantSearchAttributes } from '../workflows/tenant';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import { addressesOf, contactKey } from '../channels/contact-keys';
-import { keyedOrder, type OrderForCustomer } from './customer-keys';
+import { keyedOrder, type OrderForCustomer } from '../gateway/customer-keys';
 import type { Channel } from '../channels/types';
 import type { Keys } from '../lib/keys';
 import {

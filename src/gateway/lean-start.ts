@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { fairFor, tenantSearchAttributes } from '../workflows/tenant';
-import { keyedOrder } from '../activities/customer-keys';
+import { keyedOrder } from './customer-keys';
 import { summary } from '../lib/bounded-text';
 import type { Keys } from '../lib/keys';
 import type { Playbook } from '../playbook/schema';
