@@ -1,10 +1,10 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { recordStatWith } from '../activities/stats';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
 import type { Keys } from '../lib/keys';
 import { updateIdFor, type RequestOptions } from './idempotency';
 import { journeyEndedOrMissing, messageOf, updateFailureType } from './journey-errors';
 import { OrderStart, type StartResult } from './order-start';
+import { recordStatWith } from './stats';
 import type { Playbook } from '../playbook/schema';
 import {
   advanceStageUpdate,

@@ -8,7 +8,7 @@ import {
   type Logger as TemporalLogger,
   type WorkflowBundleOption,
 } from '@temporalio/worker';
-import { ensureStatsShards } from '../activities/stats';
+import { ensureStatsShards } from '../gateway/stats';
 import { CHANNELS, type Channel } from '../channels/types';
 import { sendQueueFor } from '../workflows/task-queue';
 import { createActivities, type ActivityDeps } from '../activities';
