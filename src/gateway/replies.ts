@@ -11,7 +11,7 @@
  */
 import pLimit from 'p-limit';
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import type { InboundReply, ReplyOutcome, ReplyRouter } from '../api/webhooks/replies';
+import type { InboundReply, ReplyOutcome, ReplyRouter } from './inbound-reply';
 import { orderRef, parseRating, type Rating } from '../channels/replies';
 import {
   CUSTOMER_LIFECYCLE,

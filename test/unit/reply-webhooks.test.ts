@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keysOfContact } from '../../src/api/webhooks/context';
 import { registerInboundRoutes } from '../../src/api/webhooks/index';
-import type { InboundReply, ReplyOutcome, ReplyRouter } from '../../src/api/webhooks/replies';
+import type { InboundReply, ReplyOutcome, ReplyRouter } from '../../src/gateway/inbound-reply';
 import type { CustomerEventSink } from '../../src/api/webhooks/sink';
 import { contactKey } from '../../src/channels/contact-keys';
 import { orderRef, ratingButtonId, ratingButtons } from '../../src/channels/replies';

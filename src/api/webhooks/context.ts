@@ -3,7 +3,7 @@ import type { Channel } from '../../channels/types';
 import { contactKey } from '../../channels/contact-keys';
 import type { Keys } from '../../lib/keys';
 import type { ShopOutcome } from '../../shops/outcome';
-import type { ReplyRouter } from './replies';
+import type { ReplyRouter } from '../../gateway/inbound-reply';
 import type { CustomerEventSink } from './sink';
 
 /** What every provider's webhook routes share. */

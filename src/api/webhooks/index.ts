@@ -7,7 +7,7 @@ import { unsubscribeRoutes } from '../pages/unsubscribe';
 import { type InboundContext, unauthorized } from './context';
 import { resendWebhooks } from './resend';
 import { shopifyWebhooks, type ShopifyWebhookOptions } from './shopify';
-import type { ReplyRouter } from './replies';
+import type { ReplyRouter } from '../../gateway/inbound-reply';
 import type { CustomerEventSink } from './sink';
 import type { SurveyOptions } from '../pages/survey';
 import { telegramWebhooks, type TelegramWebhookOptions } from './telegram';

@@ -12,7 +12,7 @@ import { describeError } from '../../lib/redact';
 import { readTelegramLink } from '../../messages/links';
 import type { CustomerEvent } from '../../workflows/customer/contract';
 import { badRequest, headerOf, type InboundContext, rawOf, keysOfContact } from './context';
-import type { InboundReply } from './replies';
+import type { InboundReply } from '../../gateway/inbound-reply';
 import { recordForContact } from './sink';
 
 export interface TelegramWebhookOptions {

@@ -1,10 +1,10 @@
 /**
  * What a customer writes back on a text channel (an SMS, a Telegram message or button, a WhatsApp message or list
- * choice), as each channel's webhook hands it over once its signature is checked. The router (src/gateway/replies.ts)
+ * choice), as each channel's webhook hands it over once its signature is checked. The router (replies.ts)
  * finds the order it is about and tells the customer's lifecycle (one durable signal), which hands it on to that
  * order's journey or handles it itself. Keywords (STOP, START, HELP) never come here.
  */
-import type { Channel } from '../../channels/types';
+import type { Channel } from '../channels/types';
 
 export interface InboundReply {
   channel: Exclude<Channel, 'email'>;
