@@ -33,7 +33,7 @@ export function renderPlanned(
     timeZone: business ? undefined : (p.permit?.timeZone ?? customer.timeZone),
     brand: playbook.brand,
     recipientName: business ? playbook.brand.name : (p.permit?.name ?? customer.name),
-    // What templates may say about the customer (deliver.ts sendRequest adds it from the permit; never to the business).
+    // What templates may say about the customer (delivery/send-request.ts adds it from the permit; never to the business).
     data: personal && !business ? { ...withLinks(p), personal } : withLinks(p),
     ...(p.variant ? { variant: chosen(p.variant) } : {}),
   });
@@ -55,7 +55,7 @@ function withLinks(p: PlannedMessage): RecordedMessageData {
   // Every message to a customer links their preferences page.
   if (p.to === 'customer') data.preferencesUrl = PLACEHOLDER_LINKS.preferencesUrl;
   if (data.operator) data.operator = { ...data.operator, journeyUrl: PLACEHOLDER_LINKS.journeyUrl };
-  // The thank-you shows the customer's standing from its permit (deliver.ts sendRequest).
+  // The thank-you shows the customer's standing from its permit (delivery/send-request.ts).
   if (p.kind === 'thank_you' && p.permit?.loyalty) data.loyalty = p.permit.loyalty;
   return data;
 }

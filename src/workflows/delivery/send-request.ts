@@ -3,7 +3,7 @@ import type { KindAndData } from '../../messages/data';
 import { kindSpec, PURPOSE_OF } from '../../messages/kinds';
 import { chosen, type MessageVariant } from '../../messages/variants';
 import { idempotencyKeyFor, type SendMessageRequest, type SendPermit } from './contract';
-import type { Deliverer, Outgoing } from './deliver';
+import type { Deliverer, Outgoing } from './deliverer';
 
 type Allowed = Extract<SendPermit, { decision: 'send' }>;
 
