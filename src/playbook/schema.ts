@@ -11,7 +11,7 @@ import { localeTag, localizedText } from './texts';
 import { questionnaireSchema } from './questionnaire';
 import { ISSUE_KINDS, type IssueKind } from './issues';
 import { shopifySchema, woocommerceSchema } from './shops';
-import { WOOCOMMERCE_ACTIONS, WOOCOMMERCE_IGNORED_STATUSES } from '../shops/woocommerce/statuses';
+import { WOOCOMMERCE_ACTIONS, WOOCOMMERCE_IGNORED_STATUSES } from './shop-statuses';
 
 /**
  * The playbook: what a business tunes without touching code. Pure (no I/O) so workflows can

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { SHOPIFY_SHIPMENT_STATUSES } from '../shops/shopify/statuses';
-import { WOOCOMMERCE_ACTIONS, WOOCOMMERCE_STATUS_SLUG } from '../shops/woocommerce/statuses';
+import { SHOPIFY_SHIPMENT_STATUSES, WOOCOMMERCE_ACTIONS, WOOCOMMERCE_STATUS_SLUG } from './shop-statuses';
 import { duration, stageId } from './fields';
 import { ISSUE_KINDS } from './issues';
 

@@ -7,7 +7,7 @@ import { isRecord } from '../../lib/http';
 import type { IssueKind, Playbook } from '../../playbook/schema';
 import { orderInputSchema } from '../../schemas/orders';
 import type { Order } from '../../workflows/order/contract';
-import { SHOPIFY_SHIPMENT_STATUSES, type ShopifyShipmentStatus } from './statuses';
+import { SHOPIFY_SHIPMENT_STATUSES, type ShopifyShipmentStatus } from '../../playbook/shop-statuses';
 
 /** What a shipment status (or `orders/paid`) does to the order's journey. */
 export type ShopifyEffect = { stage: string } | { notice: IssueKind; reason: string };

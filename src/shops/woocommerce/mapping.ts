@@ -9,7 +9,7 @@ import { toMinorUnits, currencyDigits } from '../../lib/money';
 import type { IssueKind, Playbook } from '../../playbook/schema';
 import { orderInputSchema } from '../../schemas/orders';
 import type { Order, RefundInput } from '../../workflows/order/contract';
-import { WOOCOMMERCE_IGNORED_STATUSES, type WooCommerceAction } from './statuses';
+import { WOOCOMMERCE_IGNORED_STATUSES, type WooCommerceAction } from '../../playbook/shop-statuses';
 
 /** What one order status does to the order's journey. */
 export type WooCommerceEffect =
