@@ -77,3 +77,25 @@ export function unexplained(
       .map((l) => l.workflowId),
   };
 }
+
+/**
+ * Ends the journeys and lifecycles the fuzz started (still running since `since`), so that nothing of it reaches
+ * the next drill's ledger: a request answered 503 ("may have taken effect") can still take effect later, e.g. a
+ * fuzzed inbound SMS whose auto-reply went out during the worker-kill drill, to a fuzz customer the ledger did not
+ * know. Returns how many it ended.
+ */
+export async function endFuzzWorkflows(client: Client, since: Date): Promise<number> {
+  const query =
+    `StartTime >= "${since.toISOString()}" AND ExecutionStatus = 'Running' AND ` +
+    `WorkflowType IN ("${ORDER_JOURNEY}", "${CUSTOMER_LIFECYCLE}")`;
+  let ended = 0;
+  for await (const wf of client.workflow.list({ query, pageSize: 500 })) {
+    try {
+      await client.workflow.getHandle(wf.workflowId, wf.runId).terminate('the fuzz drill is over');
+      ended += 1;
+    } catch {
+      // Ended meanwhile (a journey finishing, a lifecycle continuing as new is caught by the next round).
+    }
+  }
+  return ended;
+}

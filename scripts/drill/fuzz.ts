@@ -13,7 +13,7 @@
  */
 import type { Client } from '@temporalio/client';
 import fc from 'fast-check';
-import { settledCensus, unexplained } from './fuzz-census';
+import { endFuzzWorkflows, settledCensus, unexplained } from './fuzz-census';
 import { acceptedOrderOf, configuredWebhooks, sampleOf, seedOrders, send, v1RoutesOf } from './fuzz-http';
 import { KNOWN_V1_ROUTES, v1Requests } from './fuzz-routes';
 import { webhookRequests, webhookRoutes, type WebhookSecrets } from './fuzz-webhooks';
@@ -167,6 +167,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzFigures> {
 export async function fuzzDrill(ctx: DrillContext): Promise<DrillResult> {
   const started = Date.now();
   const { stack, fakes } = ctx;
+  const since = new Date(started);
   const f = await runFuzz({
     apiUrls: stack.apiUrls,
     apiKey: stack.apiKey,
@@ -186,6 +187,10 @@ export async function fuzzDrill(ctx: DrillContext): Promise<DrillResult> {
     idPrefix: ctx.idPrefix,
     log: (line) => ctx.log(line),
   });
+  // Two rounds: a lifecycle that continued as new in between has a new run to end.
+  let workflowsEnded = 0;
+  for (let round = 0; round < 2; round++) workflowsEnded += await endFuzzWorkflows(ctx.client, since);
+  await new Promise((r) => setTimeout(r, 2_000));
   const failures = [
     ...(f.fiveXx > 0
       ? [`${f.fiveXx} answers were 5xx (seed ${f.seed}): ${f.fiveXxSamples.slice(0, 3).join(' | ')}`]
@@ -214,6 +219,7 @@ export async function fuzzDrill(ctx: DrillContext): Promise<DrillResult> {
       pastSignature: f.pastSignature,
       workflowsBefore: f.workflowsBefore,
       workflowsAfter: f.workflowsAfter,
+      workflowsEnded,
       seed: f.seed,
       elapsedMs: f.elapsedMs,
     },
