@@ -18,7 +18,7 @@ import { restTenantsOf } from './shops/woocommerce/tenant';
 // The worker's parts live in src/temporal/ (create-worker.ts, aftercare-worker.ts); importers keep using './worker'.
 export { workflowsPath };
 export { createWorker, type CreateWorkerOptions } from './temporal/create-worker';
-export { AftercareWorker, waitUntilRunning, type DeploymentVersion } from './temporal/aftercare-worker';
+export { AftercareWorker, waitUntilRunning } from './temporal/aftercare-worker';
 
 /** `npm run worker`: the worker role alone, against TEMPORAL_ADDRESS (default 127.0.0.1:TEMPORAL_PORT). */
 async function main(): Promise<void> {

@@ -28,7 +28,7 @@ import {
 } from '../workflows/order/contract';
 
 // Starting a journey and telling Temporal's errors apart live beside this file; importers keep this path.
-export { hashOrder, type StartResult } from './order-start';
+export type { StartResult } from './order-start';
 export { journeyEndedOrMissing } from './journey-errors';
 
 /**

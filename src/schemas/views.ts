@@ -5,7 +5,6 @@
  * They live by context (order-views.ts, customer-views.ts, stats-views.ts, and view-fields.ts for what
  * they share); this module gathers them, so routes import every response schema from one place.
  */
-export { conversationEntry, links, type _MessageRecordIsExact } from './view-fields';
 export * from './order-views';
 export * from './customer-views';
 export * from './stats-views';

@@ -17,7 +17,6 @@ import { sendRequest } from './send-request';
 import type { Deliverer, Outgoing } from './deliverer';
 
 export { FollowUpsCancelled, SkippedByOperator } from './errors';
-export { attemptSend, type AttemptOutcome } from './attempt';
 export type { Deliverer, Outgoing } from './deliverer';
 
 /** Delivers one message and returns its record (sent, skipped or failed); cancellation propagates. */

@@ -43,7 +43,7 @@ import { isRecord, parseJson } from '../../../lib/http';
 import { redactPhoneNumbers } from '../../../lib/redact';
 
 // Split by concern; everything is still importable from here.
-export { SmsOutcomeUnknownError, twilioErrorKind, type TwilioErrorKind } from './twilio-errors';
+export { SmsOutcomeUnknownError, twilioErrorKind } from './twilio-errors';
 
 export interface TwilioSmsAdapterOptions {
   accountSid: string;
