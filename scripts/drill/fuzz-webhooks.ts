@@ -57,6 +57,12 @@ const maybe = (value: fc.Arbitrary<string>) =>
     { weight: 1, arbitrary: fc.constant('') },
   );
 
+/** A shop's webhook route: mostly for the configured tenant, sometimes for one nobody configured. */
+const shopWebhookPath = (shop: 'shopify' | 'woocommerce') =>
+  fc
+    .oneof({ weight: 9, arbitrary: fc.constant('default') }, { weight: 1, arbitrary: fc.constant('nobody') })
+    .map((t) => `/webhooks/${shop}/${t}`);
+
 function specs(secrets: WebhookSecrets): WebhookSpec[] {
   const out: WebhookSpec[] = [];
   const fixed = (p: string) => fc.constant(p);
@@ -139,9 +145,7 @@ function specs(secrets: WebhookSecrets): WebhookSpec[] {
       provider: 'shopify',
       route: 'POST /webhooks/shopify/{tenant}',
       method: 'POST',
-      path: fc
-        .oneof({ weight: 9, arbitrary: fc.constant('default') }, { weight: 1, arbitrary: fc.constant('nobody') })
-        .map((t) => `/webhooks/shopify/${t}`),
+      path: shopWebhookPath('shopify'),
       body: bodyFor(shopifyOrder, SHOP_LIMIT),
       contentType: 'application/json',
       headers: fc.record({
@@ -161,9 +165,7 @@ function specs(secrets: WebhookSecrets): WebhookSpec[] {
       provider: 'woocommerce',
       route: 'POST /webhooks/woocommerce/{tenant}',
       method: 'POST',
-      path: fc
-        .oneof({ weight: 9, arbitrary: fc.constant('default') }, { weight: 1, arbitrary: fc.constant('nobody') })
-        .map((t) => `/webhooks/woocommerce/${t}`),
+      path: shopWebhookPath('woocommerce'),
       body: fc.oneof({ weight: 20, arbitrary: bodyFor(wooOrder, SHOP_LIMIT) }, { weight: 1, arbitrary: ping }),
       contentType: 'application/json',
       headers: fc.record({ 'x-wc-webhook-topic': topic, 'x-wc-webhook-delivery-id': maybe(fc.uuid()) }),
